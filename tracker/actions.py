@@ -1,0 +1,47 @@
+"""GitHub Actions: step outputs and the job summary, written by the CLI itself.
+
+The Action stays a thin wrapper: when `GITHUB_OUTPUT` is set the CLI appends
+`shipped`, `credited` and `report`; when `GITHUB_STEP_SUMMARY` is set it appends
+the build's Markdown changelog.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets as random_tokens
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tracker.files import write_if_changed
+
+
+def _append(path: str, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def output_block(name: str, value: str) -> str:
+    """One output in GitHub's multiline-safe form, with a delimiter the value cannot contain."""
+    delimiter = f"ghadelimiter_{random_tokens.token_hex(16)}"
+    while delimiter in value:
+        delimiter = f"ghadelimiter_{random_tokens.token_hex(16)}"
+    return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+
+
+def report_outputs(session: Any, data: Mapping[str, Any]) -> None:
+    """Write the outputs and job summary when running inside GitHub Actions; no-op elsewhere."""
+    env = session.env
+    outputs = env.get("GITHUB_OUTPUT")
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if not outputs and not summary:
+        return
+    if outputs:
+        report_path = Path(env.get("RUNNER_TEMP") or session.context.git_dir / "tracker") / f"tracker-report-{data['build']}.json"
+        write_if_changed(report_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        shipped = json.dumps([s["id"] for s in data["shipped"]])
+        credited = json.dumps([c["login"] for c in data["credits"]], ensure_ascii=False)
+        _append(outputs, output_block("shipped", shipped) + output_block("credited", credited)
+                + output_block("report", str(report_path.resolve())))
+    if summary:
+        _append(summary, session.render(data, "markdown").rstrip("\n") + "\n")

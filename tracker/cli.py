@@ -1,0 +1,443 @@
+"""The `tracker` command line: the only module that imports click.
+
+Commands stay thin: parse options, call the pipeline, print. Every expected
+failure is one line on stderr with exit 2 (bad input) or 1 (the work failed);
+a traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from tracker import __version__
+from tracker.errors import BadInput, TrackerError
+
+REPORT_FORMATS = ["markdown", "html", "json", "text", "atom"]
+LIST_FORMATS = ["text", "markdown", "json", "csv"]
+
+
+class Group(click.Group):
+    """A click group whose errors are one line, never click's three-line usage block."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any) -> NoReturn:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or "-v" in argv or "--verbose" in argv
+        try:
+            super().main(args=argv, prog_name=prog_name or "tracker", standalone_mode=False, **extra)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        except click.UsageError as exc:
+            hint = f" (see 'tracker {exc.ctx.info_name if exc.ctx and exc.ctx.parent else ''} --help')".replace("  ", " ")
+            _fail(f"{exc.format_message()}{hint if exc.ctx else ''}", 2)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except TrackerError as exc:
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            _fail(str(exc), exc.exit_code)
+        except BrokenPipeError:
+            sys.exit(1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as exc:  # the last line of defence: still one line, no traceback
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            from tracker.secrets import redact
+
+            _fail(redact(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"), 1)
+        sys.exit(0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    from tracker.secrets import redact
+
+    line = " ".join(redact(message).split())
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        click.echo(f"::error::{line}", err=True)
+    else:
+        click.echo(f"tracker: {line}", err=True)
+    sys.exit(code)
+
+
+def _session(ctx: click.Context, dry_run: bool = False) -> Any:
+    from tracker.pipeline import Session
+
+    options = ctx.find_root().params
+    return Session(
+        repo_path=options["repo"],
+        config_path=options["config"],
+        issues_name=options["issues"],
+        dry_run=dry_run,
+        verbose=options["verbose"] or options["debug"],
+        say=lambda text: click.echo(text, err=True),
+        progress=_progress if sys.stderr.isatty() and sys.stdout.isatty() else None,
+    )
+
+
+def _progress(items: Iterator[Any], label: str) -> Iterator[Any]:
+    with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield from bar
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from tracker.files import write_if_changed
+
+    try:
+        write_if_changed(Path(output), text)
+    except OSError as exc:
+        raise BadInput(f"-o {output}: cannot write: {exc.strerror}") from None
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--repo", default=".", metavar="PATH", show_default=True, help="The git repository.")
+@click.option("--config", default=None, metavar="PATH", help="Config file [default: .github/tracker.yml when present].")
+@click.option("--issues", default=None, metavar="NAME",
+              help="Issue-system plugin: local, github, … [default: github when GITHUB_REPOSITORY is set, else local].")
+@click.option("-v", "--verbose", is_flag=True, help="Say more (API calls made); tracebacks on errors.")
+@click.option("--debug", is_flag=True, help="Like --verbose.")
+@click.version_option(__version__, prog_name="tracker")
+def cli(repo: str, config: str | None, issues: str | None, verbose: bool, debug: bool) -> None:
+    """Credit the fans whose feature requests shipped in each build.
+
+    \b
+    Fans vote on requests; each build (a tag) ships some of them; tracker finds
+    which, marks them in the issue system and publishes a changelog that names
+    the fans behind each change.
+
+    \b
+    Start here:
+      tracker demo                       # a sample project, released offline
+      tracker changelog v2026.47         # what build v2026.47 shipped, and who asked
+      tracker release v2026.47 --dry-run # what the GitHub Action would write
+    """
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.pass_context
+def demo(ctx: click.Context, directory: str | None) -> None:
+    """Build a sample project offline and release its latest build.
+
+    Creates a git history with three weekly builds, fans and votes in the local
+    store, then runs the release for the latest build with the file publishers
+    and prints the credited changelog. DIRECTORY must be new or empty
+    [default: a new temporary directory].
+
+    \b
+    Examples:
+      tracker demo
+      tracker demo ./lumen && cd lumen && tracker top
+    """
+    from tracker import demo as sample_project
+    from tracker import importer
+    from tracker.pipeline import Session
+
+    target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="tracker-demo-"))
+    requests_file = sample_project.create(target)
+    session = Session(repo_path=str(target), say=lambda text: click.echo(text, err=True))
+    from tracker_local import LocalIssues
+
+    issues = session.issues
+    assert isinstance(issues, LocalIssues)
+    importer.import_file(issues.store, requests_file)
+    from tracker import plugins
+
+    available = [p for p in session.config.publish if p in plugins.registry().publishers]
+    names = session.build_names()
+    latest = names[0]
+    written: list[str] = []
+    for name in reversed(names):
+        data = session.report(name)
+        written += session.ship(data)
+        written += session.publish(data, available)
+    data = session.report(latest)
+    click.echo(session.render(data, "markdown"))
+    click.echo(f"Demo project: {target}")
+    click.echo(f"Released {latest} (builds: {', '.join(reversed(names))}); wrote:")
+    for line in written:
+        click.echo(f"  {line}")
+    click.echo(f"Try: tracker --repo {target} top    ·    tracker --repo {target} fans")
+
+
+@cli.group()
+def requests() -> None:
+    """Manage requests in the local store (forums, surveys, spreadsheets)."""
+
+
+@requests.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def requests_import(ctx: click.Context, file: str) -> None:
+    """Load requests from a JSON array or a CSV file; re-importing updates, never duplicates.
+
+    \b
+    JSON: [{"id": "12", "title": "Dark mode", "author": "alice", "state": "open",
+            "created_at": "2026-03-01T10:00:00Z", "voters": ["bob", "carol"],
+            "duplicate_of": null, "url": null}]
+    CSV:  the same columns; voters separated by ';'.
+
+    \b
+    Examples:
+      tracker requests import forum-export.json
+      tracker requests import survey.csv
+    """
+    from tracker import importer
+
+    store = _local_store(ctx)
+    created, updated, votes = importer.import_file(store, Path(file))
+    click.echo(f"imported {file}: {created} new, {updated} updated, {votes} new votes ({store.path})")
+
+
+@requests.command("add")
+@click.argument("title")
+@click.option("--by", "login", required=True, help="The fan who suggested it.")
+@click.option("--id", "request_id", default=None, help="Its id [default: the next free number].")
+@click.pass_context
+def requests_add(ctx: click.Context, title: str, login: str, request_id: str | None) -> None:
+    """Add one request to the local store.
+
+    \b
+    Example:
+      tracker requests add "Dark mode" --by alice
+    """
+    from tracker import logins
+    from tracker.model import Request
+
+    store = _local_store(ctx)
+    title = " ".join(title.split())
+    if not title:
+        raise BadInput("the title is empty")
+    if not logins.valid(login):
+        raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
+    with store.transaction() as conn:
+        new_id = (request_id or store.next_id(conn)).lstrip("#")
+        if conn.execute("SELECT 1 FROM requests WHERE id = ?", (new_id,)).fetchone():
+            raise BadInput(f"request #{new_id} already exists")
+        store.upsert(conn, Request(id=new_id, title=title, author=login, state="open"))
+    click.echo(f"added #{new_id}: {title} (by @{login})")
+
+
+@cli.command()
+@click.argument("request_id", metavar="ID")
+@click.option("--by", "login", required=True, help="The fan who votes.")
+@click.pass_context
+def vote(ctx: click.Context, request_id: str, login: str) -> None:
+    """Vote for a request in the local store (one vote per fan).
+
+    \b
+    Example:
+      tracker vote 12 --by bob
+    """
+    from tracker import logins
+    from tracker.store import require_request
+
+    store = _local_store(ctx)
+    request_id = request_id.lstrip("#")
+    if not logins.valid(login):
+        raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
+    require_request(store, request_id)
+    with store.transaction() as conn:
+        added = store.add_votes(conn, request_id, [login])
+    click.echo(f"@{login} voted for #{request_id}" if added else f"@{login} had already voted for #{request_id}")
+
+
+def _local_store(ctx: click.Context) -> Any:
+    from tracker_local import store_path
+
+    from tracker.store import Store
+
+    session = _session(ctx)
+    return Store(store_path(session.context))
+
+
+@cli.command()
+@click.option("-n", "count", default=10, show_default=True, type=click.IntRange(min=1), help="How many.")
+@click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)
+@click.pass_context
+def top(ctx: click.Context, count: int, fmt: str) -> None:
+    """The most-voted open requests: the roadmap fans see.
+
+    \b
+    Examples:
+      tracker top
+      tracker top -n 5 --format json
+    """
+    from tracker import views
+
+    session = _session(ctx)
+    rows = views.top(session.requests.values(), count, session.issues.issue_url)
+    click.echo(views.table(rows, fmt, ["id", "title", "author", "votes", "url"]), nl=False)
+
+
+@cli.command()
+@click.argument("spec", metavar="[RANGE]", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
+    """Every link found in a range: commit or PR → request, with its kind.
+
+    Kinds: closes (ships the request), refs (a mention), revert, cherry-pick.
+
+    \b
+    Examples:
+      tracker scan v2026.46..v2026.47
+      tracker scan --format json
+    """
+    session = _session(ctx)
+    rows = list(session.scan(spec))
+    if fmt == "json":
+        click.echo(_json(rows), nl=False)
+        return
+    for row in rows:
+        target = f"#{row['request']}" if row["request"] else row.get("reverts") or row.get("original")
+        via = f" (PR #{row['pull']})" if row["pull"] else ""
+        click.echo(f"{row['sha'][:10]}  {row['kind']:<11} {target}{via}  {row['summary']}")
+
+
+@cli.command()
+@click.argument("build")
+@click.option("--previous", metavar="TAG", help="Compare with this build instead of the nearest earlier one.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default=None,
+              help="Output format [default: changelog.template, markdown].")
+@click.option("--template", metavar="FILE", help="Render with your own jinja2 template.")
+@click.option("--locale", type=click.Choice(["en", "zh-CN"]), default=None, help="Language of fan-facing text.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.pass_context
+def changelog(ctx: click.Context, build: str, previous: str | None, fmt: str | None, template: str | None,
+              locale: str | None, output: str | None) -> None:
+    """Report what BUILD shipped and who to thank (read-only).
+
+    \b
+    Examples:
+      tracker changelog v2026.47
+      tracker changelog v2026.47 --format json -o report.json
+      tracker changelog v2026.47 --previous v2026.45 --locale zh-CN
+      tracker changelog v2026.47 --template .github/my-notes.md.j2
+    """
+    session = _session(ctx)
+    if locale:
+        from tracker import locales
+
+        locales.check(locale)
+    if template and not Path(template).is_file():
+        raise BadInput(f"--template {template}: no such file")
+    data = session.report(build, previous)
+    if fmt == "json" and not template:
+        _emit(_json(data), output)
+        return
+    text = session.render(data, template or fmt, locale)
+    _emit(text, output)
+
+
+def _release_command(ctx: click.Context, build: str, dry_run: bool, ship: bool, publish: bool) -> None:
+    session = _session(ctx, dry_run=dry_run)
+    from tracker import plugins
+
+    plugins.publishers(list(session.config.publish), session.context) if publish else None
+    data = session.report(build)
+    lines: list[str] = []
+    if ship:
+        lines += session.ship(data)
+    if publish:
+        lines += session.publish(data)
+    from tracker import actions
+
+    actions.report_outputs(session, data)
+    prefix = "would write" if dry_run else "wrote"
+    if not lines:
+        click.echo(f"{build}: nothing to write (already up to date)")
+    for line in lines:
+        click.echo(f"{prefix}: {line}")
+    session.issues.close()
+
+
+@cli.command()
+@click.argument("build")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@click.pass_context
+def ship(ctx: click.Context, build: str, dry_run: bool) -> None:
+    """Mark BUILD's shipped requests in the issue system (label, thank-you, close). Idempotent.
+
+    \b
+    Example:
+      tracker ship v2026.47 --dry-run
+    """
+    _release_command(ctx, build, dry_run, ship=True, publish=False)
+
+
+@cli.command()
+@click.argument("build")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@click.pass_context
+def publish(ctx: click.Context, build: str, dry_run: bool) -> None:
+    """Run the configured publishers for BUILD (release notes, CHANGELOG.md, site). Idempotent.
+
+    \b
+    Example:
+      tracker publish v2026.47
+    """
+    _release_command(ctx, build, dry_run, ship=False, publish=True)
+
+
+@cli.command()
+@click.argument("build")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@click.pass_context
+def release(ctx: click.Context, build: str, dry_run: bool) -> None:
+    """Ship and publish BUILD: what the GitHub Action runs. Idempotent.
+
+    \b
+    Examples:
+      tracker release v2026.47 --dry-run
+      tracker release v2026.47
+    """
+    _release_command(ctx, build, dry_run, ship=True, publish=True)
+
+
+@cli.command()
+@click.option("--since", metavar="BUILD", help="Count builds from this one on.")
+@click.option("--top", "limit", type=click.IntRange(min=1), default=None, help="Only the N most engaged fans.")
+@click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)
+@click.pass_context
+def fans(ctx: click.Context, since: str | None, limit: int | None, fmt: str) -> None:
+    """The hall of fame: credits across builds.
+
+    \b
+    Examples:
+      tracker fans
+      tracker fans --since v2026.40 --format json
+      tracker fans --top 20 --format csv > early-access.csv
+    """
+    from tracker import views
+
+    session = _session(ctx)
+    rows = views.fans(session.all_reports(since=since))
+    if limit is not None:
+        rows = rows[:limit]
+    click.echo(views.table(rows, fmt, ["login", "suggested", "voted", "built", "builds"]), nl=False)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli.main()

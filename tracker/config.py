@@ -1,0 +1,189 @@
+"""`.github/tracker.yml`: defaults, loading and validation.
+
+Validation answers with the file, the line and the dotted key, and suggests the
+closest known key for a typo, because a config error is usually a typo.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import ConfigError
+
+DEFAULT_PATH = ".github/tracker.yml"
+LOCALES = ("en", "zh-CN")
+
+# key → (expected type, default, allowed values or None). Nested dicts are sections.
+_SCHEMA: dict[str, Any] = {
+    "issues": (str, None, None),
+    "repository": (str, None, None),
+    "requests": {
+        "labels": (list, ["feature-request"], None),
+        "votes": (list, ["+1"], None),
+    },
+    "builds": {"tags": (str, "v*", None)},
+    "ship": {
+        "label": (str, "shipped", None),
+        "comment": (bool, True, None),
+        "close": (bool, True, None),
+    },
+    "changelog": {
+        "template": (str, "markdown", None),
+        "locale": (str, "en", LOCALES),
+        "file": (str, "CHANGELOG.md", None),
+    },
+    "site": {
+        "dir": (str, "site", None),
+        "cards": (str, "authors", ("authors", "all")),
+    },
+    "store": (str, None, None),
+    "publish": (list, ["github-release", "changelog-file"], None),
+    "credits": {"exclude": (list, ["*[bot]"], None)},
+}
+
+_TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list", dict: "a mapping"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration, every key filled with its default when absent."""
+
+    issues: str | None = None
+    repository: str | None = None
+    request_labels: tuple[str, ...] = ("feature-request",)
+    vote_reactions: tuple[str, ...] = ("+1",)
+    build_tags: str = "v*"
+    ship_label: str = "shipped"
+    ship_comment: bool = True
+    ship_close: bool = True
+    template: str = "markdown"
+    locale: str = "en"
+    changelog_file: str = "CHANGELOG.md"
+    site_dir: str = "site"
+    site_cards: str = "authors"
+    store: str | None = None
+    publish: tuple[str, ...] = ("github-release", "changelog-file")
+    credits_exclude: tuple[str, ...] = ("*[bot]",)
+    source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: str) -> dict[str, Any]:
+    """Validate one mapping against its schema section; return {key: value} with defaults."""
+    import yaml
+
+    if not isinstance(data, dict):
+        line = node.start_mark.line + 1 if node is not None else 1
+        raise ConfigError(f"{where}:{line}: {prefix.rstrip('.') or 'the file'} must be a mapping")
+    lines: dict[str, int] = {}
+    nodes: dict[str, Any] = {}
+    if isinstance(node, yaml.MappingNode):
+        for knode, vnode in node.value:
+            lines[str(knode.value)] = knode.start_mark.line + 1
+            nodes[str(knode.value)] = vnode
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        line = lines.get(str(key), 1)
+        if key not in section:
+            hint = difflib.get_close_matches(str(key), list(section), n=1)
+            tip = f" (did you mean '{prefix}{hint[0]}'?)" if hint else f" (known keys: {', '.join(section)})"
+            raise ConfigError(f"{where}:{line}: unknown key '{prefix}{key}'{tip}")
+        spec = section[key]
+        if isinstance(spec, dict):
+            out[key] = _check(spec, nodes.get(key), value if value is not None else {}, f"{prefix}{key}.", where)
+            continue
+        expected, _default, allowed = spec
+        if value is None and _default is None:
+            out[key] = None
+            continue
+        ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
+        if ok and expected is list:
+            ok = all(isinstance(item, str) for item in value)
+            if not ok:
+                raise ConfigError(f"{where}:{line}: '{prefix}{key}' must be a list of strings")
+        if not ok:
+            raise ConfigError(
+                f"{where}:{line}: '{prefix}{key}' must be {_TYPE_NAMES[expected]}, not {_type_name(value)} ({value!r})"
+            )
+        if allowed is not None and value not in allowed:
+            raise ConfigError(
+                f"{where}:{line}: '{prefix}{key}' must be one of {', '.join(allowed)}, not {value!r}"
+            )
+        out[key] = value
+    return out
+
+
+def parse(text: str, where: str) -> Config:
+    """Validate YAML text and return a Config; `where` names the file in messages."""
+    import yaml
+
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}{line}: not valid YAML: {problem}") from None
+    if data is None:
+        data = {}
+    values = _check(_SCHEMA, node, data, "", where)
+
+    def get(section: str, key: str | None = None) -> Any:
+        spec = _SCHEMA[section]
+        if key is None:
+            return values.get(section, spec[1])
+        return values.get(section, {}).get(key, spec[key][1])
+
+    return Config(
+        issues=get("issues"),
+        repository=get("repository"),
+        request_labels=tuple(get("requests", "labels")),
+        vote_reactions=tuple(get("requests", "votes")),
+        build_tags=get("builds", "tags"),
+        ship_label=get("ship", "label"),
+        ship_comment=get("ship", "comment"),
+        ship_close=get("ship", "close"),
+        template=get("changelog", "template"),
+        locale=get("changelog", "locale"),
+        changelog_file=get("changelog", "file"),
+        site_dir=get("site", "dir"),
+        site_cards=get("site", "cards"),
+        store=get("store"),
+        publish=tuple(get("publish")),
+        credits_exclude=tuple(get("credits", "exclude")),
+        source=where,
+    )
+
+
+def load(repo_root: Path, path: str | None) -> Config:
+    """Load the config named by `--config`, else `.github/tracker.yml` when present, else defaults."""
+    if path is None:
+        candidate = repo_root / DEFAULT_PATH
+        if not candidate.is_file():
+            return Config()
+        target, shown = candidate, DEFAULT_PATH
+    else:
+        target = Path(path)
+        if not target.is_absolute() and not target.exists():
+            target = repo_root / path
+        shown = path
+        if not target.is_file():
+            raise ConfigError(f"config file not found: {shown}")
+    try:
+        text = target.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown}: not UTF-8 text (byte {exc.start}); save the config as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read: {exc.strerror}") from None
+    return parse(text, shown)

@@ -1,0 +1,104 @@
+"""Credit: the people behind each shipped request — suggesters, co-suggesters, voters, builders.
+
+Each person is counted once per request, in the most honourable role they had:
+suggester, then co-suggester, then voter. Bots and `credits.exclude` are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from tracker import logins
+from tracker.model import Request
+
+
+@dataclass
+class People:
+    """Everyone behind one shipped request."""
+
+    author: str | None
+    co_authors: list[str] = field(default_factory=list)
+    voters: list[str] = field(default_factory=list)
+
+
+def duplicates_of(request_id: str, requests: Mapping[str, Request]) -> list[str]:
+    """Ids of requests merged into `request_id`, directly or through a chain."""
+    children: dict[str, list[str]] = {}
+    for request in requests.values():
+        if request.duplicate_of:
+            children.setdefault(request.duplicate_of, []).append(request.id)
+    out: list[str] = []
+    stack = list(children.get(request_id, []))
+    while stack:
+        current = stack.pop(0)
+        if current in out or current == request_id:
+            continue
+        out.append(current)
+        stack.extend(children.get(current, []))
+    return out
+
+
+def people(request_id: str, requests: Mapping[str, Request], voters: Mapping[str, Sequence[str]],
+           exclude: Iterable[str]) -> People:
+    """The suggester, co-suggesters (authors of duplicates) and voters of one request."""
+    exclude = tuple(exclude)
+    request = requests[request_id]
+    author = request.author if request.author and not logins.is_excluded(request.author, exclude) else None
+    result = People(author=author)
+    taken = {author.lower()} if author else set()
+    dups = duplicates_of(request_id, requests)
+    for dup in dups:
+        login = requests[dup].author
+        if login and not logins.is_excluded(login, exclude) and login.lower() not in taken:
+            result.co_authors.append(login)
+            taken.add(login.lower())
+    for source in [request_id, *dups]:
+        for login in voters.get(source, ()):
+            if not logins.is_excluded(login, exclude) and login.lower() not in taken:
+                result.voters.append(login)
+                taken.add(login.lower())
+    return result
+
+
+@dataclass
+class Credit:
+    """One person's part in a build (or across builds)."""
+
+    login: str
+    suggested: list[str] = field(default_factory=list)
+    voted: list[str] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"login": self.login, "suggested": self.suggested, "voted": self.voted, "built": self.built}
+
+
+def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterable[str]) -> list[Credit]:
+    """Credits from (request id, people, builders) of each shipped request, ordered like the hall of fame."""
+    exclude = tuple(exclude)
+    table: dict[str, Credit] = {}
+
+    def entry(login: str) -> Credit:
+        key = login.lower()
+        if key not in table:
+            table[key] = Credit(login)
+        return table[key]
+
+    for request_id, who, builders in shipped:
+        for login in [who.author, *who.co_authors]:
+            if login:
+                entry(login).suggested.append(request_id)
+        for login in who.voters:
+            entry(login).voted.append(request_id)
+        for login in builders:
+            if login and not logins.is_excluded(login, exclude):
+                credit = entry(login)
+                if request_id not in credit.built:
+                    credit.built.append(request_id)
+    return order(table.values())
+
+
+def order(credits: Iterable[Credit]) -> list[Credit]:
+    """Most suggested first, then most voted, then login (case-insensitive)."""
+    return sorted(credits, key=lambda c: (-len(c.suggested), -len(c.voted), c.login.casefold(), c.login))

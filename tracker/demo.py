@@ -1,0 +1,87 @@
+"""`tracker demo`: a sample project with three weekly builds, fans and votes, released offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tracker import sample
+from tracker.errors import BadInput
+
+CONFIG = """\
+# tracker's config for the demo project (see README: Config)
+issues: local
+repository: lumen-app/lumen
+builds:
+  tags: "v*"
+changelog:
+  file: CHANGELOG.md
+publish: [changelog-file, site]
+"""
+
+REQUESTS: list[dict[str, Any]] = [
+    {"id": "12", "title": "Dark mode", "author": "alice", "created_at": "2026-09-01T10:00:00Z",
+     "voters": ["bob", "carol", "dave", "erin", "frank", "gina", "hank"]},
+    {"id": "15", "title": "Export albums to PDF", "author": "bob", "created_at": "2026-09-03T10:00:00Z",
+     "voters": ["alice", "gina"]},
+    {"id": "16", "title": "PDF export please!", "author": "carol", "created_at": "2026-09-09T10:00:00Z",
+     "duplicate_of": "15", "state": "closed", "voters": ["ivan", "judy"]},
+    {"id": "18", "title": "Offline sync", "author": "dave", "created_at": "2026-09-10T10:00:00Z",
+     "voters": ["alice", "bob", "erin"]},
+    {"id": "21", "title": "Keyboard shortcuts", "author": "erin", "created_at": "2026-09-12T10:00:00Z",
+     "voters": ["frank", "gina"]},
+    {"id": "23", "title": "更大的字体 (bigger fonts)", "author": "李雷", "created_at": "2026-09-15T10:00:00Z",
+     "voters": ["韩梅梅", "alice", "bob", "carol"]},
+    {"id": "25", "title": "Home-screen widgets", "author": "gina", "created_at": "2026-09-20T10:00:00Z",
+     "voters": ["alice", "bob", "carol", "dave", "erin", "frank", "hank", "ivan", "judy"]},
+    {"id": "27", "title": "<b>Hack</b> @everyone [click](https://evil.example)", "author": "mallory",
+     "created_at": "2026-09-21T10:00:00Z", "voters": ["mallory2"]},
+    {"id": "29", "title": "Raw photo support", "author": "hank", "created_at": "2026-09-25T10:00:00Z",
+     "voters": ["ivan", "judy", "alice", "dave"]},
+]
+
+HISTORY: list[dict[str, Any]] = [
+    {"commit": "Initial import of Lumen", "author": "maintainer <maintainer@lumen.example>",
+     "date": "2026-11-02T09:00:00Z"},
+    {"commit": "feat: photo grid", "author": "frank", "date": "2026-11-03T10:00:00Z"},
+    {"commit": "feat: offline sync\n\nCloses #18", "author": "frank", "date": "2026-11-04T10:00:00Z"},
+    {"tag": "v2026.45", "message": "Weekly build 45", "date": "2026-11-06T17:00:00Z"},
+    {"commit": "feat: keyboard shortcuts\n\nImplements: #21", "as": "shortcuts", "author": "erin",
+     "date": "2026-11-09T10:00:00Z"},
+    {"commit": "fix: crash when an album is empty (see #25)", "author": "frank", "date": "2026-11-10T10:00:00Z"},
+    {"commit": "Export albums to PDF (#30)\n\nFixes #15", "author": "bob", "date": "2026-11-11T10:00:00Z"},
+    {"tag": "v2026.46", "message": "Weekly build 46", "date": "2026-11-13T17:00:00Z"},
+    {"commit": "feat: dark mode\n\nFixes #12. Raw photos come next, see #29.", "author": "frank", "date": "2026-11-16T10:00:00Z"},
+    {"commit": "Revert \"feat: keyboard shortcuts\"\n\nThis reverts commit {shortcuts}.\nShortcuts clash with screen readers.",
+     "author": "maintainer <maintainer@lumen.example>", "date": "2026-11-17T10:00:00Z"},
+    {"commit": "feat: bigger fonts\n\nImplements: #23", "author": "frank", "date": "2026-11-18T10:00:00Z"},
+    {"commit": "docs: explain widgets plan, refs #25", "author": "gina", "date": "2026-11-19T10:00:00Z"},
+    {"tag": "v2026.47", "message": "Weekly build 47", "date": "2026-11-20T17:00:00Z"},
+]
+
+
+def create(directory: Path) -> Path:
+    """Make the sample repository (git history, config, local store) in `directory`."""
+    if directory.exists() and any(directory.iterdir()):
+        raise BadInput(f"{directory} is not empty: give 'tracker demo' a new or empty directory")
+    files = {
+        "README.md": "# Lumen\n\nA photo app whose fans decide what comes next.\n",
+        "CHANGELOG.md": "# Changelog\n\nEverything that shipped, with the fans who asked for it.\n",
+        ".github/tracker.yml": CONFIG,
+    }
+    sample.build(directory, HISTORY, _tree(files))
+    for name, content in files.items():
+        target = directory / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            target.write_text(content, encoding="utf-8")
+    requests_file = directory / ".git" / "tracker" / "demo-requests.json"
+    requests_file.parent.mkdir(parents=True, exist_ok=True)
+    requests_file.write_text(json.dumps(REQUESTS, ensure_ascii=False, indent=1), encoding="utf-8")
+    return requests_file
+
+
+def _tree(files: dict[str, str]) -> dict[str, str]:
+    # git's mktree takes flat names only; nested config is written to the work tree after.
+    return {k: v for k, v in files.items() if "/" not in k}

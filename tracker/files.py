@@ -1,0 +1,33 @@
+"""Writing files safely: atomic replace, and only when the content changed.
+
+A crash mid-write leaves the old file whole, and a rerun that would write the
+same bytes writes nothing (so timestamps and `git status` stay quiet).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_if_changed(path: Path, data: bytes | str, dry_run: bool = False) -> bool:
+    """Atomically replace `path` with `data` unless it already holds exactly that; True if it wrote."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.read_bytes() == payload:
+            return False
+    except FileNotFoundError:
+        pass
+    if dry_run:
+        return True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

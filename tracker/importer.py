@@ -1,0 +1,151 @@
+"""`tracker requests import`: requests from JSON or CSV into the local store.
+
+The whole file is checked before anything is written, so a bad file changes
+nothing; a re-import updates requests and adds votes, never duplicates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from tracker import logins
+from tracker.errors import BadInput
+from tracker.model import Request
+from tracker.store import Store
+
+FIELDS = ("id", "title", "author", "state", "created_at", "voters", "duplicate_of", "url")
+STATES = ("open", "closed")
+
+
+@dataclass(frozen=True)
+class Entry:
+    request: Request
+    voters: tuple[str, ...]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    text = str(value).strip()
+    return text or None
+
+
+def _entry(raw: Any, where: str) -> Entry:
+    if not isinstance(raw, dict):
+        raise BadInput(f"{where}: expected an object with id and title")
+    unknown = sorted(set(raw) - set(FIELDS))
+    if unknown:
+        raise BadInput(f"{where}: unknown field '{unknown[0]}' (fields: {', '.join(FIELDS)})")
+    try:
+        request_id = _text(raw.get("id"))
+        title = _text(raw.get("title"))
+        author = _text(raw.get("author"))
+        state = _text(raw.get("state")) or "open"
+        created = _text(raw.get("created_at"))
+        duplicate_of = _text(raw.get("duplicate_of"))
+        url = _text(raw.get("url"))
+    except ValueError as exc:
+        raise BadInput(f"{where}: {exc}") from None
+    if request_id is None:
+        raise BadInput(f"{where}: missing id")
+    if request_id.startswith("#"):
+        request_id = request_id[1:]
+    if title is None:
+        raise BadInput(f"{where} (id {request_id}): empty title")
+    if state not in STATES:
+        raise BadInput(f"{where} (id {request_id}): state must be open or closed, not {state!r}")
+    voters = raw.get("voters") or []
+    if isinstance(voters, str):
+        voters = [v for v in (part.strip() for part in voters.split(";")) if v]
+    if not isinstance(voters, list) or not all(isinstance(v, str) for v in voters):
+        raise BadInput(f"{where} (id {request_id}): voters must be a list of logins")
+    for login in ([author] if author else []) + voters:
+        if not logins.valid(login):
+            raise BadInput(f"{where} (id {request_id}): invalid login {login!r}"
+                           " (letters, digits, '-', '_', '.'; not starting with '.')")
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise BadInput(f"{where} (id {request_id}): url must start with https:// or http://")
+    request = Request(id=request_id, title=title, author=author, state=state, created_at=created,
+                      url=url, duplicate_of=duplicate_of)
+    return Entry(request, tuple(dict.fromkeys(voters)))
+
+
+def read(path: Path) -> list[Entry]:
+    """Parse and check an import file (JSON array, or CSV with the same columns)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"import file not found: {path}") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not UTF-8 text") from None
+    if path.suffix.lower() == ".csv" or (path.suffix.lower() != ".json" and not text.lstrip().startswith("[")):
+        reader = csv.DictReader(io.StringIO(text))
+        if reader.fieldnames is None or "id" not in reader.fieldnames or "title" not in reader.fieldnames:
+            raise BadInput(f"{path}: not a CSV with 'id' and 'title' columns")
+        rows: list[Any] = []
+        for row in reader:
+            if None in row:
+                raise BadInput(f"{path}:{reader.line_num}: more cells than columns")
+            rows.append({k: (v if v != "" else None) for k, v in row.items() if k})
+        entries = [_entry(row, f"{path}:{i + 2}") for i, row in enumerate(rows)]
+    else:
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        if not isinstance(raw, list):
+            raise BadInput(f"{path}: expected a JSON array of requests")
+        entries = [_entry(item, f"{path}: entry {i + 1}") for i, item in enumerate(raw)]
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.request.id in seen:
+            raise BadInput(f"{path}: id {entry.request.id} appears twice")
+        seen.add(entry.request.id)
+    return entries
+
+
+def check_duplicates(parents: dict[str, str | None], where: str) -> None:
+    """Every `duplicate_of` names a known id and no chain loops back on itself."""
+    for start, parent in parents.items():
+        if parent is None:
+            continue
+        if parent not in parents:
+            raise BadInput(f"{where}: request {start} is a duplicate_of unknown id {parent}")
+        seen = [start]
+        node: str | None = parent
+        while node is not None:
+            if node in seen:
+                cycle = " → ".join([*seen[seen.index(node):], node])
+                raise BadInput(f"{where}: duplicate_of forms a cycle: {cycle}")
+            seen.append(node)
+            node = parents.get(node)
+
+
+def import_file(store: Store, path: Path) -> tuple[int, int, int]:
+    """Load a file into the store; return (new requests, updated requests, new votes)."""
+    entries = read(path)
+    existing = {r.id: r for r in store.requests()}
+    parents: dict[str, str | None] = {rid: r.duplicate_of for rid, r in existing.items()}
+    parents.update({e.request.id: e.request.duplicate_of for e in entries})
+    check_duplicates(parents, str(path))
+    created = updated = votes = 0
+    with store.transaction() as conn:
+        for entry in entries:
+            if entry.request.id in existing:
+                updated += replace(existing[entry.request.id], votes=0) != entry.request
+            else:
+                created += 1
+            store.upsert(conn, entry.request)
+            votes += store.add_votes(conn, entry.request.id, entry.voters)
+    return created, updated, votes

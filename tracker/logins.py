@@ -1,0 +1,28 @@
+"""Logins: the one shape a fan's name may take, and who counts as a bot.
+
+A login names files (`cards/LOGIN.svg`), so it is checked once, at the door.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+
+
+
+def valid(login: str) -> bool:
+    """Letters of any script, digits, `-`, `_` and `.`; not starting with `.`; 1–100 long."""
+    return bool(login) and not login.startswith(".") and re.fullmatch(r"[\w.-]{1,100}", login) is not None
+
+
+def is_excluded(login: str | None, patterns: Iterable[str]) -> bool:
+    """True for bots and anyone `credits.exclude` names.
+
+    Only `*` and `?` are wildcards, so the default `*[bot]` means a literal `[bot]`
+    suffix (as GitHub names apps), not a character class.
+    """
+    if not login:
+        return True
+    lowered = login.lower()
+    return any(fnmatch.fnmatchcase(lowered, p.lower().replace("[", "[[]")) for p in patterns)

@@ -1,0 +1,223 @@
+"""One release, start to finish: collect → link → decide → credit → render → publish.
+
+This is the only module that calls all the others; each step hands plain data
+to the next and nothing flows back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracker import builds, config, history, links, plugins, render, report
+from tracker.credits import people
+from tracker.errors import BadInput
+from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Rendered
+from tracker.model import Request, Tag
+
+if TYPE_CHECKING:
+    import git
+
+
+def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str]) -> str:
+    """`--issues`, else `issues:` in the config, else github in Actions, else local."""
+    if option:
+        return option
+    if cfg.issues:
+        return cfg.issues
+    return "github" if env.get("GITHUB_REPOSITORY") else "local"
+
+
+@dataclass
+class Session:
+    """Everything one command works on: the repository, its config, its issue system."""
+
+    repo_path: str = "."
+    config_path: str | None = None
+    issues_name: str | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    dry_run: bool = False
+    verbose: bool = False
+    say: Callable[[str], None] | None = None
+    progress: Callable[[Iterator[Any], str], Iterator[Any]] | None = None
+
+    @cached_property
+    def repo(self) -> git.Repo:
+        return history.open_repo(self.repo_path)
+
+    @cached_property
+    def root(self) -> Path:
+        return history.work_tree(self.repo)
+
+    @cached_property
+    def config(self) -> config.Config:
+        return config.load(self.root, self.config_path)
+
+    @cached_property
+    def context(self) -> Context:
+        ctx = Context(config=self.config, root=self.root, git_dir=history.git_dir(self.repo), env=self.env,
+                      dry_run=self.dry_run, verbose=self.verbose)
+        if self.say is not None:
+            ctx.say = self.say
+        return ctx
+
+    @cached_property
+    def issues(self) -> IssueSystem:
+        name = default_issue_system(self.issues_name, self.config, self.env)
+        return plugins.issue_system(name, self.context)
+
+    @cached_property
+    def requests(self) -> dict[str, Request]:
+        return {r.id: r for r in self.issues.requests()}
+
+    @property
+    def repository(self) -> links.Repository:
+        return self.issues.repository
+
+    @property
+    def project(self) -> str:
+        return self.repository.slug or self.root.name
+
+    # -- collect, link, decide, credit -------------------------------------------
+
+    def build_tag(self, name: str) -> Tag:
+        return history.resolve_build(self.repo, name, self.config.build_tags)
+
+    def previous_of(self, tag: Tag, override: str | None) -> tuple[str | None, str | None]:
+        """(name, sha) of the previous build: `--previous`, else the nearest ancestor build tag."""
+        if override:
+            return override, history.resolve_previous(self.repo, override)
+        found = history.previous_build(self.repo, tag, self.config.build_tags)
+        return (found.name, found.sha) if found else (None, None)
+
+    def check_history(self) -> None:
+        if history.is_shallow(self.repo):
+            raise BadInput("this is a shallow clone, so earlier builds cannot be found:"
+                           " fetch the full history (actions/checkout: fetch-depth: 0) or run 'git fetch --unshallow --tags'")
+
+    def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
+        """The schema-1 report of one build."""
+        tag = self.build_tag(build)
+        self.check_history()
+        previous_name, previous_sha = self.previous_of(tag, previous)
+        repo_id = self.repository
+        stream: Iterator[Any] = history.commits(self.repo, previous_sha, tag.sha)
+        if self.progress is not None:
+            stream = self.progress(stream, f"reading {previous_name + '..' if previous_name else ''}{build}")
+        scanned = builds.scan(stream, repo_id)
+        originals = {
+            sha: builds.Linked(c.sha, builds.commit_login(c), links.parse(c.message, repo_id))
+            for sha, c in history.show(self.repo, scanned.wanted_outside()).items()
+        }
+        requests = self.requests
+        claims = scanned.pull_claims()
+        claims.update({s: o.parsed.pull for s, o in originals.items() if o.parsed.pull})
+        pulls = self.issues.pulls(claims) if claims else {}
+        candidates = set()
+        for item in [*scanned.linked.values(), *originals.values()]:
+            candidates.update(item.parsed.closes)
+        for pull in pulls.values():
+            candidates.update(links.references(pull.body or "", repo_id)[0])
+            candidates.update(pull.closes)
+        candidates = {builds.root(i, requests) for i in candidates if i in requests}
+        earlier: list[builds.Linked] = []
+        if previous_sha and candidates:
+            search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
+            for commit in history.grep(self.repo, previous_sha, builds.earlier_patterns(search)):
+                earlier.append(builds.Linked(commit.sha, builds.commit_login(commit), links.parse(commit.message, repo_id)))
+        decision = builds.decide(scanned, requests, pulls, originals, earlier, repo_id)
+        from tracker.credits import duplicates_of
+
+        wanted = [d for rid in decision.shipped for d in [rid, *duplicates_of(rid, requests)]]
+        voters = self.issues.voters(wanted) if wanted else {}
+        exclude = self.config.credits_exclude
+        who = {rid: people(rid, requests, voters, exclude) for rid in decision.shipped}
+        out = report.build(tag, previous_name, scanned, decision, requests, who, exclude, self.project)
+        for entry in [*out["shipped"], *out["withdrawn"]]:
+            entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
+        return out
+
+    def scan(self, spec: str | None) -> Iterator[dict[str, Any]]:
+        """Every link in a range: commit → request, with its kind."""
+        revisions = history.resolve_range(self.repo, spec) if spec else ["HEAD"]
+        repo_id = self.repository
+        for commit in history.log(self.repo, revisions):
+            parsed = links.parse(commit.message, repo_id)
+            base = {"sha": commit.sha, "summary": commit.summary, "pull": parsed.pull}
+            for rid in parsed.closes:
+                yield {**base, "request": rid, "kind": "closes"}
+            for rid in parsed.refs:
+                yield {**base, "request": rid, "kind": "refs"}
+            for target in parsed.reverts:
+                yield {**base, "request": None, "kind": "revert", "reverts": target}
+            for original in parsed.cherry_of:
+                yield {**base, "request": None, "kind": "cherry-pick", "original": original}
+
+    # -- render, publish, mark -----------------------------------------------------
+
+    def render(self, data: Mapping[str, Any], template: str | None = None, locale: str | None = None,
+               **extra: Any) -> str:
+        shipping = {sha for entry in data["shipped"] for sha in entry["commits"]}
+        others = [c for c in data["changes"] if c["sha"] not in shipping and c.get("type") in ("feat", "fix", "perf")]
+        context = {"report": data, "project": self.project, "reports": [], "other_changes": others, **extra}
+        return render.render(template or self.config.template, context, locale or self.config.locale, self.root)
+
+    def order_builds(self, names: Sequence[str]) -> list[str]:
+        """Build names, newest first by topology (a descendant before its ancestors)."""
+        return history.topo_order(self.repo, names)
+
+    def marks_for(self, data: Mapping[str, Any]) -> list[Mark]:
+        cfg = self.config
+        marks = []
+        for entry in data["shipped"]:
+            comment = None
+            if cfg.ship_comment:
+                comment = render.render("comment_shipped.md.j2", {
+                    "build": data["build"], "request": entry, "votes": entry["votes"], "project": self.project,
+                }, cfg.locale, self.root).strip()
+            marks.append(Mark(entry["id"], data["build"], SHIPPED, comment, cfg.ship_label, cfg.ship_close))
+        for entry in data["withdrawn"]:
+            comment = render.render("comment_withdrawn.md.j2", {"build": data["build"], "request": entry},
+                                    cfg.locale, self.root).strip()
+            marks.append(Mark(entry["id"], data["build"], WITHDRAWN, comment, cfg.ship_label, False))
+        return marks
+
+    def ship(self, data: Mapping[str, Any]) -> list[str]:
+        """Mark the build's shipped (and withdrawn) requests in the issue system."""
+        return self.issues.mark(self.marks_for(data))
+
+    def publish(self, data: dict[str, Any], names: Sequence[str] | None = None) -> list[str]:
+        """Run the configured publishers on one build."""
+        chosen = plugins.publishers(list(names if names is not None else self.config.publish), self.context)
+        rendered = Rendered(
+            report=data,
+            render=lambda fmt: self.render(data, fmt),
+            order=self.order_builds,
+            issues=self.issues,
+            builds=lambda: self.all_reports(upto=data["build"]),
+        )
+        lines: list[str] = []
+        for publisher in chosen:
+            lines += publisher.publish(rendered)
+        return lines
+
+    def build_names(self) -> list[str]:
+        """Every build tag, newest first by topology."""
+        names = [t.name for t in history.tags(self.repo, self.config.build_tags)]
+        return self.order_builds(names)
+
+    def all_reports(self, upto: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+        """Reports of every build (newest first) up to `upto`, and from `since` on."""
+        names = self.build_names()
+        if upto is not None and upto in names:
+            names = names[names.index(upto):]
+        if since is not None:
+            if since not in names:
+                self.build_tag(since)
+                raise BadInput(f"--since {since}: not a build before the latest")
+            names = names[: names.index(since) + 1]
+        return [self.report(name) for name in names]

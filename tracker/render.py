@@ -1,0 +1,171 @@
+"""Render: jinja2 templates (sandboxed) for every output format and locale.
+
+Templates load through a chain: the user's folder (`.github/tracker/templates`),
+then the built-ins; `default:NAME` always names the built-in, so an override can
+extend the original.
+
+Escaping is decided by the output, never left to the template author: HTML and
+XML templates autoescape; Markdown templates get every fan string pre-sanitised
+(`textsafe.markdown`) and a `finalize` that escapes anything else printed raw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from tracker import logins, textsafe
+from tracker.errors import BadInput
+
+if TYPE_CHECKING:
+    import jinja2
+
+FORMATS = {
+    "markdown": "markdown.md.j2",
+    "html": "html.html.j2",
+    "text": "text.txt.j2",
+    "atom": "atom.xml.j2",
+}
+USER_TEMPLATES = ".github/tracker/templates"
+# Keys whose values are logins: kept as `@login`-ready text rather than escaped prose.
+_LOGIN_KEYS = frozenset({"login", "author", "co_authors", "voters", "builders", "logins"})
+# Keys that are identifiers, dates, or URLs we build ourselves: never fan prose.
+_RAW_KEYS = frozenset({"sha", "commits", "date", "schema", "url", "card", "png", "svg", "page", "id",
+                       "build", "previous", "builds", "type", "votes"})
+
+
+def flavour(name: str) -> str:
+    """How a template's output is escaped: `markdown`, `markup` (HTML/XML/SVG) or `text`."""
+    base = name[:-3] if name.endswith(".j2") else name
+    if base.endswith((".md", ".markdown")):
+        return "markdown"
+    if base.endswith((".html", ".htm", ".xml", ".atom", ".svg")):
+        return "markup"
+    return "text"
+
+
+def _markdown_view(value: Any, key: str | None = None) -> Any:
+    """A copy of template data with fan text made inert Markdown."""
+    if isinstance(value, Markup) or value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, Mapping):
+        return {k: _markdown_view(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_markdown_view(v, key) for v in value]
+    if isinstance(value, str):
+        if key in _LOGIN_KEYS:
+            return Markup(value) if logins.valid(value) else textsafe.markdown(value)
+        if key in _RAW_KEYS:
+            return Markup(textsafe.plain(value))
+        return textsafe.markdown(value)
+    return value
+
+
+def _gettext_callables(locale: str, kind: str) -> tuple[Callable[..., str], Callable[..., str]]:
+    from tracker import locales
+
+    catalogue = locales.translations(locale)
+
+    def fill(text: str, values: Mapping[str, Any]) -> str:
+        if kind == "text":
+            return text % values if values else text
+        # Our catalogue is trusted; the values are escaped for the output (Markup % escapes).
+        return Markup(text) % values if values else Markup(text)
+
+    def gettext(message: str, **values: Any) -> str:
+        return fill(catalogue.gettext(message), values)
+
+    def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
+        values.setdefault("num", n)
+        return fill(catalogue.ngettext(singular, plural, n), values)
+
+    return gettext, ngettext
+
+
+@lru_cache(maxsize=16)
+def environment(locale: str, user_dir: str | None, kind: str) -> jinja2.Environment:
+    """A sandboxed environment for one locale, user template folder and escaping flavour."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from tracker import locales
+
+    builtin = jinja2.PackageLoader("tracker_templates", ".")
+    chain: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": builtin}, delimiter=":")]
+    if user_dir:
+        chain.append(jinja2.FileSystemLoader(user_dir))
+    chain.append(builtin)
+
+    def finalize(value: Any) -> Any:
+        if value is None:
+            return ""
+        if kind == "markdown" and not hasattr(value, "__html__") and isinstance(value, str):
+            return textsafe.markdown(value)
+        return value
+
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(chain),
+        autoescape=kind == "markup",
+        finalize=finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    gettext, ngettext = _gettext_callables(locale, kind)
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, locale=locale)
+    env.filters["md"] = textsafe.markdown
+    env.filters["mention"] = textsafe.mention
+    env.filters["plain"] = textsafe.plain
+    env.filters["date"] = lambda iso, style="medium": locales.format_date(iso, locale, style)
+    return env
+
+
+def _user_dir(root: Path | None) -> str | None:
+    if root is not None and (root / USER_TEMPLATES).is_dir():
+        return str(root / USER_TEMPLATES)
+    return None
+
+
+def render(template: str, context: Mapping[str, Any], locale: str = "en", root: Path | None = None) -> str:
+    """Render a built-in format (`markdown`, `html`, `text`, `atom`), a template name, or a file.
+
+    A name ending in `.j2` (or `default:NAME`) is looked up in the user's template
+    folder, then the built-ins; anything else that is not a format is a file path.
+    """
+    import jinja2
+
+    from tracker import locales
+
+    locales.check(locale)
+    name = FORMATS.get(template, template)
+    is_file = template not in FORMATS and not template.startswith("default:") and (
+        Path(template).exists() or "/" in template or not template.endswith(".j2"))
+    kind = flavour(name[len("default:"):] if name.startswith("default:") else name)
+    env = environment(locale, _user_dir(root), kind)
+    data = _markdown_view(dict(context)) if kind == "markdown" else dict(context)
+    try:
+        if is_file:
+            path = Path(template)
+            try:
+                source = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise BadInput(f"template not found: {template}") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise BadInput(f"template {template}: cannot read: {exc}") from None
+            compiled = env.from_string(source)
+        else:
+            compiled = env.get_template(name)
+        return compiled.render(**data)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BadInput(f"template {exc.filename or template}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise BadInput(f"template not found: {exc.name}") from None
+    except jinja2.UndefinedError as exc:
+        raise BadInput(f"template {template}: {exc.message}") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise BadInput(f"template {template}: not allowed: {exc}") from None

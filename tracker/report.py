@@ -1,0 +1,79 @@
+"""The schema-1 report of one build: the contract scripts and templates read.
+
+Field names and meanings are fixed by DESIGN.md; fields may be added, none may
+change meaning without `schema` going up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tracker.builds import Decision, Scanned
+from tracker.credits import People, tally
+from tracker.model import Request, Tag
+
+SCHEMA = 1
+
+
+def _id_key(request_id: str) -> tuple[int, int, str]:
+    return (0, int(request_id), "") if request_id.isdigit() else (1, 0, request_id)
+
+
+def build(
+    tag: Tag,
+    previous: str | None,
+    scanned: Scanned,
+    decision: Decision,
+    requests: Mapping[str, Request],
+    people: Mapping[str, People],
+    exclude: Sequence[str],
+    project: str | None = None,
+) -> dict[str, Any]:
+    """Assemble the report from the decision and the credited people."""
+    shipped = []
+    for request_id, commits in decision.shipped.items():
+        request = requests[request_id]
+        who = people[request_id]
+        shipped.append({
+            "id": request_id,
+            "title": request.title,
+            "url": request.url,
+            "author": who.author,
+            "co_authors": who.co_authors,
+            "votes": len(who.voters),
+            "voters": who.voters,
+            "commits": commits,
+            "pulls": decision.pulls.get(request_id, []),
+            "builders": decision.builders.get(request_id, []),
+        })
+    shipped.sort(key=lambda s: (-s["votes"], _id_key(s["id"])))
+    withdrawn = [
+        {"id": rid, "title": requests[rid].title, "url": requests[rid].url, "commits": shas}
+        for rid, shas in sorted(decision.withdrawn.items(), key=lambda kv: _id_key(kv[0]))
+    ]
+    changes = [
+        {"sha": c.sha, "summary": c.summary, "author": c.author, "type": c.type,
+         "requests": [r for r in c.requests if r in requests]}
+        for c in scanned.changes
+    ]
+    credits = tally(
+        ((s["id"], people[s["id"]], s["builders"]) for s in shipped), exclude
+    )
+    return {
+        "schema": SCHEMA,
+        "build": tag.name,
+        "previous": previous,
+        "date": tag.date,
+        "project": project,
+        "commits": scanned.count,
+        "shipped": shipped,
+        "withdrawn": withdrawn,
+        "changes": changes,
+        "credits": [c.as_dict() for c in credits],
+    }
+
+
+def shipped_ids(report: Mapping[str, Any]) -> list[str]:
+    """The ids of the requests a report shipped, as strings, in report order."""
+    return [s["id"] for s in report["shipped"]]

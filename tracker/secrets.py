@@ -1,0 +1,58 @@
+"""Keeping tokens out of everything tracker prints, logs or raises.
+
+Tokens come from the environment; `redact` removes their values (and anything
+shaped like a GitHub or GitLab token) from a text, and `install_log_filter`
+applies it to every log record, including PyGithub's and urllib3's debug logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN", "INPUT_TOKEN")
+_SHAPES = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{20,})\b"
+    r"|(?i:(?<=authorization: )(?:token|bearer) \S+)"
+)
+MASK = "***"
+_extra: set[str] = set()
+
+
+def remember(secret: str | None) -> None:
+    """Treat `secret` as a token from now on (one not taken from the usual variables)."""
+    if secret and len(secret) >= 4:
+        _extra.add(secret)
+
+
+def _known() -> list[str]:
+    values = {os.environ.get(name, "") for name in TOKEN_VARIABLES} | _extra
+    return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """`text` with every known token and token-shaped string replaced by ***."""
+    for secret in _known():
+        text = text.replace(secret, MASK)
+    return _SHAPES.sub(MASK, text)
+
+
+class _RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_log_filter() -> None:
+    """Redact every record that reaches any handler of the root logger and HTTP loggers."""
+    flt = _RedactingFilter()
+    for name in ("", "github", "urllib3", "gitlab", "requests"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactingFilter) for f in logger.filters):
+            logger.addFilter(flt)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(flt)

@@ -1,0 +1,187 @@
+"""The local request store: requests, votes and ship marks in one SQLite file.
+
+It lives in the git directory by default so it never dirties the work tree.
+WAL and a busy timeout let two processes (a vote and an import) write at once
+without losing either.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tracker.errors import BadInput
+from tracker.model import Request
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    author TEXT,
+    state TEXT NOT NULL DEFAULT 'open',
+    created_at TEXT,
+    duplicate_of TEXT,
+    url TEXT
+);
+CREATE TABLE IF NOT EXISTS votes (
+    request_id TEXT NOT NULL,
+    login TEXT NOT NULL,
+    PRIMARY KEY (request_id, login)
+);
+CREATE TABLE IF NOT EXISTS marks (
+    request_id TEXT NOT NULL,
+    build TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (request_id, build, kind)
+);
+"""
+
+
+@dataclass(frozen=True)
+class VoterRow:
+    request_id: str
+    login: str
+
+
+def now() -> str:
+    """The current time, UTC, ISO 8601 (seconds)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """Requests and votes in SQLite. Reads never create the file; writes do."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    @contextmanager
+    def _connect(self, write: bool) -> Iterator[sqlite3.Connection]:
+        if not write and not self.exists():
+            conn = sqlite3.connect(":memory:")
+            conn.executescript(_SCHEMA)
+        else:
+            if write:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            if write:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(_SCHEMA)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE) so writers queue, not fail."""
+        with self._connect(write=True) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # -- reads -----------------------------------------------------------------
+
+    def requests(self) -> list[Request]:
+        """Every request with its vote count, in one query."""
+        with self._connect(write=False) as conn:
+            rows = conn.execute(
+                "SELECT r.id, r.title, r.author, r.state, r.created_at, r.url, r.duplicate_of,"
+                " (SELECT COUNT(*) FROM votes v WHERE v.request_id = r.id)"
+                " FROM requests r"
+            ).fetchall()
+        return [
+            Request(id=r[0], title=r[1], author=r[2], state=r[3], created_at=r[4], url=r[5],
+                    duplicate_of=r[6], votes=r[7])
+            for r in rows
+        ]
+
+    def voters(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """Voters of each request in `ids`, in one query."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, list[str]] = {i: [] for i in wanted}
+        if not wanted:
+            return out
+        with self._connect(write=False) as conn:
+            conn.execute("CREATE TEMP TABLE wanted (id TEXT PRIMARY KEY)")
+            conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(i,) for i in wanted])
+            for request_id, login in conn.execute(
+                "SELECT v.request_id, v.login FROM votes v JOIN wanted w ON w.id = v.request_id"
+                " ORDER BY v.request_id, v.rowid"
+            ):
+                out[request_id].append(login)
+        return out
+
+    def marks(self, build: str) -> dict[str, set[str]]:
+        """Marks already written for `build`: request id → kinds ('shipped', 'withdrawn')."""
+        out: dict[str, set[str]] = {}
+        with self._connect(write=False) as conn:
+            for request_id, kind in conn.execute("SELECT request_id, kind FROM marks WHERE build = ?", (build,)):
+                out.setdefault(request_id, set()).add(kind)
+        return out
+
+    # -- writes ----------------------------------------------------------------
+
+    def upsert(self, conn: sqlite3.Connection, request: Request) -> None:
+        """Insert or update one request (inside a transaction)."""
+        conn.execute(
+            "INSERT INTO requests (id, title, author, state, created_at, duplicate_of, url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET title = excluded.title, author = excluded.author,"
+            " state = excluded.state, created_at = COALESCE(excluded.created_at, requests.created_at),"
+            " duplicate_of = excluded.duplicate_of, url = excluded.url",
+            (request.id, request.title, request.author, request.state, request.created_at,
+             request.duplicate_of, request.url),
+        )
+
+    def add_votes(self, conn: sqlite3.Connection, request_id: str, logins: Iterable[str]) -> int:
+        """Add votes, one per (request, login); return how many were new."""
+        before = conn.total_changes
+        conn.executemany(
+            "INSERT OR IGNORE INTO votes (request_id, login) VALUES (?, ?)",
+            [(request_id, login) for login in logins],
+        )
+        return conn.total_changes - before
+
+    def next_id(self, conn: sqlite3.Connection) -> str:
+        """The next free numeric id (one above the highest numeric id)."""
+        row = conn.execute(
+            "SELECT MAX(CAST(id AS INTEGER)) FROM requests WHERE id GLOB '[0-9]*' AND id NOT GLOB '*[^0-9]*'"
+        ).fetchone()
+        return str((row[0] or 0) + 1)
+
+    def mark(self, request_id: str, build: str, kind: str) -> bool:
+        """Record a mark once; True when it is new."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO marks (request_id, build, kind, at) VALUES (?, ?, ?, ?)",
+                (request_id, build, kind, now()),
+            )
+            return cur.rowcount > 0
+
+    def unmark(self, request_id: str, kind: str) -> int:
+        """Remove every mark of `kind` for a request; return how many went."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "DELETE FROM marks WHERE request_id = ? AND kind = ?", (request_id, kind)
+            ).rowcount
+
+
+def require_request(store: Store, request_id: str) -> Request:
+    """The stored request `request_id`, or BadInput."""
+    for request in store.requests():
+        if request.id == request_id:
+            return request
+    raise BadInput(f"no request #{request_id} in the local store ({store.path})")

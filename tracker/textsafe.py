@@ -1,0 +1,50 @@
+"""Fan-written text (titles, logins, bodies) made safe for each output format.
+
+Markdown is the hard case: a title must not ping anyone (`@everyone`,
+`@org/team`), open a link, or smuggle raw HTML, yet must still read the same.
+Zero-width joins break mentions and autolinks without changing what a reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup
+
+_ZW = "\u200b"
+# Bidi overrides and isolates can make a title display as something it is not.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Inline specials; `(`, `.`, `-` matter only after `]` or at a line start, both handled.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_LINE_START = re.compile(r"\A([#>+\-]|\d+(?=[.)]))")
+_SPACES = re.compile(r"\s*[\r\n]+\s*|\t")
+_MENTION = re.compile(r"@(?=[\w-])")
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|\b(www)\.")
+
+
+def plain(text: str | None) -> str:
+    """One line of text with control and direction-override characters removed."""
+    if not text:
+        return ""
+    text = _CONTROL.sub("", _INVISIBLE.sub("", str(text)))
+    return _SPACES.sub(" ", text)
+
+
+def markdown(text: str | None) -> Markup:
+    """Fan text as inert Markdown: no HTML, no links, no mentions, no formatting."""
+    text = plain(text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text)
+    text = _MENTION.sub("@" + _ZW, text)
+    text = _AUTOLINK.sub(lambda m: (":" + _ZW + "//") if m.group(1) else ("www" + _ZW + "."), text)
+    return Markup(text)
+
+
+def mention(login: str | None) -> Markup:
+    """A credited fan, named so that they are notified: `@login` (logins are validated)."""
+    if not login:
+        return Markup("someone")
+    safe = re.fullmatch(r"[\w.-]{1,100}", login) is not None and not login.startswith(".")
+    return Markup("@" + login) if safe else markdown(login)
