@@ -359,7 +359,7 @@ class FakeGitHub:
             self._thread = None
         self._httpd.server_close()
 
-    def __enter__(self) -> FakeGitHub:
+    def __enter__(self) -> FakeGitHub:  # noqa: PYI034 - typing.Self needs 3.11; project supports 3.10
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -427,9 +427,7 @@ class FakeGitHub:
     def _count(self, method_ok: Callable[[str], bool], path_pattern: str | None) -> int:
         with self._lock:
             return sum(
-                1
-                for r in self.log
-                if method_ok(r.method) and (path_pattern is None or re.search(path_pattern, r.path))
+                1 for r in self.log if method_ok(r.method) and (path_pattern is None or re.search(path_pattern, r.path))
             )
 
     def reset_log(self) -> None:
@@ -586,7 +584,9 @@ class FakeGitHub:
     def _link(self, sha: str, pull_number: int | None, *, message: str = "", author: str | None = "alice") -> None:
         commit = self._commits.get(sha)
         if commit is None:
-            commit = self._commits[sha] = _Commit(sha, message or f"commit {sha[:7]}", self._ensure_user(author), self._now)
+            commit = self._commits[sha] = _Commit(
+                sha, message or f"commit {sha[:7]}", self._ensure_user(author), self._now
+            )
         if pull_number is not None and pull_number not in commit.pulls:
             commit.pulls.append(pull_number)
 
@@ -665,7 +665,9 @@ class FakeGitHub:
             if any(r.tag == tag for r in self._releases.values()):
                 raise ValueError(f"release {tag!r} exists")
             now = self._tick()
-            rel = _Release(next(self._ids), tag, name, body, draft, prerelease, "main", self.viewer, now, None if draft else now)
+            rel = _Release(
+                next(self._ids), tag, name, body, draft, prerelease, "main", self.viewer, now, None if draft else now
+            )
             self._releases[rel.id] = rel
             return self._release_json(rel)
 
@@ -1080,20 +1082,31 @@ class FakeGitHub:
 
     def _rate_json(self) -> dict[str, Any]:
         reset = int(time.time()) + 3600
-        core = {"limit": 5000, "used": 5000 - self.rate_limit_remaining, "remaining": self.rate_limit_remaining, "reset": reset, "resource": "core"}
-        resources = {name: dict(core, resource=name) for name in ("core", "search", "graphql", "integration_manifest", "code_search")}
+        core = {
+            "limit": 5000,
+            "used": 5000 - self.rate_limit_remaining,
+            "remaining": self.rate_limit_remaining,
+            "reset": reset,
+            "resource": "core",
+        }
+        resources = {
+            name: dict(core, resource=name)
+            for name in ("core", "search", "graphql", "integration_manifest", "code_search")
+        }
         return {"resources": resources, "rate": core}
 
     # ------------------------------------------------------------------ HTTP plumbing
 
-    def _handle_http(self, method: str, raw_path: str, authorization: str | None, raw_body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _handle_http(
+        self, method: str, raw_path: str, authorization: str | None, raw_body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         """Serve one request; returns (status, headers, body bytes)."""
         parts = urlsplit(raw_path)
         path = parts.path
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         with self._lock:
             in_prefix = not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")
-            rel_path = (path[len(self.prefix):] or "/") if in_prefix else path
+            rel_path = (path[len(self.prefix) :] or "/") if in_prefix else path
             response, fault = self._respond(method, rel_path, in_prefix, query, authorization, raw_body)
             if fault:
                 self.fault_count += 1
@@ -1115,7 +1128,13 @@ class FakeGitHub:
             return response.status, headers, json.dumps(response.body).encode()
 
     def _respond(
-        self, method: str, rel_path: str, in_prefix: bool, query: dict[str, str], authorization: str | None, raw_body: bytes
+        self,
+        method: str,
+        rel_path: str,
+        in_prefix: bool,
+        query: dict[str, str],
+        authorization: str | None,
+        raw_body: bytes,
     ) -> tuple[_Response, str | None]:
         is_write = method in WRITE_METHODS
         eligible = is_write or not self.faults_on_writes_only
@@ -1126,14 +1145,20 @@ class FakeGitHub:
             self._secondary_counter += 1
             if self._secondary_counter % self._secondary_every == 0:
                 headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
-                return _Response(403, {"message": SECONDARY_LIMIT_MESSAGE, "documentation_url": DOCS_URL}, headers), "secondary-rate-limit"
+                return _Response(
+                    403, {"message": SECONDARY_LIMIT_MESSAGE, "documentation_url": DOCS_URL}, headers
+                ), "secondary-rate-limit"
         if eligible and self.fail_rate and self._rng.random() < self.fail_rate:
             return _Response(502, {"message": "Server Error"}), "502"
 
         if not self._authorized(authorization):
             return self._error(401, "Bad credentials"), None
 
-        if is_write and self._refuse_after is not None and self.writes_applied - self._refuse_base >= self._refuse_after:
+        if (
+            is_write
+            and self._refuse_after is not None
+            and self.writes_applied - self._refuse_base >= self._refuse_after
+        ):
             return _Response(500, {"message": "Server Error"}), "refused-write"
 
         response = self._dispatch(method, rel_path if in_prefix else None, query, raw_body)
@@ -1306,18 +1331,38 @@ class FakeGitHub:
 
     def _get_viewer(self, req: _Request) -> _Response:
         data = self._user_json(self.viewer) or {}
-        data.update(name=self.viewer, email=None, company=None, blog="", location=None, bio=None,
-                    public_repos=1, followers=0, following=0, created_at=_iso(self._repo_created),
-                    updated_at=_iso(self._repo_created))
+        data.update(
+            name=self.viewer,
+            email=None,
+            company=None,
+            blog="",
+            location=None,
+            bio=None,
+            public_repos=1,
+            followers=0,
+            following=0,
+            created_at=_iso(self._repo_created),
+            updated_at=_iso(self._repo_created),
+        )
         return _Response(200, data)
 
     def _get_user(self, req: _Request, login: str) -> _Response:
         if login not in self._users:
             raise _HttpError(404, "Not Found")
         data = self._user_json(login) or {}
-        data.update(name=None, company=None, blog="", location=None, email=None, bio=None,
-                    public_repos=0, followers=0, following=0, created_at=_iso(self._repo_created),
-                    updated_at=_iso(self._repo_created))
+        data.update(
+            name=None,
+            company=None,
+            blog="",
+            location=None,
+            email=None,
+            bio=None,
+            public_repos=0,
+            followers=0,
+            following=0,
+            created_at=_iso(self._repo_created),
+            updated_at=_iso(self._repo_created),
+        )
         return _Response(200, data)
 
     def _get_repo(self, req: _Request) -> _Response:
@@ -1380,7 +1425,17 @@ class FakeGitHub:
                 self._new_event(issue, {"event": "closed", "actor": self.viewer, "state_reason": issue.state_reason})
             elif state == "open" and issue.state == "closed":
                 if issue.pull is not None and issue.pull.merged:
-                    raise _HttpError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom", "message": "state cannot be changed. The pull request has been merged."}])
+                    raise _HttpError(
+                        422,
+                        "Validation Failed",
+                        [
+                            {
+                                "resource": "PullRequest",
+                                "code": "custom",
+                                "message": "state cannot be changed. The pull request has been merged.",
+                            }
+                        ],
+                    )
                 issue.state, issue.closed_at = "open", None
                 if issue.pull is None:
                     issue.state_reason = "reopened"
@@ -1730,10 +1785,10 @@ class FakeGitHub:
 def serve(**kwargs: Any) -> FakeGitHub:
     """Create and start a FakeGitHub; fixtures become one-liners::
 
-        @pytest.fixture
-        def github_server():
-            with serve() as server:
-                yield server
+    @pytest.fixture
+    def github_server():
+        with serve() as server:
+            yield server
     """
     return FakeGitHub(**kwargs).start()
 

@@ -118,7 +118,10 @@ def references(text: str, repo: Repository, skip: frozenset[int] = frozenset()) 
             closing, after_keyword, last_end = True, True, match.end()
             continue
         if closing:
-            gap = text[last_end:match.start()]
+            start = match.start()
+            if kind == "hash" and start and text[start - 1] in _REPO_CHARS:
+                start -= len(_owner_prefix(text, start))  # `owner/repo#N` starts at the owner
+            gap = text[last_end:start]
             if gap and not (_AFTER_KEYWORD if after_keyword else _BLANK).match(gap):
                 closing = False
         after_keyword = False

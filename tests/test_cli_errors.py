@@ -1,0 +1,159 @@
+"""Bad input: exit 2, exactly one line on stderr, nothing on stdout, nothing written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import invoke, tree_state
+
+HISTORY = [{"commit": "init"}, {"tag": "v1"}, {"commit": "Fixes #1"}, {"tag": "v2"}, {"tag": "nightly"}]
+REQUESTS = [{"id": "1", "title": "Dark mode", "author": "alice", "voters": ["bob"]}]
+
+
+@pytest.fixture
+def repo(make_repo: Any) -> Path:
+    path, _ = make_repo(HISTORY, requests=REQUESTS)
+    return path
+
+
+def _one_line_exit_2(result: Any, *words: str) -> str:
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def _config(repo: Path, text: str | bytes) -> None:
+    (repo / ".github").mkdir(exist_ok=True)
+    target = repo / ".github" / "tracker.yml"
+    target.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+
+CASES: list[tuple[str, list[str], str | bytes | None, tuple[str, ...]]] = [
+    ("unknown tag", ["changelog", "v9"], None, ("v9",)),
+    ("tag outside the build glob", ["changelog", "nightly"], None, ("nightly", "v*")),
+    ("misspelt config key", ["changelog", "v2"], "ship:\n  lable: x\n", ("line" if False else ":2", "ship.lable", "did you mean", "ship.label")),
+    ("wrong config type", ["changelog", "v2"], "ship:\n  label: 5\n", ("ship.label", "string")),
+    ("malformed YAML", ["changelog", "v2"], "ship: [unclosed\n", ("YAML",)),
+    ("non-UTF-8 config", ["changelog", "v2"], b"ship:\n  label: \xff\xfe\n", ("UTF-8",)),
+    ("unknown issue system", ["--issues", "jira", "top"], None, ("jira",)),
+    ("unknown issue system in config", ["top"], "issues: jira\n", ("jira",)),
+    ("unknown publisher", ["publish", "v2"], "issues: local\npublish: [carrier-pigeon]\n", ("carrier-pigeon",)),
+    ("unknown format", ["changelog", "v2", "--format", "pdf"], None, ("pdf",)),
+    ("unknown locale", ["changelog", "v2", "--locale", "fr"], None, ("fr",)),
+    ("unknown option", ["changelog", "v2", "--frobnicate"], None, ("frobnicate",)),
+    ("missing argument", ["changelog"], None, ("BUILD",)),
+    ("bad range", ["scan", "v1..nope"], None, ("nope",)),
+    ("missing config file", ["--config", "nope.yml", "top"], None, ("nope.yml",)),
+    ("missing template", ["changelog", "v2", "--template", "nope.j2"], None, ("nope.j2",)),
+    ("unknown --previous", ["changelog", "v2", "--previous", "v0"], None, ("v0",)),
+    ("vote on unknown request", ["vote", "77", "--by", "bob"], None, ("77",)),
+    ("bad login", ["vote", "1", "--by", "../evil"], None, ("login",)),
+    ("empty title", ["requests", "add", "   ", "--by", "bob"], None, ("title",)),
+]
+
+
+@pytest.mark.parametrize("name, args, config, words", CASES, ids=[c[0] for c in CASES])
+def test_bad_input(repo: Path, name: str, args: list[str], config: str | bytes | None, words: tuple[str, ...]) -> None:
+    if config is not None:
+        _config(repo, config)
+    before = tree_state(repo)
+    _one_line_exit_2(invoke(["--repo", str(repo), *args]), *words)
+    assert tree_state(repo) == before
+
+
+def test_not_a_git_repository(tmp_path: Path) -> None:
+    _one_line_exit_2(invoke(["--repo", str(tmp_path), "changelog", "v1"]), "not a git repository")
+    _one_line_exit_2(invoke(["--repo", str(tmp_path / "missing"), "top"]), "no such directory")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_template_syntax_error(repo: Path, tmp_path: Path) -> None:
+    template = tmp_path / "broken.md.j2"
+    template.write_text("{% for x in %}\n")
+    _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v2", "--template", str(template)]), "template")
+
+
+@pytest.mark.parametrize("content, words", [
+    ("not json at all {", ("JSON",)),
+    ('{"id": "1"}', ("array",)),
+    ('[{"title": "x"}]', ("missing id",)),
+    ('[{"id": "5", "title": "  "}]', ("empty title",)),
+    ('[{"id": "5", "title": "x", "duplicate_of": "404"}]', ("unknown id", "404")),
+    ('[{"id": "5", "title": "x", "duplicate_of": "6"}, {"id": "6", "title": "y", "duplicate_of": "5"}]', ("cycle",)),
+    ('[{"id": "5", "title": "x", "author": "<script>"}]', ("login",)),
+    ('[{"id": "5", "title": "x", "colour": "red"}]', ("colour",)),
+    ('[{"id": "5", "title": "x"}, {"id": "5", "title": "y"}]', ("twice",)),
+])
+def test_malformed_import_changes_nothing(repo: Path, tmp_path: Path, content: str, words: tuple[str, ...]) -> None:
+    source = tmp_path / "import.json"
+    source.write_text(content)
+    before = tree_state(repo)
+    _one_line_exit_2(invoke(["--repo", str(repo), "requests", "import", str(source)]), *words)
+    assert tree_state(repo) == before
+
+
+def test_malformed_csv(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "import.csv"
+    source.write_text("name,votes\nx,1\n")
+    _one_line_exit_2(invoke(["--repo", str(repo), "requests", "import", str(source)]), "CSV")
+
+
+def test_missing_import_file(repo: Path) -> None:
+    _one_line_exit_2(invoke(["--repo", str(repo), "requests", "import", "/nonexistent/x.json"]), "not found")
+
+
+def test_shallow_clone_says_how_to_fix_it(repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{repo}", str(clone)],
+                   check=True, capture_output=True)
+    subprocess.run(["git", "fetch", "-q", "--depth", "1", "origin", "tag", "v2"], cwd=clone, check=True,
+                   capture_output=True)
+    _one_line_exit_2(invoke(["--repo", str(clone), "changelog", "v2"]), "shallow", "fetch-depth: 0")
+
+
+def test_debug_shows_the_traceback(repo: Path) -> None:
+    result = invoke(["--repo", str(repo), "--debug", "changelog", "v9"])
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr
+
+
+def test_python_dash_m_is_the_same_program(repo: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v9"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    ok = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v2", "--format", "json"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["shipped"][0]["id"] == "1"
+
+
+def test_every_command_has_an_example_in_its_help() -> None:
+    from tracker.cli import cli
+
+    def walk(group: Any, prefix: list[str]) -> list[list[str]]:
+        out = []
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                out += walk(command, [*prefix, name])
+            else:
+                out.append([*prefix, name])
+        return out
+
+    for path in walk(cli, []):
+        result = invoke([*path, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.stdout, path
+        assert "tracker " in result.stdout, path

@@ -1,0 +1,135 @@
+"""The reference grammar: every link rule of DESIGN.md, with a positive and a negative case."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracker.links import Repository, conventional_type, parse
+
+REPO = Repository("acme/app")
+
+
+@pytest.mark.parametrize("message, closes", [
+    ("Fixes #12", ["12"]),
+    ("fix #12", ["12"]),
+    ("FIXED #12", ["12"]),
+    ("close #1", ["1"]),
+    ("closes #1", ["1"]),
+    ("Closed #1", ["1"]),
+    ("resolve #2", ["2"]),
+    ("Resolves #2", ["2"]),
+    ("resolved: #2", ["2"]),
+    ("Fixes #1, #2 and #3", ["1", "2", "3"]),
+    ("closes #1 & #2, and #3", ["1", "2", "3"]),
+    ("Dark mode\n\nCloses: #12", ["12"]),
+    ("Dark mode\n\nImplements: #12", ["12"]),
+    ("Resolves GH-7", ["7"]),
+    ("fixes acme/app#9", ["9"]),
+    ("Fixes ACME/App#9", ["9"]),
+    ("Closes https://github.com/acme/app/issues/77", ["77"]),
+    ("fix: #34", ["34"]),
+    ("fix(ui)!: #34", ["34"]),
+    ("This fixes #5 and #6, closes #7", ["5", "6", "7"]),
+    ("Fixes other/repo#4 and #5", ["5"]),
+])
+def test_closing_references(message: str, closes: list[str]) -> None:
+    assert parse(message, REPO).closes == closes
+
+
+@pytest.mark.parametrize("message, refs", [
+    ("see #7", ["7"]),
+    ("refs #7", ["7"]),
+    ("part of #7", ["7"]),
+    ("Fix the crash in #7's dialog handler, see #8", ["8"]),
+    ("fixes #1\n\nsee #2", ["2"]),
+    ("Implementing #5 next week", ["5"]),
+])
+def test_mentions_are_never_closing(message: str, refs: list[str]) -> None:
+    parsed = parse(message, REPO)
+    for ref in refs:
+        assert ref in parsed.refs
+        assert ref not in parsed.closes
+
+
+@pytest.mark.parametrize("message", [
+    "Fixes other/repo#4",
+    "Closes https://github.com/other/app/issues/77",
+    "see C#1 and abc#2",
+    "HTML entity &#39; here",
+    "fixes #1234567890123",
+    "prefix#12 is not a ref",
+])
+def test_not_references_here(message: str) -> None:
+    parsed = parse(message, REPO)
+    assert parsed.closes == []
+    assert [r for r in parsed.refs if r in ("4", "77", "1", "2", "39", "12")] == []
+
+
+def test_keyword_must_precede_the_reference() -> None:
+    assert parse("#12 fixes nothing", REPO).closes == []
+    assert parse("a fix for #12", REPO).closes == []
+    assert parse("Fixing #12", REPO).closes == []
+
+
+def test_merge_and_squash_commits_stand_for_their_pull() -> None:
+    merge = parse("Merge pull request #40 from alice/dark-mode\n\nDark mode", REPO)
+    assert merge.pull == "40" and merge.refs == [] and merge.closes == []
+    squash = parse("Add dark mode (#41)", REPO)
+    assert squash.pull == "41" and squash.refs == []
+    assert parse("Add (#41) dark mode", REPO).pull is None
+    mr = parse("Dark mode\n\nSee merge request acme/app!12", REPO)
+    assert mr.pull == "12"
+    assert parse("Dark mode\n\nSee merge request other/app!12", REPO).pull is None
+
+
+def test_revert_names_its_target_and_its_quoted_subject_does_not_close() -> None:
+    parsed = parse('Revert "Fix #12"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.', REPO)
+    assert parsed.reverts == ["0123456789abcdef0123456789abcdef01234567"]
+    assert parsed.closes == [] and parsed.refs == ["12"]
+    assert parse("Reverting the layout", REPO).reverts == []
+
+
+def test_cherry_pick_trailer() -> None:
+    parsed = parse("Fix crash\n\n(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)", REPO)
+    assert parsed.cherry_of == ["0123456789abcdef0123456789abcdef01234567"]
+    assert parse("cherry picked the best bits", REPO).cherry_of == []
+
+
+def test_conventional_type() -> None:
+    assert conventional_type("feat(ui): dark mode") == "feat"
+    assert conventional_type("fix!: crash") == "fix"
+    assert conventional_type("Dark mode: at last") is None
+
+
+@pytest.mark.parametrize("hostile", [
+    "#1" * 500_000,
+    "#" * 1_000_000,
+    "fixes #" * 150_000,
+    "https://x/" * 100_000,
+    "a" * 1_000_000 + " fixes #1",
+    " #12345" * 140_000,
+])
+def test_hostile_input_stays_linear(hostile: str) -> None:
+    # Not a timing assertion on speed, a guard against catastrophic backtracking:
+    # anything non-linear takes minutes here, linear takes well under a second.
+    started = time.perf_counter()
+    parse(hostile, REPO)
+    assert time.perf_counter() - started < 10
+
+
+_ALPHABET = st.sampled_from(["#", "1", "12", " ", ",", "and", "fixes", "Closes:", "see", "GH-", "\n",
+                             "acme/app", "other/x", "https://github.com/acme/app/issues/", "(", ")", "é", "@"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+def test_parser_never_raises_and_mentions_never_close(text: str) -> None:
+    parsed = parse(text, REPO)
+    assert not set(parsed.closes) & set(parsed.refs)
+    mention_only = parse("see " + text.replace("fixes", "").replace("Closes:", ""), REPO)
+    if "fix" not in text.lower() and "close" not in text.lower():
+        assert mention_only.closes == []

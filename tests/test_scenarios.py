@@ -1,0 +1,111 @@
+"""Golden scenarios: each folder in fixtures/ is a history, its requests and what each build must report.
+
+A new case is a folder, not code: `history.yml` (steps for tracker.sample),
+`requests.json` (the import format), `expected.yml` (per build: previous,
+shipped, withdrawn, not_shipped, commits, people, credits), optional `config.yml`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import FIXTURES, invoke, report_of, schema
+
+CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "history.yml").is_file())
+
+
+def _load(case: str, make_repo: Any) -> tuple[Path, dict[str, Any]]:
+    folder = FIXTURES / case
+    steps = yaml.safe_load((folder / "history.yml").read_text(encoding="utf-8"))
+    config = (folder / "config.yml").read_text(encoding="utf-8") if (folder / "config.yml").exists() else None
+    requests = json.loads((folder / "requests.json").read_text(encoding="utf-8"))
+    repo, _ = make_repo(steps, config=(config or "") + "repository: acme/app\n", requests=requests)
+    expected = yaml.safe_load((folder / "expected.yml").read_text(encoding="utf-8"))
+    return repo, expected
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_scenario(case: str, make_repo: Any) -> None:
+    repo, expected = _load(case, make_repo)
+    validator = jsonschema.Draft202012Validator(schema("report-1.schema.json"))
+    for build, want in expected.items():
+        report = report_of(repo, build)
+        validator.validate(report)
+        shipped = [s["id"] for s in report["shipped"]]
+        if "previous" in want:
+            assert report["previous"] == want["previous"], build
+        if "shipped" in want:
+            assert sorted(shipped) == sorted(want["shipped"]), build
+        for rid in want.get("not_shipped", []):
+            assert rid not in shipped, (build, rid)
+        if "withdrawn" in want:
+            assert [w["id"] for w in report["withdrawn"]] == want["withdrawn"], build
+        if "commits" in want:
+            assert report["commits"] == want["commits"], build
+        for rid in want.get("changes_mention", []):
+            assert any(rid in c["requests"] for c in report["changes"]), (build, rid)
+        for rid, people in want.get("people", {}).items():
+            entry = next(s for s in report["shipped"] if s["id"] == rid)
+            for key, value in people.items():
+                assert entry[key] == value, (build, rid, key)
+        if "credits" in want:
+            got = [{k: c[k] for k in ("login", "suggested", "voted", "built")} for c in report["credits"]]
+            assert got == want["credits"], build
+
+
+def test_shipped_is_ordered_by_votes(make_repo: Any) -> None:
+    repo, _ = make_repo(
+        [{"commit": "init"}, {"tag": "v1"}, {"commit": "Fixes #1, #2 and #3"}, {"tag": "v2"}],
+        requests=[{"id": "1", "title": "a", "author": "x", "voters": ["p"]},
+                  {"id": "2", "title": "b", "author": "x", "voters": ["p", "q", "r"]},
+                  {"id": "3", "title": "c", "author": "x", "voters": ["p", "q"]}],
+    )
+    assert [s["id"] for s in report_of(repo, "v2")["shipped"]] == ["2", "3", "1"]
+
+
+def test_previous_override_widens_the_range(make_repo: Any) -> None:
+    repo, _ = make_repo(
+        [{"commit": "init"}, {"tag": "v1"}, {"commit": "Fixes #1"}, {"tag": "v2"}, {"commit": "Fixes #2"},
+         {"tag": "v3"}],
+        requests=[{"id": "1", "title": "a", "author": "x"}, {"id": "2", "title": "b", "author": "y"}],
+    )
+    assert [s["id"] for s in report_of(repo, "v3")["shipped"]] == ["2"]
+    wide = report_of(repo, "v3", "--previous", "v1")
+    assert wide["previous"] == "v1"
+    assert sorted(s["id"] for s in wide["shipped"]) == ["1", "2"]
+
+
+def test_latin1_message_without_encoding_header_keeps_its_links(make_repo: Any, tmp_path: Path) -> None:
+    import subprocess
+
+    repo, _ = make_repo([{"commit": "init"}, {"tag": "v1"}],
+                        requests=[{"id": "4", "title": "Café", "author": "zoé"}])
+    env = {"GIT_AUTHOR_NAME": "frank", "GIT_AUTHOR_EMAIL": "f@x", "GIT_COMMITTER_NAME": "frank",
+           "GIT_COMMITTER_EMAIL": "f@x", "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+           "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z", "PATH": __import__("os").environ["PATH"]}
+    tree = subprocess.run(["git", "rev-parse", "HEAD^{tree}"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    sha = subprocess.run(["git", "commit-tree", tree, "-p", "HEAD"], cwd=repo, env=env,
+                         input="Caf\xe9 cr\xe8me\n\nFixes #4\n".encode("latin-1"), capture_output=True).stdout.decode().strip()
+    subprocess.run(["git", "tag", "v2", sha], cwd=repo, check=True)
+    report = report_of(repo, "v2")
+    assert [s["id"] for s in report["shipped"]] == ["4"]
+    assert report["changes"][0]["summary"] == "Café crème"
+
+
+def test_every_build_of_the_demo_matches_the_schema(tmp_path: Path) -> None:
+    result = invoke(["demo", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.stderr
+    validator = jsonschema.Draft202012Validator(schema("report-1.schema.json"))
+    reports = {b: report_of(tmp_path / "demo", b) for b in ("v2026.45", "v2026.46", "v2026.47")}
+    for report in reports.values():
+        validator.validate(report)
+    assert [s["id"] for s in reports["v2026.46"]["shipped"]] == ["15", "21"]
+    assert reports["v2026.46"]["shipped"][0]["co_authors"] == ["carol"]
+    assert [w["id"] for w in reports["v2026.47"]["withdrawn"]] == ["21"]
+    assert [s["id"] for s in reports["v2026.47"]["shipped"]] == ["12", "23"]
