@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import invoke, tree_state
 
 HISTORY = [{"commit": "init"}, {"tag": "v1"}, {"commit": "Fixes #1"}, {"tag": "v2"}, {"tag": "nightly"}]
@@ -42,7 +41,8 @@ def _config(repo: Path, text: str | bytes) -> None:
 CASES: list[tuple[str, list[str], str | bytes | None, tuple[str, ...]]] = [
     ("unknown tag", ["changelog", "v9"], None, ("v9",)),
     ("tag outside the build glob", ["changelog", "nightly"], None, ("nightly", "v*")),
-    ("misspelt config key", ["changelog", "v2"], "ship:\n  lable: x\n", ("line" if False else ":2", "ship.lable", "did you mean", "ship.label")),
+    ("misspelt config key", ["changelog", "v2"], "ship:\n  lable: x\n",
+     ("tracker.yml:2", "ship.lable", "did you mean", "ship.label")),
     ("wrong config type", ["changelog", "v2"], "ship:\n  label: 5\n", ("ship.label", "string")),
     ("malformed YAML", ["changelog", "v2"], "ship: [unclosed\n", ("YAML",)),
     ("non-UTF-8 config", ["changelog", "v2"], b"ship:\n  label: \xff\xfe\n", ("UTF-8",)),

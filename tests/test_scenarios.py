@@ -14,7 +14,6 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-
 from conftest import FIXTURES, invoke, report_of, schema
 
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "history.yml").is_file())
@@ -89,9 +88,11 @@ def test_latin1_message_without_encoding_header_keeps_its_links(make_repo: Any, 
     env = {"GIT_AUTHOR_NAME": "frank", "GIT_AUTHOR_EMAIL": "f@x", "GIT_COMMITTER_NAME": "frank",
            "GIT_COMMITTER_EMAIL": "f@x", "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
            "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z", "PATH": __import__("os").environ["PATH"]}
-    tree = subprocess.run(["git", "rev-parse", "HEAD^{tree}"], cwd=repo, capture_output=True, text=True).stdout.strip()
-    sha = subprocess.run(["git", "commit-tree", tree, "-p", "HEAD"], cwd=repo, env=env,
-                         input="Caf\xe9 cr\xe8me\n\nFixes #4\n".encode("latin-1"), capture_output=True).stdout.decode().strip()
+    tree = subprocess.run(["git", "rev-parse", "HEAD^{tree}"], cwd=repo, capture_output=True,
+                          text=True).stdout.strip()
+    latin1 = "Caf\xe9 cr\xe8me\n\nFixes #4\n".encode("latin-1")
+    sha = subprocess.run(["git", "commit-tree", tree, "-p", "HEAD"], cwd=repo, env=env, input=latin1,
+                         capture_output=True).stdout.decode().strip()
     subprocess.run(["git", "tag", "v2", sha], cwd=repo, check=True)
     report = report_of(repo, "v2")
     assert [s["id"] for s in report["shipped"]] == ["4"]

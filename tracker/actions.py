@@ -37,7 +37,8 @@ def report_outputs(session: Any, data: Mapping[str, Any]) -> None:
     if not outputs and not summary:
         return
     if outputs:
-        report_path = Path(env.get("RUNNER_TEMP") or session.context.git_dir / "tracker") / f"tracker-report-{data['build']}.json"
+        folder = Path(env.get("RUNNER_TEMP") or session.context.git_dir / "tracker")
+        report_path = folder / f"tracker-report-{data['build']}.json"
         write_if_changed(report_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         shipped = json.dumps([s["id"] for s in data["shipped"]])
         credited = json.dumps([c["login"] for c in data["credits"]], ensure_ascii=False)

@@ -27,7 +27,9 @@ LIST_FORMATS = ["text", "markdown", "json", "csv"]
 class Group(click.Group):
     """A click group whose errors are one line, never click's three-line usage block."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any) -> NoReturn:
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> NoReturn:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or "-v" in argv or "--verbose" in argv
         try:
@@ -37,8 +39,8 @@ class Group(click.Group):
         except click.Abort:
             _fail("aborted", 1)
         except click.UsageError as exc:
-            hint = f" (see 'tracker {exc.ctx.info_name if exc.ctx and exc.ctx.parent else ''} --help')".replace("  ", " ")
-            _fail(f"{exc.format_message()}{hint if exc.ctx else ''}", 2)
+            command = exc.ctx.command_path if exc.ctx else "tracker"
+            _fail(f"{exc.format_message()} (see '{command} --help')", 2)
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
         except TrackerError as exc:
@@ -263,9 +265,8 @@ def vote(ctx: click.Context, request_id: str, login: str) -> None:
 
 
 def _local_store(ctx: click.Context) -> Any:
-    from tracker_local import store_path
-
     from tracker.store import Store
+    from tracker_local import store_path
 
     session = _session(ctx)
     return Store(store_path(session.context))

@@ -52,8 +52,10 @@ HISTORY: list[dict[str, Any]] = [
     {"commit": "fix: crash when an album is empty (see #25)", "author": "frank", "date": "2026-11-10T10:00:00Z"},
     {"commit": "Export albums to PDF (#30)\n\nFixes #15", "author": "bob", "date": "2026-11-11T10:00:00Z"},
     {"tag": "v2026.46", "message": "Weekly build 46", "date": "2026-11-13T17:00:00Z"},
-    {"commit": "feat: dark mode\n\nFixes #12. Raw photos come next, see #29.", "author": "frank", "date": "2026-11-16T10:00:00Z"},
-    {"commit": "Revert \"feat: keyboard shortcuts\"\n\nThis reverts commit {shortcuts}.\nShortcuts clash with screen readers.",
+    {"commit": "feat: dark mode\n\nFixes #12. Raw photos come next, see #29.", "author": "frank",
+     "date": "2026-11-16T10:00:00Z"},
+    {"commit": "Revert \"feat: keyboard shortcuts\"\n\nThis reverts commit {shortcuts}.\n"
+               "Shortcuts clash with screen readers.",
      "author": "maintainer <maintainer@lumen.example>", "date": "2026-11-17T10:00:00Z"},
     {"commit": "feat: bigger fonts\n\nImplements: #23", "author": "frank", "date": "2026-11-18T10:00:00Z"},
     {"commit": "docs: explain widgets plan, refs #25", "author": "gina", "date": "2026-11-19T10:00:00Z"},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cache
 
 from tracker.errors import BadInput
 
@@ -22,7 +22,7 @@ def check(locale: str) -> None:
         raise BadInput(f"unknown locale '{locale}' (supported: {', '.join(LOCALES)})")
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(locale: str) -> gettext.NullTranslations:
     """The catalogue for `locale` (identity for English)."""
     check(locale)
@@ -56,4 +56,5 @@ def format_date(iso: str | None, locale: str, style: str = "medium") -> str:
         return moment.strftime("%b %-d, %Y") if style != "iso" else moment.strftime("%Y-%m-%d")
     from babel.dates import format_date as babel_format
 
-    return babel_format(moment.date(), format=style if style != "iso" else "yyyy-MM-dd", locale=locale.replace("-", "_"))
+    pattern = style if style != "iso" else "yyyy-MM-dd"
+    return str(babel_format(moment.date(), format=pattern, locale=locale.replace("-", "_")))

@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable
 
 
-
 def valid(login: str) -> bool:
     """Letters of any script, digits, `-`, `_` and `.`; not starting with `.`; 1–100 long."""
     return bool(login) and not login.startswith(".") and re.fullmatch(r"[\w.-]{1,100}", login) is not None

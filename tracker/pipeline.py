@@ -96,8 +96,8 @@ class Session:
 
     def check_history(self) -> None:
         if history.is_shallow(self.repo):
-            raise BadInput("this is a shallow clone, so earlier builds cannot be found:"
-                           " fetch the full history (actions/checkout: fetch-depth: 0) or run 'git fetch --unshallow --tags'")
+            raise BadInput("this is a shallow clone, so earlier builds cannot be found: fetch the full history"
+                           " (actions/checkout: fetch-depth: 0) or run 'git fetch --unshallow --tags'")
 
     def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
         """The schema-1 report of one build."""
@@ -128,7 +128,8 @@ class Session:
         if previous_sha and candidates:
             search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
             for commit in history.grep(self.repo, previous_sha, builds.earlier_patterns(search)):
-                earlier.append(builds.Linked(commit.sha, builds.commit_login(commit), links.parse(commit.message, repo_id)))
+                parsed = links.parse(commit.message, repo_id)
+                earlier.append(builds.Linked(commit.sha, builds.commit_login(commit), parsed))
         decision = builds.decide(scanned, requests, pulls, originals, earlier, repo_id)
         from tracker.credits import duplicates_of
 

@@ -65,6 +65,17 @@ def _markdown_view(value: Any, key: str | None = None) -> Any:
     return value
 
 
+def _clean_view(value: Any) -> Any:
+    """A copy of template data without control or direction-override characters."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return textsafe.clean(value)
+    if isinstance(value, Mapping):
+        return {k: _clean_view(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean_view(v) for v in value]
+    return value
+
+
 def _gettext_callables(locale: str, kind: str) -> tuple[Callable[..., str], Callable[..., str]]:
     from tracker import locales
 
@@ -131,11 +142,14 @@ def _user_dir(root: Path | None) -> str | None:
     return None
 
 
-def render(template: str, context: Mapping[str, Any], locale: str = "en", root: Path | None = None) -> str:
+def render(template: str, context: Mapping[str, Any], locale: str = "en", root: Path | None = None,
+           *, by_name: bool = False) -> str:
     """Render a built-in format (`markdown`, `html`, `text`, `atom`), a template name, or a file.
 
     A name ending in `.j2` (or `default:NAME`) is looked up in the user's template
     folder, then the built-ins; anything else that is not a format is a file path.
+    `by_name=True` always looks the name up (publishers name templates in
+    subfolders, `site/index.html.j2`, which would otherwise read as paths).
     """
     import jinja2
 
@@ -143,11 +157,11 @@ def render(template: str, context: Mapping[str, Any], locale: str = "en", root: 
 
     locales.check(locale)
     name = FORMATS.get(template, template)
-    is_file = template not in FORMATS and not template.startswith("default:") and (
+    is_file = not by_name and template not in FORMATS and not template.startswith("default:") and (
         Path(template).exists() or "/" in template or not template.endswith(".j2"))
     kind = flavour(name[len("default:"):] if name.startswith("default:") else name)
     env = environment(locale, _user_dir(root), kind)
-    data = _markdown_view(dict(context)) if kind == "markdown" else dict(context)
+    data = _markdown_view(dict(context)) if kind == "markdown" else _clean_view(dict(context))
     try:
         if is_file:
             path = Path(template)

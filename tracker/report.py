@@ -31,7 +31,7 @@ def build(
     project: str | None = None,
 ) -> dict[str, Any]:
     """Assemble the report from the decision and the credited people."""
-    shipped = []
+    shipped: list[dict[str, Any]] = []
     for request_id, commits in decision.shipped.items():
         request = requests[request_id]
         who = people[request_id]

@@ -93,9 +93,9 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
         heads[current] = sha
         if "as" in step:
             labels[str(step["as"])] = sha
-    for branch, sha in heads.items():
-        if sha:
-            _git(path, "update-ref", f"refs/heads/{branch}", sha)
+    for branch, head in heads.items():
+        if head:
+            _git(path, "update-ref", f"refs/heads/{branch}", head)
     _git(path, "symbolic-ref", "HEAD", f"refs/heads/{current if heads.get(current) else 'main'}")
     _git(path, "checkout", "-q", "-f", "main")
     _git(path, "checkout", "-q", "-f", current)

@@ -23,12 +23,16 @@ _MENTION = re.compile(r"@(?=[\w-])")
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|\b(www)\.")
 
 
+def clean(text: str) -> str:
+    """`text` without control and direction-override characters (newlines kept)."""
+    return _CONTROL.sub("", _INVISIBLE.sub("", text))
+
+
 def plain(text: str | None) -> str:
     """One line of text with control and direction-override characters removed."""
     if not text:
         return ""
-    text = _CONTROL.sub("", _INVISIBLE.sub("", str(text)))
-    return _SPACES.sub(" ", text)
+    return _SPACES.sub(" ", clean(str(text)))
 
 
 def markdown(text: str | None) -> Markup:

@@ -1,0 +1,121 @@
+"""The local store through the CLI: import, re-import, add, vote, top — and concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import invoke, schema
+
+REQUESTS = [
+    {"id": "12", "title": "Dark mode", "author": "alice", "state": "open", "created_at": "2026-03-01T10:00:00Z",
+     "voters": ["bob", "carol"], "duplicate_of": None, "url": None},
+    {"id": "13", "title": "Night theme", "author": "dave", "duplicate_of": "12", "voters": ["erin"]},
+    {"id": "14", "title": "Export", "author": "bob", "voters": ["alice", "carol", "dave"]},
+    {"id": "15", "title": "Old idea", "author": "bob", "state": "closed", "voters": ["x", "y", "z", "w"]},
+]
+
+
+@pytest.fixture
+def repo(make_repo: Any) -> Path:
+    path, _ = make_repo([{"commit": "init"}, {"tag": "v1"}])
+    return path
+
+
+def _rows(repo: Path) -> tuple[int, int]:
+    db = sqlite3.connect(repo / ".git" / "tracker" / "store.sqlite3")
+    try:
+        return (db.execute("SELECT COUNT(*) FROM requests").fetchone()[0],
+                db.execute("SELECT COUNT(*) FROM votes").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_the_store_lives_in_the_git_directory_and_never_dirties_the_work_tree(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "r.json"
+    source.write_text(json.dumps(REQUESTS))
+    assert invoke(["--repo", str(repo), "requests", "import", str(source)]).exit_code == 0
+    assert (repo / ".git" / "tracker" / "store.sqlite3").is_file()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    assert status == ""
+
+
+def test_reimport_updates_and_never_duplicates(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "r.json"
+    source.write_text(json.dumps(REQUESTS))
+    first = invoke(["--repo", str(repo), "requests", "import", str(source)])
+    assert "4 new" in first.stdout
+    assert _rows(repo) == (4, 10)
+    again = invoke(["--repo", str(repo), "requests", "import", str(source)])
+    assert "0 new, 0 updated, 0 new votes" in again.stdout
+    assert _rows(repo) == (4, 10)
+    changed = [dict(REQUESTS[0], title="Dark mode, everywhere", voters=["bob", "frank"])]
+    source.write_text(json.dumps(changed))
+    third = invoke(["--repo", str(repo), "requests", "import", str(source)])
+    assert "0 new, 1 updated, 1 new votes" in third.stdout
+    top = json.loads(invoke(["--repo", str(repo), "top", "--format", "json"]).stdout)
+    assert {t["id"]: (t["title"], t["votes"]) for t in top}["12"] == ("Dark mode, everywhere", 3)
+
+
+def test_csv_import_matches_json(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "r.csv"
+    source.write_text("id,title,author,state,created_at,voters,duplicate_of,url\n"
+                      "12,Dark mode,alice,open,,bob;carol,,\n"
+                      "14,\"Export, to PDF\",bob,open,,alice;carol;dave,,https://forum.example/t/14\n")
+    result = invoke(["--repo", str(repo), "requests", "import", str(source)])
+    assert result.exit_code == 0, result.stderr
+    top = json.loads(invoke(["--repo", str(repo), "top", "--format", "json"]).stdout)
+    assert [(t["id"], t["title"], t["votes"]) for t in top] == [("14", "Export, to PDF", 3), ("12", "Dark mode", 2)]
+    assert top[0]["url"] == "https://forum.example/t/14"
+
+
+def test_top_lists_open_requests_most_votes_first(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "r.json"
+    source.write_text(json.dumps(REQUESTS))
+    invoke(["--repo", str(repo), "requests", "import", str(source)])
+    rows = json.loads(invoke(["--repo", str(repo), "top", "--format", "json"]).stdout)
+    jsonschema.validate(rows, schema("top.schema.json"))
+    assert [r["id"] for r in rows] == ["14", "12"]  # closed and duplicates are not on the roadmap
+    first = json.loads(invoke(["--repo", str(repo), "top", "-n", "1", "--format", "json"]).stdout)
+    assert [r["id"] for r in first] == ["14"]
+    text = invoke(["--repo", str(repo), "top"]).stdout
+    assert "Export" in text and "Dark mode" in text
+
+
+def test_add_and_vote(repo: Path) -> None:
+    added = invoke(["--repo", str(repo), "requests", "add", "Photo map", "--by", "ana"])
+    assert added.exit_code == 0 and "#1" in added.stdout
+    assert invoke(["--repo", str(repo), "vote", "1", "--by", "bob"]).stdout.startswith("@bob voted")
+    assert "already" in invoke(["--repo", str(repo), "vote", "#1", "--by", "bob"]).stdout
+    second = invoke(["--repo", str(repo), "requests", "add", "Raw photos", "--by", "李雷"])
+    assert "#2" in second.stdout
+    rows = json.loads(invoke(["--repo", str(repo), "top", "--format", "json"]).stdout)
+    assert rows[0] == {"id": "1", "title": "Photo map", "author": "ana", "votes": 1, "url": None}
+
+
+def test_store_path_from_config(make_repo: Any, tmp_path: Path) -> None:
+    repo, _ = make_repo([{"commit": "init"}], config="store: data/fans.sqlite3\n")
+    assert invoke(["--repo", str(repo), "requests", "add", "X", "--by", "ana"]).exit_code == 0
+    assert (repo / "data" / "fans.sqlite3").is_file()
+
+
+def test_concurrent_votes_are_all_kept(repo: Path) -> None:
+    assert invoke(["--repo", str(repo), "requests", "add", "Dark mode", "--by", "ana"]).exit_code == 0
+    code = ("import sys; from tracker.cli import main; sys.argv = ['tracker', '--repo', sys.argv[1], 'vote', '1', "
+            "'--by', sys.argv[2]]; main()")
+
+    def vote(i: int) -> int:
+        return subprocess.run([sys.executable, "-c", code, str(repo), f"fan{i}"], capture_output=True).returncode
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(vote, range(16)))
+    assert codes == [0] * 16
+    rows = json.loads(invoke(["--repo", str(repo), "top", "--format", "json"]).stdout)
+    assert rows[0]["votes"] == 16
