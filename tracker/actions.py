@@ -46,3 +46,20 @@ def report_outputs(session: Any, data: Mapping[str, Any]) -> None:
                 + output_block("report", str(report_path.resolve())))
     if summary:
         _append(summary, session.render(data, "markdown").rstrip("\n") + "\n")
+
+
+def build_from_env(env: Mapping[str, str]) -> str | None:
+    """The build tag of this workflow run: the release event's tag, else the tag ref being built."""
+    event_path = env.get("GITHUB_EVENT_PATH")
+    if event_path:
+        try:
+            event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            event = {}
+        tag = (event.get("release") or {}).get("tag_name") if isinstance(event, dict) else None
+        if isinstance(tag, str) and tag:
+            return tag
+    if env.get("GITHUB_REF_TYPE") == "tag" and env.get("GITHUB_REF_NAME"):
+        return env["GITHUB_REF_NAME"]
+    ref = env.get("GITHUB_REF", "")
+    return ref[len("refs/tags/"):] if ref.startswith("refs/tags/") else None

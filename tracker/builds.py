@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tracker import links, logins
 from tracker.model import Commit, PullRequest, Request
@@ -34,8 +35,7 @@ class Linked:
     parsed: links.Parsed
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One commit of the build as the changelog lists it."""
 
     sha: str
@@ -77,19 +77,32 @@ class Scanned:
 
 
 def scan(commits: Iterable[Commit], repo: links.Repository) -> Scanned:
-    """One streaming pass: count commits, list changes, keep the linked ones."""
+    """One streaming pass: count commits, list changes, keep the linked ones.
+
+    This loop runs once per commit of the range (100,000 for a long history), so it
+    does the least it can: messages without anything reference-like are never
+    decoded beyond their first line, and authors are resolved once each.
+    """
     out = Scanned()
+    authors: dict[tuple[str, str], str | None] = {}
+    maybe = links.MAYBE_BYTES.search
+    nothing: tuple[str, ...] = ()
     for commit in commits:
         out.count += 1
-        parsed = links.parse(commit.message, repo)
-        if not parsed.empty:
-            out.linked[commit.sha] = Linked(commit.sha, commit_login(commit), parsed)
-        if not commit.is_merge:
+        key = (commit.author_name, commit.author_email)
+        if key not in authors:
+            authors[key] = commit_login(commit)
+        login = authors[key]
+        requests = nothing
+        if maybe(commit.raw):
+            parsed = links.parse(commit.message, repo)
+            if not parsed.empty:
+                out.linked[commit.sha] = Linked(commit.sha, login, parsed)
+                requests = tuple(parsed.closes + parsed.refs)
+        if " " not in commit.parents:
             summary = commit.summary
-            out.changes.append(Change(
-                sha=commit.sha, summary=summary, author=commit_login(commit) or commit.author_name,
-                type=links.conventional_type(summary), requests=tuple(parsed.closes + parsed.refs),
-            ))
+            out.changes.append(Change(commit.sha, summary, login or commit.author_name,
+                                      links.conventional_type(summary), requests))
     return out
 
 

@@ -22,12 +22,26 @@ class People:
     voters: list[str] = field(default_factory=list)
 
 
+class Duplicates:
+    """Which requests were merged into which: built once, asked many times."""
+
+    def __init__(self, requests: Mapping[str, Request]):
+        self.children: dict[str, list[str]] = {}
+        for request in requests.values():
+            if request.duplicate_of:
+                self.children.setdefault(request.duplicate_of, []).append(request.id)
+
+    def of(self, request_id: str) -> list[str]:
+        """Ids of requests merged into `request_id`, directly or through a chain."""
+        return _descendants(request_id, self.children)
+
+
 def duplicates_of(request_id: str, requests: Mapping[str, Request]) -> list[str]:
     """Ids of requests merged into `request_id`, directly or through a chain."""
-    children: dict[str, list[str]] = {}
-    for request in requests.values():
-        if request.duplicate_of:
-            children.setdefault(request.duplicate_of, []).append(request.id)
+    return Duplicates(requests).of(request_id)
+
+
+def _descendants(request_id: str, children: Mapping[str, list[str]]) -> list[str]:
     out: list[str] = []
     stack = list(children.get(request_id, []))
     while stack:
@@ -40,14 +54,14 @@ def duplicates_of(request_id: str, requests: Mapping[str, Request]) -> list[str]
 
 
 def people(request_id: str, requests: Mapping[str, Request], voters: Mapping[str, Sequence[str]],
-           exclude: Iterable[str]) -> People:
+           exclude: Iterable[str], duplicates: Duplicates | None = None) -> People:
     """The suggester, co-suggesters (authors of duplicates) and voters of one request."""
     exclude = tuple(exclude)
     request = requests[request_id]
     author = request.author if request.author and not logins.is_excluded(request.author, exclude) else None
     result = People(author=author)
     taken = {author.lower()} if author else set()
-    dups = duplicates_of(request_id, requests)
+    dups = (duplicates or Duplicates(requests)).of(request_id)
     for dup in dups:
         login = requests[dup].author
         if login and not logins.is_excluded(login, exclude) and login.lower() not in taken:

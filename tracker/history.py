@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.errors import BadInput
-from tracker.model import Commit, Tag
+from tracker.model import Commit, Tag, decode
 
 if TYPE_CHECKING:
     import git
@@ -22,14 +22,6 @@ if TYPE_CHECKING:
 # messages, and the message is the last field, so a stray 0x1f in it is harmless.
 _FORMAT = "%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%B"
 _CHUNK = 1 << 16
-
-
-def decode(raw: bytes) -> str:
-    """Text of a commit field in whatever encoding it was written (UTF-8, else Latin-1)."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 def open_repo(path: str | Path) -> git.Repo:
@@ -78,27 +70,14 @@ def _records(repo: git.Repo, args: list[str]) -> Iterator[bytes]:
         proc.wait()
 
 
-def _commit(record: bytes) -> Commit:
-    fields = record.split(b"\x1f", 5)
-    while len(fields) < 6:
-        fields.append(b"")
-    sha, parents, name, email, date, message = fields
-    return Commit(
-        sha=sha.decode("ascii").strip(),
-        parents=tuple(parents.decode("ascii").split()),
-        author_name=decode(name),
-        author_email=decode(email),
-        date=date.decode("ascii"),
-        message=decode(message).strip("\n"),
-    )
-
-
 def log(repo: git.Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]:
     """Stream the commits `git log` gives for `revisions`, newest first."""
     for record in _records(repo, [*options, *revisions, "--"]):
-        record = record.lstrip(b"\n")
-        if record:
-            yield _commit(record)
+        fields = record.lstrip(b"\n").split(b"\x1f", 5)
+        if len(fields) == 6:
+            sha, parents, name, email, date, message = fields
+            yield Commit(sha.decode("ascii"), parents.decode("ascii"), decode(name), decode(email),
+                         date.decode("ascii"), message)
 
 
 def commits(repo: git.Repo, previous: str | None, build: str) -> Iterator[Commit]:

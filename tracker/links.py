@@ -36,11 +36,14 @@ _SQUASH_PR = re.compile(r"\(#(\d{1,9})\)\s*\Z")
 _REVERT = re.compile(r"This reverts commit ([0-9a-f]{7,64})", re.IGNORECASE)
 _CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,64})\)", re.IGNORECASE)
 _CONVENTIONAL = re.compile(r"\A([a-z]{2,12})(?:\([^()\n]{0,64}\))?!?:\s")
-# Cheap test that lets most commits skip the tokenizer entirely.
 # No person writes this many references in one message; past it the rest is noise
 # (or an attack), and stopping keeps hostile input cheap. Nothing past it can ship.
 MAX_TOKENS = 5000
+# Cheap tests that let most commits skip the tokenizer entirely (on the raw bytes,
+# before decoding), and let the rest tokenize only from just before the first reference.
 _MAYBE = re.compile(r"#\d|gh-\d|://|revert|cherry|merge request", re.IGNORECASE)
+MAYBE_BYTES = re.compile(rb"#\d|[gG][hH]-\d|://|[rR]evert|[cC]herry|[mM]erge request")
+_FIRST_REF = re.compile(r"#\d|gh-\d|://", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,14 @@ def references(text: str, repo: Repository, skip: frozenset[int] = frozenset()) 
     mentions: dict[str, None] = {}
     closing = False
     after_keyword = False
-    last_end = 0
-    for count, match in enumerate(_TOKEN.finditer(text)):
+    first = _FIRST_REF.search(text)
+    if first is None:
+        return [], []
+    # A keyword reaches a reference across at most one line break, so nothing before
+    # the line above the first reference can matter: start tokenizing there.
+    line = text.rfind("\n", 0, first.start())
+    last_end = text.rfind("\n", 0, line) + 1 if line > 0 else 0
+    for count, match in enumerate(_TOKEN.finditer(text, last_end)):
         if count >= MAX_TOKENS:
             break
         kind = match.lastgroup
@@ -145,7 +154,7 @@ def parse(message: str, repo: Repository) -> Parsed:
         parsed.pull = merge.group(1)
         skip.add(message.index("#"))
     else:
-        mr = _MERGE_MR.search(message)
+        mr = _MERGE_MR.search(message) if "merge request" in message else None
         if mr and repo.same(mr.group(1)):
             parsed.pull = mr.group(2)
         else:
@@ -154,8 +163,11 @@ def parse(message: str, repo: Repository) -> Parsed:
             if squash:
                 parsed.pull = squash.group(1)
                 skip.add(squash.start() + 1)
-    parsed.reverts = list(dict.fromkeys(m.lower() for m in _REVERT.findall(message)))
-    parsed.cherry_of = list(dict.fromkeys(m.lower() for m in _CHERRY.findall(message)))
+    lowered = message.lower()
+    if "reverts commit" in lowered:
+        parsed.reverts = list(dict.fromkeys(m.lower() for m in _REVERT.findall(message)))
+    if "cherry picked" in lowered:
+        parsed.cherry_of = list(dict.fromkeys(m.lower() for m in _CHERRY.findall(message)))
     closes, refs = references(message, repo, frozenset(skip))
     if parsed.reverts:
         # A revert quotes the subject it undoes (`Revert "Fix #12"`): that is not a new closing.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class LinkKind(str, Enum):
@@ -41,25 +42,39 @@ class Link:
     source: str  # "message", "pull:<N>", "cherry-pick:<sha>"
 
 
-@dataclass(frozen=True)
-class Commit:
-    """One commit of a build's range, reduced to what the pipeline needs."""
+def decode(raw: bytes) -> str:
+    """Text of a commit field in whatever encoding it was written (UTF-8, else Latin-1)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+class Commit(NamedTuple):
+    """One commit as `git log` streams it. The message stays bytes until someone reads it:
+    most commits of a long history are only counted, and decoding them all would cost
+    more than reading them."""
 
     sha: str
-    parents: tuple[str, ...]
+    parents: str  # space-separated shas, as git prints them
     author_name: str
     author_email: str
     date: str
-    message: str
+    raw: bytes
+
+    @property
+    def message(self) -> str:
+        """The whole message, decoded."""
+        return decode(self.raw).strip("\n")
 
     @property
     def summary(self) -> str:
         """The first line of the message."""
-        return self.message.split("\n", 1)[0].strip()
+        return decode(self.raw.lstrip(b"\n").split(b"\n", 1)[0]).strip()
 
     @property
     def is_merge(self) -> bool:
-        return len(self.parents) > 1
+        return " " in self.parents
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker import builds, config, history, links, plugins, render, report
-from tracker.credits import people
+from tracker.credits import Duplicates, people
 from tracker.errors import BadInput
 from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Rendered
 from tracker.model import Request, Tag
@@ -131,12 +131,11 @@ class Session:
                 parsed = links.parse(commit.message, repo_id)
                 earlier.append(builds.Linked(commit.sha, builds.commit_login(commit), parsed))
         decision = builds.decide(scanned, requests, pulls, originals, earlier, repo_id)
-        from tracker.credits import duplicates_of
-
-        wanted = [d for rid in decision.shipped for d in [rid, *duplicates_of(rid, requests)]]
+        duplicates = Duplicates(requests)
+        wanted = [d for rid in decision.shipped for d in [rid, *duplicates.of(rid)]]
         voters = self.issues.voters(wanted) if wanted else {}
         exclude = self.config.credits_exclude
-        who = {rid: people(rid, requests, voters, exclude) for rid in decision.shipped}
+        who = {rid: people(rid, requests, voters, exclude, duplicates) for rid in decision.shipped}
         out = report.build(tag, previous_name, scanned, decision, requests, who, exclude, self.project)
         for entry in [*out["shipped"], *out["withdrawn"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])

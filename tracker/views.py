@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -21,28 +22,31 @@ def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | N
 
 
 def fans(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Credits across builds: requests suggested, voted and built (shipped, not withdrawn)."""
-    withdrawn = {w["id"] for r in reports for w in r["withdrawn"]}
-    shipped_later: set[str] = set()
+    """Credits across builds (reports newest first): requests suggested, voted and built.
+
+    A request counts when it shipped and was not withdrawn by a later build; a
+    request withdrawn and shipped again counts from the builds after the withdrawal.
+    """
+    chronological = list(reversed(reports))
+    last_withdrawn: dict[str, int] = {}
+    for index, data in enumerate(chronological):
+        for entry in data["withdrawn"]:
+            last_withdrawn[entry["id"]] = index
     table: dict[str, dict[str, Any]] = {}
-    # Reports come newest first: a request withdrawn by a later build no longer counts,
-    # unless it shipped again after that.
-    for data in reports:
+    for index, data in reversed(list(enumerate(chronological))):  # newest first: ids and builds read that way
         for credit in data["credits"]:
             entry = table.setdefault(credit["login"].lower(), {
                 "login": credit["login"], "suggested": [], "voted": [], "built": [], "builds": []})
-            touched = False
+            counted = False
             for role in ("suggested", "voted", "built"):
                 for rid in credit[role]:
-                    if rid in withdrawn and rid not in shipped_later:
+                    if last_withdrawn.get(rid, -1) > index:
                         continue
+                    counted = True
                     if rid not in entry[role]:
                         entry[role].append(rid)
-                        touched = True
-            if touched and data["build"] not in entry["builds"]:
+            if counted and data["build"] not in entry["builds"]:
                 entry["builds"].append(data["build"])
-        shipped_later.update(s["id"] for s in data["shipped"])
-        withdrawn -= {s["id"] for s in data["shipped"]}
     rows = [e for e in table.values() if e["suggested"] or e["voted"] or e["built"]]
     rows.sort(key=lambda e: (-len(e["suggested"]), -len(e["voted"]), e["login"].casefold(), e["login"]))
     return rows
@@ -73,12 +77,23 @@ def table(rows: Sequence[Mapping[str, Any]], fmt: str, columns: Sequence[str]) -
     if not rows:
         return "(none)\n"
     texts = [[textsafe.plain(cell(row[c])) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(t[i]) for t in texts)) for i, c in enumerate(columns)]
-    out = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(columns)).rstrip()]
-    out += ["  ".join(t[i].ljust(widths[i]) for i in range(len(columns))).rstrip() for t in texts]
+    widths = [max(_width(c), *(_width(t[i]) for t in texts)) for i, c in enumerate(columns)]
+    out = ["  ".join(_pad(c, widths[i]) for i, c in enumerate(columns)).rstrip()]
+    out += ["  ".join(_pad(t[i], widths[i]) for i in range(len(columns))).rstrip() for t in texts]
     return "\n".join(out) + "\n"
 
 
+def _width(text: str) -> int:
+    # A terminal gives CJK (wide and full-width) characters two columns: count them so columns line up.
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheets: keep fan text inert.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    # A cell starting with = + - @ (or a tab or CR before one) runs as a formula in
+    # spreadsheets: keep fan text inert.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
