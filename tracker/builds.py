@@ -84,25 +84,29 @@ def scan(commits: Iterable[Commit], repo: links.Repository) -> Scanned:
     decoded beyond their first line, and authors are resolved once each.
     """
     out = Scanned()
-    authors: dict[tuple[str, str], str | None] = {}
-    maybe = links.MAYBE_BYTES.search
+    authors: dict[tuple[bytes, bytes], str] = {}
+    maybe = links.maybe_bytes
+    conventional = links.conventional_type
     nothing: tuple[str, ...] = ()
+    count = 0
+    changes = out.changes
     for commit in commits:
-        out.count += 1
-        key = (commit.author_name, commit.author_email)
-        if key not in authors:
-            authors[key] = commit_login(commit)
-        login = authors[key]
+        count += 1
+        key = (commit.name_bytes, commit.email_bytes)
+        login = authors.get(key)
+        if login is None:
+            login = authors[key] = commit_login(commit) or commit.author_name
         requests = nothing
+        sha = commit.sha
         if maybe(commit.raw):
             parsed = links.parse(commit.message, repo)
             if not parsed.empty:
-                out.linked[commit.sha] = Linked(commit.sha, login, parsed)
+                out.linked[sha] = Linked(sha, login if logins.valid(login) else None, parsed)
                 requests = tuple(parsed.closes + parsed.refs)
-        if " " not in commit.parents:
+        if b" " not in commit.parents_bytes:
             summary = commit.summary
-            out.changes.append(Change(commit.sha, summary, login or commit.author_name,
-                                      links.conventional_type(summary), requests))
+            changes.append(Change(sha, summary, login, conventional(summary), requests))
+    out.count = count
     return out
 
 

@@ -51,16 +51,38 @@ def decode(raw: bytes) -> str:
 
 
 class Commit(NamedTuple):
-    """One commit as `git log` streams it. The message stays bytes until someone reads it:
-    most commits of a long history are only counted, and decoding them all would cost
-    more than reading them."""
+    """One commit as `git log` streams it, its fields still the bytes git wrote.
 
-    sha: str
-    parents: str  # space-separated shas, as git prints them
-    author_name: str
-    author_email: str
-    date: str
+    Most commits of a long history are only counted and listed; decoding every
+    field of every one would cost more than reading them, so fields decode on use.
+    """
+
+    sha_bytes: bytes
+    parents_bytes: bytes  # space-separated shas, as git prints them
+    name_bytes: bytes
+    email_bytes: bytes
+    date_bytes: bytes
     raw: bytes
+
+    @property
+    def sha(self) -> str:
+        return self.sha_bytes.decode("ascii")
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return tuple(self.parents_bytes.decode("ascii").split())
+
+    @property
+    def author_name(self) -> str:
+        return decode(self.name_bytes)
+
+    @property
+    def author_email(self) -> str:
+        return decode(self.email_bytes)
+
+    @property
+    def date(self) -> str:
+        return self.date_bytes.decode("ascii")
 
     @property
     def message(self) -> str:
@@ -74,7 +96,7 @@ class Commit(NamedTuple):
 
     @property
     def is_merge(self) -> bool:
-        return " " in self.parents
+        return b" " in self.parents_bytes
 
 
 @dataclass(frozen=True)
