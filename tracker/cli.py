@@ -162,12 +162,10 @@ def demo(ctx: click.Context, directory: str | None) -> None:
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="tracker-demo-"))
     requests_file = sample_project.create(target)
     session = Session(repo_path=str(target), say=lambda text: click.echo(text, err=True))
-    from tracker_local import LocalIssues
-
-    issues = session.issues
-    assert isinstance(issues, LocalIssues)
-    importer.import_file(issues.store, requests_file)
     from tracker import plugins
+    from tracker.store import Store, store_path
+
+    importer.import_file(Store(store_path(session.config.store, session.root, session.context.git_dir)), requests_file)
 
     available = [p for p in session.config.publish if p in plugins.registry().publishers]
     names = session.build_names()
@@ -269,11 +267,10 @@ def vote(ctx: click.Context, request_id: str, login: str) -> None:
 
 
 def _local_store(ctx: click.Context) -> Any:
-    from tracker.store import Store
-    from tracker_local import store_path
+    from tracker.store import Store, store_path
 
     session = _session(ctx)
-    return Store(store_path(session.context))
+    return Store(store_path(session.config.store, session.root, session.context.git_dir))
 
 
 @cli.command()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -42,10 +41,15 @@ CREATE TABLE IF NOT EXISTS marks (
 """
 
 
-@dataclass(frozen=True)
-class VoterRow:
-    request_id: str
-    login: str
+STORE_NAME = "tracker/store.sqlite3"
+
+
+def store_path(configured: str | None, root: Path, git_dir: Path) -> Path:
+    """`store:` from the config (relative to the repo root), else inside the git directory."""
+    if configured:
+        path = Path(configured)
+        return path if path.is_absolute() else root / path
+    return git_dir / STORE_NAME
 
 
 def now() -> str:

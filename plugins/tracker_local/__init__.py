@@ -7,20 +7,10 @@ spreadsheets (and for `tracker demo`): no network, no token.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Registry
 from tracker.model import Request
-from tracker.store import Store
-
-STORE_NAME = "tracker/store.sqlite3"
-
-
-def store_path(context: Context) -> Path:
-    """`store:` from the config (relative to the repo root), else inside the git directory."""
-    if context.config.store:
-        return context.path(context.config.store)
-    return context.git_dir / STORE_NAME
+from tracker.store import Store, store_path
 
 
 class LocalIssues(IssueSystem):
@@ -30,7 +20,7 @@ class LocalIssues(IssueSystem):
 
     def __init__(self, context: Context):
         super().__init__(context)
-        self.store = Store(store_path(context))
+        self.store = Store(store_path(context.config.store, context.root, context.git_dir))
 
     def requests(self) -> list[Request]:
         return self.store.requests()
