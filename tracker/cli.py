@@ -179,9 +179,30 @@ def demo(ctx: click.Context, directory: str | None) -> None:
     click.echo(session.render(data, "markdown"))
     click.echo(f"Demo project: {target}")
     click.echo(f"Released {latest} (builds: {', '.join(reversed(names))}); wrote:")
-    for line in written:
+    for line in _condensed(written):
         click.echo(f"  {line}")
+    site = session.root / session.config.site_dir / "index.html"
+    if site.is_file():
+        click.echo(f"Open the fans' site: {site.as_uri()}")
     click.echo(f"Try: tracker --repo {target} top    ·    tracker --repo {target} fans")
+
+
+def _condensed(lines: Sequence[str]) -> list[str]:
+    """Write lines with one line per publisher folder where a publisher wrote many files."""
+    out: list[str] = []
+    folders: dict[str, int] = {}
+    for line in lines:
+        name, _, rest = line.partition(": ")
+        if name == "site":
+            folder = str(Path(rest).parent if Path(rest).parent.name not in ("builds", "cards")
+                         else Path(rest).parent.parent)
+            if folder not in folders:
+                out.append(f"site: {folder}")
+            folders[folder] = folders.get(folder, 0) + 1
+            continue
+        out.append(line)
+    return [f"{line} ({folders[line[6:]]} files: index.html, builds/, cards/, fans.html, feed.atom)"
+            if line.startswith("site: ") else line for line in out]
 
 
 @cli.group()

@@ -175,6 +175,13 @@ class Store:
             )
             return cur.rowcount > 0
 
+    def set_state(self, request_id: str, state: str) -> bool:
+        """Open or close a request; True when it changed."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "UPDATE requests SET state = ? WHERE id = ? AND state != ?", (state, request_id, state)
+            ).rowcount > 0
+
     def unmark(self, request_id: str, kind: str) -> int:
         """Remove every mark of `kind` for a request; return how many went."""
         with self.transaction() as conn:

@@ -40,6 +40,8 @@ class LocalIssues(IssueSystem):
                 continue
             if item.kind == WITHDRAWN:
                 self.store.unmark(item.request, SHIPPED)
+            elif item.close:
+                self.store.set_state(item.request, "closed")
             self.store.mark(item.request, item.build, item.kind)
         return lines
 

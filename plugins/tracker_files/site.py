@@ -1,0 +1,114 @@
+"""`site`: a static site of what fans asked for and got, in `site.dir`.
+
+Writes `index.html` (the latest build, earlier builds, the hall of fame, the
+roadmap), `builds/B.html` for every build up to this one, `fans.html`,
+`feed.atom` (newest 50 builds) and a share card (`cards/LOGIN.svg` and `.png`)
+for every suggester and co-suggester (`site.cards: all` adds voters).
+
+The whole site is a function of the builds up to B and the open requests, so
+publishing B gives the same pages whatever was published before, and a rerun
+writes nothing: no "now" anywhere, only build dates. Publishing a build older
+than the one the site shows changes nothing (the newer site already has its
+page). Pages are self-contained (inline CSS, no scripts, no web fonts) so they
+work from disk. Files are only ever written, never deleted: the folder may hold
+the maintainer's own files.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from tracker import render
+from tracker.files import write_if_changed
+from tracker.hooks import Publisher, Rendered
+from tracker_files import cards, sitedata
+
+PAGES = {
+    "index.html": "site/index.html.j2",
+    "fans.html": "site/fans.html.j2",
+    "feed.atom": "site/feed.atom.j2",
+}
+
+_SHOWN = re.compile(r'<meta name="tracker:build" content="([^"]*)">')
+
+
+class Site(Publisher):
+    """Keeps the static site in `site.dir` up to date with every build up to this one."""
+
+    name = "site"
+
+    def publish(self, build: Rendered) -> list[str]:
+        """Render every page and card; write (or, on dry run, list) the files that change."""
+        config = self.context.config
+        folder = self.context.path(config.site_dir)
+        locale = config.locale
+        shown = shown_build(folder)
+        name = build.report["build"]
+        if shown and shown != name and build.order([shown, name])[0] == shown:
+            # Republishing an older build must not turn the site back to it: the newer
+            # build's site already holds this build's page, so a rerun changes nothing.
+            self.context.say(f"site: {folder} shows {shown}, newer than {name}; left as it is")
+            return []
+        reports = _reports(build)
+        data = sitedata.model(reports, build.issues.requests(), build.issues.issue_url,
+                              config.site_cards, self.context.root.name)
+        honours = data.pop("honours")
+        common = {**data, "locale": locale}
+        changed: list[Path] = []
+
+        def put(relative: str, content: str | bytes) -> None:
+            target = folder / relative
+            if write_if_changed(target, content, dry_run=self.context.dry_run):
+                changed.append(target)
+
+        if honours and not cards.font_choice().has_cjk:
+            self.context.say("site: no CJK font found (pip install noto-cjk-sans-otc): cards show Latin text only")
+        for honour in sorted(honours.values(), key=lambda h: h.login):
+            self._card(honour, data["name"], locale, folder, put, changed)
+        for view in data["builds"]:
+            put("builds/" + sitedata.page_name(view["build"]),
+                self._render("site/build.html.j2", {**common, "build": view, "root": "../"}, locale))
+        for relative, template in PAGES.items():
+            put(relative, self._render(template, {**common, "root": ""}, locale))
+        return [f"site: {path}" for path in changed]
+
+    def _render(self, template: str, context: Mapping[str, Any], locale: str) -> str:
+        return render.render(template, context, locale, self.context.root, by_name=True)
+
+    def _card(self, honour: sitedata.Honour, name: str, locale: str, folder: Path,
+              put: Callable[[str, str | bytes], None], changed: list[Path]) -> None:
+        """One fan's card: the SVG always rendered (cheap); the PNG only when its digest differs."""
+        request = honour.request
+        words = cards.parse_words(self._render("cards/card.txt.j2", {
+            "login": honour.login, "role": honour.role, "title": request["title"], "votes": request["votes"],
+            "name": name, "build": honour.build, "date": honour.date,
+        }, locale))
+        card = cards.layout(words)
+        put(f"cards/{honour.login}.svg", self._render("cards/card.svg.j2", {"card": card.svg_context()}, locale))
+        target = folder / "cards" / f"{honour.login}.png"
+        if cards.png_digest(target) == card.digest:
+            return
+        if self.context.dry_run:
+            changed.append(target)
+            return
+        put(f"cards/{honour.login}.png", cards.png(card))
+
+
+def shown_build(folder: Path) -> str | None:
+    """The build the site in `folder` was last published for (`index.html` names it in a meta tag)."""
+    try:
+        head = (folder / "index.html").read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return None
+    found = _SHOWN.search(head)
+    return html.unescape(found.group(1)) if found else None
+
+
+def _reports(build: Rendered) -> list[dict[str, Any]]:
+    """Every build's report up to this one, newest first, with this build's own report first."""
+    name = build.report["build"]
+    return [build.report] + [r for r in build.builds() if r["build"] != name]
