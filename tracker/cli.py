@@ -45,9 +45,7 @@ class Group(click.Group):
             _fail(exc.format_message(), exc.exit_code)
         except TrackerError as exc:
             if debug:
-                import traceback
-
-                traceback.print_exc()
+                _traceback()
             _fail(str(exc), exc.exit_code)
         except BrokenPipeError:
             sys.exit(1)
@@ -55,13 +53,19 @@ class Group(click.Group):
             _fail("interrupted", 130)
         except Exception as exc:  # the last line of defence: still one line, no traceback
             if debug:
-                import traceback
-
-                traceback.print_exc()
+                _traceback()
             from tracker.secrets import redact
 
             _fail(redact(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"), 1)
         sys.exit(0)
+
+
+def _traceback() -> None:
+    import traceback
+
+    from tracker.secrets import redact
+
+    click.echo(redact(traceback.format_exc()), err=True, nl=False)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -121,7 +125,7 @@ def _json(data: Any, pretty: bool | None = None) -> str:
 @click.option("--issues", default=None, metavar="NAME",
               help="Issue-system plugin: local, github, … [default: github when GITHUB_REPOSITORY is set, else local].")
 @click.option("-v", "--verbose", is_flag=True, help="Say more (API calls made); tracebacks on errors.")
-@click.option("--debug", is_flag=True, help="Like --verbose.")
+@click.option("--debug", is_flag=True, help="Like --verbose, plus the HTTP libraries' debug log (tokens masked).")
 @click.version_option(__version__, prog_name="tracker")
 def cli(repo: str, config: str | None, issues: str | None, verbose: bool, debug: bool) -> None:
     """Credit the fans whose feature requests shipped in each build.
@@ -137,6 +141,14 @@ def cli(repo: str, config: str | None, issues: str | None, verbose: bool, debug:
       tracker changelog v2026.47         # what build v2026.47 shipped, and who asked
       tracker release v2026.47 --dry-run # what the GitHub Action would write
     """
+    if debug:
+        import logging
+
+        from tracker.secrets import install_log_filter
+
+        # HTTP libraries log requests at DEBUG; the filter keeps tokens out of every record.
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, format="%(name)s: %(message)s")
+        install_log_filter()
 
 
 @cli.command()

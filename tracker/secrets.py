@@ -48,11 +48,17 @@ class _RedactingFilter(logging.Filter):
 
 
 def install_log_filter() -> None:
-    """Redact every record that reaches any handler of the root logger and HTTP loggers."""
+    """Redact every record at every handler that exists now (root's, and libraries' own,
+    such as the console handler PyGithub adds), and at the HTTP libraries' loggers.
+
+    A logger's filter sees only records logged on that very logger, a handler's sees
+    every record it emits, so handlers are where the filter must sit.
+    """
     flt = _RedactingFilter()
-    for name in ("", "github", "urllib3", "gitlab", "requests"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactingFilter) for f in logger.filters):
-            logger.addFilter(flt)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(flt)
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(name) for name in list(logging.Logger.manager.loggerDict)
+    ] + [logging.getLogger(name) for name in ("github", "urllib3", "gitlab", "requests")]
+    for logger in loggers:
+        for target in [logger, *logger.handlers]:
+            if not any(isinstance(f, _RedactingFilter) for f in target.filters):
+                target.addFilter(flt)

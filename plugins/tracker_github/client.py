@@ -1,0 +1,202 @@
+"""The PyGithub client: construction, retry policy, call counting, error translation.
+
+Retries are PyGithub's own `GithubRetry` (urllib3 underneath), configured so
+that a request is repeated blindly only when repeating it cannot do harm:
+
+* GET/HEAD (reads) and PUT/DELETE/PATCH are retried on 5xx. Every PATCH this
+  plugin sends sets absolute values (`state=closed`, a release body), and every
+  DELETE removes one named thing, so sending them twice ends in the same state.
+* POST is *not* retried on 5xx: a 502 may arrive after the comment was posted,
+  and a second POST would post it twice. `settle` re-reads and checks instead.
+* Rate-limit answers (403/429) are retried for every method, honouring
+  Retry-After: GitHub refuses those requests before acting on them.
+
+This module imports PyGithub, so it is only imported once the plugin is used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import github
+import requests
+from github import GithubException, GithubRetry
+
+from tracker import __version__, secrets
+from tracker.errors import BadInput, WorkFailed
+
+if TYPE_CHECKING:
+    from tracker_github.settings import Settings
+
+T = TypeVar("T")
+READ_METHODS = frozenset({"GET", "HEAD"})
+RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+RATE_LIMITED = frozenset({403, 429})
+WRITE_ATTEMPTS = 3  # a POST that keeps failing with 5xx after re-checks: GitHub is down, stop
+
+
+@dataclass
+class Calls:
+    """API requests sent (retries included), by kind."""
+
+    reads: int = 0
+    writes: int = 0
+
+    def saw(self, method: str | None) -> None:
+        """Count one request sent with `method`."""
+        if (method or "GET").upper() in READ_METHODS:
+            self.reads += 1
+        else:
+            self.writes += 1
+
+
+class CountingRetry(GithubRetry):
+    """GithubRetry that counts every response and retries rate limits for any method."""
+
+    def __init__(self, counter: Calls | None = None, **kwargs: Any) -> None:
+        self.counter = counter if counter is not None else Calls()
+        super().__init__(**kwargs)
+
+    def new(self, **kw: Any) -> CountingRetry:
+        """The Retry for the next attempt, sharing this one's counter."""
+        # urllib3 makes a new Retry per attempt; the counter must survive that.
+        kw["counter"] = self.counter
+        return super().new(**kw)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        """Count the response; say whether to retry it (see the module docstring)."""
+        # urllib3 asks this about every response it receives, retried attempts
+        # included, so it is the one place that sees each request exactly once.
+        self.counter.saw(method)
+        if status_code in RATE_LIMITED and self.total:
+            # GithubRetry.increment then retries only genuine rate limits and
+            # raises the GitHub error for any other 403.
+            return True
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
+
+def make_retry(fast: bool, counter: Calls) -> CountingRetry:
+    """The retry policy: ~6 attempts with exponential backoff (none under tests)."""
+    return CountingRetry(
+        counter=counter,
+        total=6,
+        backoff_factor=0 if fast else 0.5,  # 0.5, 1, 2, 4, 8 s: about 15 s before giving up
+        backoff_max=30,
+        status_forcelist=list(range(500, 600)),
+        allowed_methods=RETRIED_METHODS,
+        # GitHub asks for at least a minute after a secondary limit without Retry-After.
+        secondary_rate_wait=0.05 if fast else 60,
+    )
+
+
+class _Redacting(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = secrets.redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def quiet_logs(verbose: bool) -> None:
+    """PyGithub prints its retries on stderr (its own handler, INFO): only with --verbose,
+    and never with a token in them."""
+    logger = logging.getLogger("github")
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    for handler in logger.handlers:
+        if not any(isinstance(f, _Redacting) for f in handler.filters):
+            handler.addFilter(_Redacting())
+
+
+def connect(settings: Settings, counter: Calls, verbose: bool = False) -> github.Github:
+    """A PyGithub client for `settings`; no request is sent yet."""
+    if not settings.token:  # bad input (exit 2), said before any request
+        raise BadInput("GITHUB_TOKEN is not set: the github issue system needs a token"
+                       " (issues: write, pull-requests: read, contents: write for releases)")
+    secrets.remember(settings.token)
+    secrets.install_log_filter()
+    quiet_logs(verbose)
+    pace: dict[str, Any] = {}
+    if settings.fast:
+        pace = {"seconds_between_requests": 0, "seconds_between_writes": 0}
+    # Otherwise PyGithub's defaults (0.25 s between requests, 1 s between writes)
+    # follow GitHub's advice for avoiding secondary rate limits.
+    return github.Github(
+        auth=github.Auth.Token(settings.token),
+        base_url=settings.api_url,
+        per_page=100,
+        timeout=30,
+        user_agent=f"tracker-fans/{__version__}",
+        retry=make_retry(settings.fast, counter),
+        **pace,
+    )
+
+
+def describe(exc: BaseException, slug: str, doing: str) -> str:
+    """One line for a person, without the token, for a failure while `doing`."""
+    if isinstance(exc, GithubException):
+        status = exc.status
+        message = exc.data.get("message") if isinstance(exc.data, dict) else None
+        message = str(message or exc.data or "").strip() or "no message"
+        if status == 401:
+            text = f"GitHub rejected the token (401 {message}) while {doing}: check GITHUB_TOKEN"
+        elif status == 403:
+            text = (f"GitHub refused {doing} (403 {message}): the token needs issues: write,"
+                    " pull-requests: read and contents: write on " + slug)
+        elif status == 404:
+            text = f"GitHub answered 404 while {doing}: is {slug} right, and can the token see it?"
+        elif status >= 500:
+            text = f"GitHub answered {status} ({message}) while {doing}; run the command again later (it resumes)"
+        else:
+            text = f"GitHub answered {status} ({message}) while {doing}"
+    elif isinstance(exc, requests.exceptions.RetryError):
+        text = f"GitHub kept failing while {doing}, even after retries; run the command again later (it resumes)"
+    elif isinstance(exc, requests.exceptions.RequestException):
+        text = f"cannot reach GitHub while {doing} ({type(exc).__name__}); check GITHUB_API_URL and the network"
+    else:
+        text = f"{doing} failed: {exc}"
+    return secrets.redact(" ".join(text.split()))
+
+
+@contextmanager
+def api_errors(slug: str, doing: str) -> Iterator[None]:
+    """Turn PyGithub/requests failures into one-line WorkFailed (exit 1)."""
+    try:
+        yield
+    except (GithubException, requests.exceptions.RequestException) as exc:
+        raise WorkFailed(describe(exc, slug, doing)) from None
+
+
+def ambiguous(exc: BaseException) -> bool:
+    """True for a failure that may hide a write that landed (5xx, lost answer)."""
+    if isinstance(exc, GithubException):
+        return exc.status >= 500
+    return isinstance(exc, (requests.exceptions.RetryError, requests.exceptions.ConnectionError,
+                            requests.exceptions.Timeout))
+
+
+def settle(write: Callable[[], T], landed: Callable[[], bool]) -> T | None:
+    """Do one write that must happen exactly once; never repeat it without looking first.
+
+    After an ambiguous failure (a 5xx may come after the write was applied),
+    `landed()` re-reads GitHub: if the write is there we are done, otherwise it
+    is sent again, at most WRITE_ATTEMPTS times. Returns the write's result, or
+    None when it was found already applied.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return write()
+        except (GithubException, requests.exceptions.RequestException) as exc:
+            if not ambiguous(exc):
+                raise
+            if landed():
+                return None
+            # GithubRetry already repeated an idempotent write until it gave up
+            # (RetryError): GitHub is failing, so stop rather than hammer it.
+            if attempt == WRITE_ATTEMPTS or isinstance(exc, requests.exceptions.RetryError):
+                raise
+    return None  # unreachable: the last attempt returns or raises

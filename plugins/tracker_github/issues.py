@@ -1,0 +1,209 @@
+"""The `github` issue system: requests are labelled issues, votes are reactions.
+
+Reads are kept to what the report needs (see the README's GitHub section for
+the budget): one listing per request label, comments only of issues closed as
+duplicates, reactions only of shipped requests that have any, pull requests
+only for claimed numbers. Every field is read from what a listing already
+returned, because touching a missing attribute makes PyGithub fetch the object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import timezone
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from github import UnknownObjectException
+
+from tracker import links
+from tracker.hooks import Context, IssueSystem, Mark
+from tracker.model import PullRequest, Request
+from tracker_github import client, marks, pulls, release
+from tracker_github.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    import github
+    from github.Issue import Issue
+    from github.Repository import Repository as GhRepository
+
+# The comment GitHub itself writes (and reads) when an issue is marked as a duplicate.
+_DUPLICATE = re.compile(r"^\s*Duplicate of\s+(\S+)", re.IGNORECASE | re.MULTILINE)
+DELETED_LOGIN = "ghost"  # how GitHub shows a deleted account
+
+
+def login_of(user: github.NamedUser.NamedUser | None) -> str | None:
+    """A user's login, or None for a deleted account."""
+    if user is None or user.login == DELETED_LOGIN:
+        return None
+    return str(user.login)
+
+
+def is_bot(user: github.NamedUser.NamedUser) -> bool:
+    """GitHub Apps and bot accounts never vote."""
+    return user.type == "Bot" or user.login.endswith("[bot]")
+
+
+def is_pull(issue: Issue) -> bool:
+    """Issue listings include pull requests; their web address says which they are.
+
+    (Reading `issue.pull_request` on a plain issue would cost a request.)
+    """
+    return "/pull/" in (issue.html_url or "")
+
+
+class GithubIssues(IssueSystem):
+    """Requests, voters, pull requests and marks from one GitHub repository."""
+
+    name = "github"
+
+    def __init__(self, context: Context):
+        super().__init__(context)
+        self.calls = client.Calls()
+        self._listed: dict[str, Issue] = {}
+
+    # -- connection ----------------------------------------------------------------
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Repository, API URL and token; BadInput (exit 2) before any request."""
+        return load_settings(self.context.config.repository, self.context.env, self.context.root)
+
+    @property
+    def repository(self) -> links.Repository:
+        """`owner/name`, so `owner/name#N` and issue URLs of this repository count."""
+        return links.Repository(self.settings.slug)
+
+    @cached_property
+    def gh(self) -> github.Github:
+        """The PyGithub client (checks the token; sends nothing)."""
+        return client.connect(self.settings, self.calls, self.context.verbose)
+
+    @cached_property
+    def repo(self) -> GhRepository:
+        """The repository (one read, which also proves the token and the name)."""
+        gh = self.gh
+        with self._errors(f"reading {self.settings.slug}"):
+            return gh.get_repo(self.settings.slug)
+
+    def _errors(self, doing: str) -> AbstractContextManager[None]:
+        return client.api_errors(self.settings.slug, doing)
+
+    def _issue(self, request_id: str) -> Issue | None:
+        """The issue behind a request id: from the listing, else fetched; None when there is none."""
+        if request_id in self._listed:
+            return self._listed[request_id]
+        if not request_id.isdigit():
+            return None
+        try:
+            issue = self.repo.get_issue(int(request_id))
+            _ = issue.html_url  # a lazy client fetches here
+        except UnknownObjectException:
+            return None
+        return None if is_pull(issue) else issue
+
+    # -- requests and votes ----------------------------------------------------------
+
+    def requests(self) -> list[Request]:
+        """Issues carrying any of `requests.labels` (every issue when the list is empty)."""
+        labels = list(dict.fromkeys(self.context.config.request_labels))
+        with self._errors("listing requests"):
+            found: dict[int, Issue] = {}
+            # GitHub's `labels=` filter means "all of these", so one query per label.
+            listings = [self.repo.get_issues(state="all", labels=[label]) for label in labels] \
+                or [self.repo.get_issues(state="all")]
+            for listing in listings:
+                for issue in listing:
+                    if not is_pull(issue):
+                        found.setdefault(issue.number, issue)
+            self._listed = {str(n): found[n] for n in sorted(found)}
+            duplicates = self._duplicates()
+        return [self._request(issue, duplicates.get(rid)) for rid, issue in self._listed.items()]
+
+    def _request(self, issue: Issue, duplicate_of: str | None) -> Request:
+        rollup = issue.reactions or {}
+        votes = sum(int(rollup.get(content) or 0) for content in self.context.config.vote_reactions)
+        created = issue.created_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") \
+            if issue.created_at else None
+        return Request(id=str(issue.number), title=issue.title or "", author=login_of(issue.user),
+                       state=issue.state, created_at=created, url=issue.html_url, votes=votes,
+                       duplicate_of=duplicate_of)
+
+    def _duplicates(self) -> dict[str, str]:
+        """Request id → the request it duplicates, for issues closed as duplicates.
+
+        The convention is GitHub's own: closed with reason "duplicate" and a
+        comment "Duplicate of #N" (the latest such comment wins). Only those
+        issues' comments are read.
+        """
+        out: dict[str, str] = {}
+        for rid, issue in self._listed.items():
+            if issue.state_reason != "duplicate" or not issue.comments:
+                continue
+            target = None
+            for comment in issue.get_comments():
+                for match in _DUPLICATE.finditer(comment.body or ""):
+                    closes, mentions = links.references(match.group(1), self.repository)
+                    named = [i for i in closes + mentions if i != rid]
+                    target = named[0] if named else target
+            if target is not None:
+                out[rid] = target
+        return out
+
+    def voters(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """Logins that reacted with a counted reaction; bots and deleted accounts left out."""
+        wanted = set(self.context.config.vote_reactions)
+        out: dict[str, list[str]] = {}
+        with self._errors("reading votes"):
+            for rid in ids:
+                issue = self._issue(rid)
+                rollup = (issue.reactions or {}) if issue is not None else {}
+                if issue is None or not any(int(rollup.get(c) or 0) for c in wanted):
+                    out[rid] = []  # the listing's counts say there is nobody to fetch
+                    continue
+                logins: dict[str, None] = {}
+                for reaction in issue.get_reactions():
+                    user = reaction.user
+                    if reaction.content in wanted and user is not None and not is_bot(user):
+                        login = login_of(user)
+                        if login is not None:
+                            logins[login] = None
+                out[rid] = list(logins)
+        return out
+
+    def pulls(self, claims: Mapping[str, str]) -> dict[str, PullRequest]:
+        """Claimed pull requests that GitHub confirms (see tracker_github.pulls)."""
+        with self._errors("reading pull requests"):
+            return pulls.fetch(self.repo, claims, self.repository)
+
+    def issue_url(self, request_id: str) -> str | None:
+        """The issue's web address (from the listing when it was listed)."""
+        if request_id in self._listed:
+            return str(self._listed[request_id].html_url)
+        return f"{self.settings.web_url}/{self.settings.slug}/issues/{request_id}"
+
+    # -- writes ----------------------------------------------------------------------
+
+    def mark(self, marks_: Iterable[Mark]) -> list[str]:
+        """Label, thank and close shipped requests; unlabel and note withdrawn ones. Idempotent."""
+        pending = list(marks_)
+        if not pending:
+            return []
+        marker = marks.Marker(self.repo, self._issue, self.context.dry_run)
+        lines: list[str] = []
+        for item in pending:
+            with self._errors(f"marking #{item.request} {item.kind} in {item.build}"):
+                lines += marker.apply(item)
+        return lines
+
+    def release_notes(self, build: str, section: str) -> list[str]:
+        """The build's release body gets `section` between tracker's markers."""
+        with self._errors(f"writing the release notes of {build}"):
+            return release.write_notes(self.repo, build, section, self.context.dry_run)
+
+    def close(self) -> None:
+        """Say how many API calls were made (with --verbose)."""
+        if self.context.verbose:
+            self.context.say(f"github: {self.calls.reads} reads, {self.calls.writes} writes")
