@@ -13,7 +13,10 @@ from click.testing import CliRunner, Result
 
 from tracker import sample
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
+# Copies of DESIGN.md's schemas (../shared/schemas), kept with the tests so they run
+# from any checkout; test_schemas_match_the_design checks the copies against the originals.
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+DESIGN_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
