@@ -84,7 +84,8 @@ def scan(commits: Iterable[Commit], repo: links.Repository) -> Scanned:
     decoded beyond their first line, and authors are resolved once each.
     """
     out = Scanned()
-    authors: dict[tuple[bytes, bytes], str] = {}
+    # (name, email) → (name to show, login or None): resolved once per author, not per commit.
+    authors: dict[tuple[bytes, bytes], tuple[str, str | None]] = {}
     maybe = links.maybe_bytes
     conventional = links.conventional_type
     nothing: tuple[str, ...] = ()
@@ -93,19 +94,21 @@ def scan(commits: Iterable[Commit], repo: links.Repository) -> Scanned:
     for commit in commits:
         count += 1
         key = (commit.name_bytes, commit.email_bytes)
-        login = authors.get(key)
-        if login is None:
-            login = authors[key] = commit_login(commit) or commit.author_name
+        known = authors.get(key)
+        if known is None:
+            login = commit_login(commit)
+            known = authors[key] = (login or commit.author_name, login)
+        shown, login = known
         requests = nothing
         sha = commit.sha
         if maybe(commit.raw):
             parsed = links.parse(commit.message, repo)
             if not parsed.empty:
-                out.linked[sha] = Linked(sha, login if logins.valid(login) else None, parsed)
+                out.linked[sha] = Linked(sha, login, parsed)
                 requests = tuple(parsed.closes + parsed.refs)
         if b" " not in commit.parents_bytes:
             summary = commit.summary
-            changes.append(Change(sha, summary, login, conventional(summary), requests))
+            changes.append(Change(sha, summary, shown, conventional(summary), requests))
     out.count = count
     return out
 

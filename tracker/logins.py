@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 
 def valid(login: str) -> bool:
@@ -16,12 +17,16 @@ def valid(login: str) -> bool:
 
 
 def is_excluded(login: str | None, patterns: Iterable[str]) -> bool:
+    """True for bots and anyone `credits.exclude` names (see `_excluded`)."""
+    return not login or _excluded(login, tuple(patterns))
+
+
+@lru_cache(maxsize=65536)
+def _excluded(login: str, patterns: tuple[str, ...]) -> bool:
     """True for bots and anyone `credits.exclude` names.
 
     Only `*` and `?` are wildcards, so the default `*[bot]` means a literal `[bot]`
     suffix (as GitHub names apps), not a character class.
     """
-    if not login:
-        return True
     lowered = login.lower()
     return any(fnmatch.fnmatchcase(lowered, p.lower().replace("[", "[[]")) for p in patterns)
