@@ -61,6 +61,9 @@ SECONDARY_LIMIT_MESSAGE = (
 TIMELINE_ONLY_EVENTS = frozenset({"cross-referenced", "commented", "committed", "reviewed", "line-commented"})
 
 
+_ISSUE_PATH = re.compile(r"/repos/[^/]+/[^/]+/issues/(\d+)(?:/|\Z)")
+
+
 class RequestRecord(NamedTuple):
     """One served request.  ``path`` is relative to the API root (any
     Enterprise prefix such as ``/api/v3`` is stripped) so assertions read the
@@ -263,6 +266,15 @@ class FakeGitHub:
       write, an int N = the next N writes, ``False``/0 = off.
     * ``faults_on_writes_only``: restrict ``fail_rate`` and
       ``secondary_rate_limit_every`` to POST/PATCH/PUT/DELETE.
+    * ``locked_refuses_comments`` (default True): a comment on a locked issue
+      gets GitHub's 403 "Unable to create comment because issue is locked."
+      (what a token without maintainer rights on the repository is told).
+    * ``gone``: issue number → 404 (transferred away) or 410 (deleted).  Every
+      request under ``/issues/{n}`` gets that answer while the issue listing
+      still shows it: the issue vanished between a client's listing and its writes.
+    * ``gate_writes(pattern, parties)``: writes whose ``"METHOD /path"`` matches
+      the regex wait until ``parties`` of them are waiting, then all go at once,
+      so concurrent clients race on exactly those writes, deterministically.
     """
 
     def __init__(
@@ -315,6 +327,10 @@ class FakeGitHub:
         self._refuse_after: int | None = None
         self._refuse_base = 0
         self._drop: int = 0  # -1 = always, N > 0 = next N writes
+        self.locked_refuses_comments = True
+        self.gone: dict[int, int] = {}
+        self._gate: tuple[re.Pattern[str], threading.Barrier, float] | None = None
+        self.gate_releases = 0  # how many times a full set of gated writes went through together
 
         # Bind now (port 0 = any free port) so `url` is known before start()
         # and seeding helpers can already return JSON with correct URLs.
@@ -400,6 +416,26 @@ class FakeGitHub:
                 self._drop = 0
             else:
                 self._drop = int(value)
+
+    def gate_writes(self, pattern: str | None, parties: int = 2, timeout: float = 20.0) -> None:
+        """Hold every write matching ``pattern`` (searched in ``"METHOD /path"``) until
+        ``parties`` of them wait, then release them together; None removes the gate.
+
+        If a partner never comes (``timeout`` seconds), the gate opens for good."""
+        with self._lock:
+            self._gate = None if pattern is None else (re.compile(pattern), threading.Barrier(parties), timeout)
+
+    def _wait_at_gate(self, method: str, path: str) -> None:
+        # Outside the server lock: the partner's request must be able to arrive.
+        gate = self._gate
+        if gate is None or method not in WRITE_METHODS or not gate[0].search(f"{method} {path}"):
+            return
+        try:
+            if gate[1].wait(timeout=gate[2]) == 0:
+                with self._lock:
+                    self.gate_releases += 1
+        except threading.BrokenBarrierError:
+            pass
 
     def reseed(self, seed: int) -> None:
         """Restart the fault RNG so a run's 502 pattern is reproducible."""
@@ -670,6 +706,11 @@ class FakeGitHub:
             )
             self._releases[rel.id] = rel
             return self._release_json(rel)
+
+    def delete_release(self, tag: str) -> None:
+        with self._lock:
+            for rid in [rid for rid, rel in self._releases.items() if rel.tag == tag]:
+                del self._releases[rid]
 
     # ------------------------------------------------------------------ inspection helpers
 
@@ -1105,6 +1146,7 @@ class FakeGitHub:
         parts = urlsplit(raw_path)
         path = parts.path
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        self._wait_at_gate(method, path)
         with self._lock:
             in_prefix = not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")
             rel_path = (path[len(self.prefix) :] or "/") if in_prefix else path
@@ -1190,6 +1232,10 @@ class FakeGitHub:
     def _dispatch(self, method: str, rel_path: str | None, query: dict[str, str], raw_body: bytes) -> _Response:
         if rel_path is None:  # outside the Enterprise prefix
             return self._error(404, "Not Found")
+        vanished = _ISSUE_PATH.match(rel_path)
+        if vanished and int(vanished.group(1)) in self.gone:
+            status = self.gone[int(vanished.group(1))]
+            return self._error(status, "This issue was deleted" if status == 410 else "Not Found")
         verb = "GET" if method == "HEAD" else method
         for route_method, pattern, handler in self._routes:
             if route_method != verb:
@@ -1478,6 +1524,9 @@ class FakeGitHub:
         text = self._body_dict(req).get("body")
         if not isinstance(text, str) or not text:
             raise self._invalid("IssueComment", "body", "missing_field")
+        if issue.locked and self.locked_refuses_comments:
+            # GitHub's answer to a token that may not comment on locked conversations.
+            raise _HttpError(403, "Unable to create comment because issue is locked.")
         comment = self._create_comment(issue, self.viewer, text)
         data = self._comment_json(comment)
         return _Response(201, data, {"Location": data["url"]})

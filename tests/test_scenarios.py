@@ -33,8 +33,9 @@ def _load(case: str, make_repo: Any) -> tuple[Path, dict[str, Any]]:
 def test_scenario(case: str, make_repo: Any) -> None:
     repo, expected = _load(case, make_repo)
     validator = jsonschema.Draft202012Validator(schema("report-1.schema.json"))
+    reports = {}
     for build, want in expected.items():
-        report = report_of(repo, build)
+        report = reports[build] = report_of(repo, build)
         validator.validate(report)
         shipped = [s["id"] for s in report["shipped"]]
         if "previous" in want:
@@ -56,6 +57,15 @@ def test_scenario(case: str, make_repo: Any) -> None:
         if "credits" in want:
             got = [{k: c[k] for k in ("login", "suggested", "voted", "built")} for c in report["credits"]]
             assert got == want["credits"], build
+    # The same reports from the link index (as a weekly run reads them), and after the
+    # index is deleted (as a first run reads them), in the opposite order.
+    index = repo / ".git" / "tracker" / "links.sqlite3"
+    assert index.is_file()
+    for build in reversed(list(expected)):
+        assert report_of(repo, build) == reports[build], build
+    index.unlink()
+    for build in reversed(list(expected)):
+        assert report_of(repo, build) == reports[build], build
 
 
 def test_shipped_is_ordered_by_votes(make_repo: Any) -> None:

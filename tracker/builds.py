@@ -250,12 +250,6 @@ def decide(
     return decision
 
 
-def earlier_patterns(ids: Iterable[str]) -> list[str]:
-    """`git log --grep` patterns (ERE) that find commits mentioning any id, and reverts."""
-    ordered = sorted(set(ids), key=lambda i: (len(i), i))
-    if not ordered:
-        return []
-    numbers = "|".join(re.escape(i) for i in ordered if i.isdigit())
-    if not numbers:
-        return []
-    return [f"(#|gh-|/issues/)({numbers})([^0-9]|$)", "reverts commit"]
+# `git log -E -i --grep` patterns for every commit that may say something about requests
+# (a superset of links.maybe_bytes): what indexing a history has to read.
+INDEX_PATTERNS = ["#[0-9]", "gh-[0-9]", "://", "reverts commit", "cherry picked", "merge request"]

@@ -24,6 +24,10 @@ REPORT_FORMATS = ["markdown", "html", "json", "text", "atom"]
 LIST_FORMATS = ["text", "markdown", "json", "csv"]
 
 
+# Sessions of this invocation: their caches are written only once the command succeeded.
+_SESSIONS: list[Any] = []
+
+
 class Group(click.Group):
     """A click group whose errors are one line, never click's three-line usage block."""
 
@@ -32,8 +36,11 @@ class Group(click.Group):
     ) -> NoReturn:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or "-v" in argv or "--verbose" in argv
+        _SESSIONS.clear()
         try:
             super().main(args=argv, prog_name=prog_name or "tracker", standalone_mode=False, **extra)
+            for session in _SESSIONS:
+                session.save_caches()
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
         except click.Abort:
@@ -83,7 +90,7 @@ def _session(ctx: click.Context, dry_run: bool = False) -> Any:
     from tracker.pipeline import Session
 
     options = ctx.find_root().params
-    return Session(
+    session = Session(
         repo_path=options["repo"],
         config_path=options["config"],
         issues_name=options["issues"],
@@ -92,6 +99,8 @@ def _session(ctx: click.Context, dry_run: bool = False) -> Any:
         say=lambda text: click.echo(text, err=True),
         progress=_progress if sys.stderr.isatty() and sys.stdout.isatty() else None,
     )
+    _SESSIONS.append(session)
+    return session
 
 
 def _progress(items: Iterator[Any], label: str) -> Iterator[Any]:
@@ -174,6 +183,7 @@ def demo(ctx: click.Context, directory: str | None) -> None:
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="tracker-demo-"))
     requests_file = sample_project.create(target)
     session = Session(repo_path=str(target), say=lambda text: click.echo(text, err=True))
+    _SESSIONS.append(session)
     from tracker import plugins
     from tracker.store import Store, store_path
 

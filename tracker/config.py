@@ -1,7 +1,9 @@
 """`.github/tracker.yml`: defaults, loading and validation.
 
 Validation answers with the file, the line and the dotted key, and suggests the
-closest known key for a typo, because a config error is usually a typo.
+closest known key for a typo, because a config error is usually a typo. A key
+given twice and an empty string are errors too: YAML would silently keep the
+last value, and `site.dir: ""` would put the site in the repository's root.
 """
 
 from __future__ import annotations
@@ -89,8 +91,11 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
     nodes: dict[str, Any] = {}
     if isinstance(node, yaml.MappingNode):
         for knode, vnode in node.value:
-            lines[str(knode.value)] = knode.start_mark.line + 1
-            nodes[str(knode.value)] = vnode
+            name, line = str(knode.value), knode.start_mark.line + 1
+            if name in lines and name != "<<":
+                raise ConfigError(f"{where}:{line}: duplicate key '{prefix}{name}' (first given on line {lines[name]})")
+            lines[name] = line
+            nodes[name] = vnode
     out: dict[str, Any] = {}
     for key, value in data.items():
         line = lines.get(str(key), 1)
@@ -111,6 +116,10 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
             ok = all(isinstance(item, str) for item in value)
             if not ok:
                 raise ConfigError(f"{where}:{line}: '{prefix}{key}' must be a list of strings")
+            if any(not item.strip() for item in value):
+                raise ConfigError(f"{where}:{line}: '{prefix}{key}' must not hold an empty string")
+        if ok and expected is str and not value.strip():
+            raise ConfigError(f"{where}:{line}: '{prefix}{key}' must not be empty")
         if not ok:
             raise ConfigError(
                 f"{where}:{line}: '{prefix}{key}' must be {_TYPE_NAMES[expected]}, not {_type_name(value)} ({value!r})"

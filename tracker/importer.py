@@ -1,7 +1,13 @@
 """`tracker requests import`: requests from JSON or CSV into the local store.
 
 The whole file is checked before anything is written, so a bad file changes
-nothing; a re-import updates requests and adds votes, never duplicates.
+nothing; a re-import updates requests and adds votes, never duplicates. The
+`duplicate_of` links are checked against the store inside the same write
+transaction, so two imports at once cannot together make a cycle.
+
+Ids and URLs reach changelogs, so they are checked at the door like logins: an
+id is letters, digits, `-`, `_` and `.`; a URL is http(s) with nothing in it that
+could end a Markdown link or an HTML attribute.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +27,18 @@ from tracker.store import Store
 
 FIELDS = ("id", "title", "author", "state", "created_at", "voters", "duplicate_of", "url")
 STATES = ("open", "closed")
+_ID = re.compile(r"[\w.-]{1,100}")
+_URL = re.compile(r"(?i)https?://[^\s/?#<>()\[\]\"'`\\]+(?:[/?#][^\s<>()\[\]\"'`\\]*)?")
+
+
+def valid_id(request_id: str) -> bool:
+    """Letters, digits, `-`, `_` and `.`, at most 100 (what `#12` and forum ids look like)."""
+    return _ID.fullmatch(request_id) is not None
+
+
+def valid_url(url: str) -> bool:
+    """An http(s) URL with a host and no spaces, quotes, brackets, parentheses or backslashes."""
+    return _URL.fullmatch(url) is not None
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,11 @@ def _entry(raw: Any, where: str) -> Entry:
         raise BadInput(f"{where}: missing id")
     if request_id.startswith("#"):
         request_id = request_id[1:]
+    if not valid_id(request_id):
+        raise BadInput(f"{where}: id {request_id!r} is not an id (letters, digits, '-', '_', '.')")
+    if duplicate_of is not None and not valid_id(duplicate_of.lstrip("#")):
+        raise BadInput(f"{where} (id {request_id}): duplicate_of {duplicate_of!r} is not an id")
+    duplicate_of = duplicate_of.lstrip("#") if duplicate_of is not None else None
     if title is None:
         raise BadInput(f"{where} (id {request_id}): empty title")
     if state not in STATES:
@@ -70,8 +94,9 @@ def _entry(raw: Any, where: str) -> Entry:
         if not logins.valid(login):
             raise BadInput(f"{where} (id {request_id}): invalid login {login!r}"
                            " (letters, digits, '-', '_', '.'; not starting with '.')")
-    if url is not None and not url.startswith(("https://", "http://")):
-        raise BadInput(f"{where} (id {request_id}): url must start with https:// or http://")
+    if url is not None and not valid_url(url):
+        raise BadInput(f"{where} (id {request_id}): url must be an http(s) address without spaces,"
+                       " quotes, brackets or parentheses")
     request = Request(id=request_id, title=title, author=author, state=state, created_at=created,
                       url=url, duplicate_of=duplicate_of)
     return Entry(request, tuple(dict.fromkeys(voters)))
@@ -104,6 +129,8 @@ def read(path: Path) -> list[Entry]:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BadInput(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise BadInput(f"{path}: invalid JSON: nested too deeply for a list of requests") from None
         if not isinstance(raw, list):
             raise BadInput(f"{path}: expected a JSON array of requests")
         entries = [_entry(item, f"{path}: entry {i + 1}") for i, item in enumerate(raw)]
@@ -116,31 +143,44 @@ def read(path: Path) -> list[Entry]:
 
 
 def check_duplicates(parents: dict[str, str | None], where: str) -> None:
-    """Every `duplicate_of` names a known id and no chain loops back on itself."""
-    for start, parent in parents.items():
-        if parent is None:
-            continue
-        if parent not in parents:
-            raise BadInput(f"{where}: request {start} is a duplicate_of unknown id {parent}")
-        seen = [start]
-        node: str | None = parent
-        while node is not None:
-            if node in seen:
-                cycle = " → ".join([*seen[seen.index(node):], node])
-                raise BadInput(f"{where}: duplicate_of forms a cycle: {cycle}")
-            seen.append(node)
-            node = parents.get(node)
+    """Every `duplicate_of` names a known id and no chain loops back on itself.
+
+    Linear in the number of requests: each chain is walked once, and a walk stops
+    where an earlier one found the way out (a hostile file of long chains stays cheap).
+    """
+    settled: set[str] = set()  # ids whose chain is known to end at a request that is no duplicate
+    for start in parents:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in settled:
+            if node in on_path:
+                loop = path[path.index(node):]
+                shown = [*loop, node] if len(loop) <= 8 else [*loop[:4], f"… ({len(loop)} requests) …", node]
+                raise BadInput(f"{where}: duplicate_of forms a cycle: {' → '.join(shown)}")
+            if node not in parents:
+                raise BadInput(f"{where}: request {path[-1]} is a duplicate_of unknown id {node}")
+            path.append(node)
+            on_path.add(node)
+            node = parents[node]
+        settled.update(path)
 
 
 def import_file(store: Store, path: Path) -> tuple[int, int, int]:
     """Load a file into the store; return (new requests, updated requests, new votes)."""
     entries = read(path)
-    existing = {r.id: r for r in store.requests()}
-    parents: dict[str, str | None] = {rid: r.duplicate_of for rid, r in existing.items()}
-    parents.update({e.request.id: e.request.duplicate_of for e in entries})
-    check_duplicates(parents, str(path))
+
+    def check(existing: dict[str, Request]) -> None:
+        parents: dict[str, str | None] = {rid: r.duplicate_of for rid, r in existing.items()}
+        parents.update({e.request.id: e.request.duplicate_of for e in entries})
+        check_duplicates(parents, str(path))
+
+    check({r.id: r for r in store.requests()})  # a bad file is refused before the store is even opened to write
     created = updated = votes = 0
     with store.transaction() as conn:
+        # Again under the write lock: another import cannot slip in between check and write.
+        existing = {r.id: r for r in store.requests(conn)}
+        check(existing)
         for entry in entries:
             if entry.request.id in existing:
                 updated += replace(existing[entry.request.id], votes=0) != entry.request

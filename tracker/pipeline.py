@@ -17,6 +17,7 @@ from tracker import builds, config, history, links, plugins, render, report
 from tracker.credits import Duplicates, people
 from tracker.errors import BadInput
 from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Rendered
+from tracker.linkindex import LinkIndex
 from tracker.model import Request, Tag
 
 if TYPE_CHECKING:
@@ -124,12 +125,11 @@ class Session:
             candidates.update(links.references(pull.body or "", repo_id)[0])
             candidates.update(pull.closes)
         candidates = {builds.root(i, requests) for i in candidates if i in requests}
-        earlier: list[builds.Linked] = []
-        if previous_sha and candidates:
-            search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
-            for commit in history.grep(self.repo, previous_sha, builds.earlier_patterns(search)):
-                parsed = links.parse(commit.message, repo_id)
-                earlier.append(builds.Linked(commit.sha, builds.commit_login(commit), parsed))
+        search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
+        # A --previous that is not an ancestor makes a range that says nothing about the
+        # build's whole ancestry: use the index, but do not record the range in it.
+        record = previous is None or previous_sha is None or history.is_ancestor(self.repo, previous_sha, tag.sha)
+        earlier = self._earlier(tag.sha, previous_sha, scanned, search, record)
         decision = builds.decide(scanned, requests, pulls, originals, earlier, repo_id)
         duplicates = Duplicates(requests)
         wanted = [d for rid in decision.shipped for d in [rid, *duplicates.of(rid)]]
@@ -140,6 +140,40 @@ class Session:
         for entry in [*out["shipped"], *out["withdrawn"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
         return out
+
+    @cached_property
+    def link_index(self) -> LinkIndex:
+        return LinkIndex(history.git_dir(self.repo) / "tracker" / "links.sqlite3", self.repository.slug)
+
+    def _earlier(self, tip: str, previous: str | None, scanned: builds.Scanned,
+                 search: set[str], record: bool = True) -> list[builds.Linked]:
+        """Commits reachable from the previous build that close (or revert closers of) `search`.
+
+        From the link index when the previous build's ancestry is indexed; otherwise
+        one `git log --grep` indexes that ancestry first (once per repository).
+        """
+        index = self.link_index
+        if previous is None:
+            if record:
+                index.add(tip, None, scanned.linked.values())
+            return []
+        if not index.complete(previous):
+            if not search:
+                return []
+            base = []
+            for commit in history.grep(self.repo, previous, builds.INDEX_PATTERNS):
+                parsed = links.parse(commit.message, self.repository)
+                if not parsed.empty:
+                    base.append(builds.Linked(commit.sha, builds.commit_login(commit), parsed))
+            index.add(previous, None, base)
+        if record:
+            index.add(tip, previous, scanned.linked.values())
+        return index.closers(search, within=previous) if search else []
+
+    def save_caches(self) -> None:
+        """Keep what this run learnt about history (called once a command has succeeded)."""
+        if "link_index" in self.__dict__:
+            self.link_index.save()
 
     def scan(self, spec: str | None) -> Iterator[dict[str, Any]]:
         """Every link in a range: commit → request, with its kind."""

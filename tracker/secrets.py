@@ -39,12 +39,28 @@ def redact(text: str) -> str:
 
 
 class _RedactingFilter(logging.Filter):
+    """Masks the message, and the traceback and stack a record may carry (formatted here,
+    once, so that no handler formats them again from the live exception)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: logging itself reports it; show no argument
+            message = str(record.msg)
+            record.args = None
         cleaned = redact(message)
-        if cleaned != message:
+        if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 def install_log_filter() -> None:

@@ -2,7 +2,8 @@
 
 It lives in the git directory by default so it never dirties the work tree.
 WAL and a busy timeout let two processes (a vote and an import) write at once
-without losing either.
+without losing either; the schema is made in one transaction, and a reader that
+finds a store still being made by another process reads it as empty.
 """
 
 from __future__ import annotations
@@ -42,6 +43,16 @@ CREATE TABLE IF NOT EXISTS marks (
 
 
 STORE_NAME = "tracker/store.sqlite3"
+_TABLES = ("requests", "votes", "marks")
+
+
+def _complete(conn: sqlite3.Connection) -> bool:
+    """Does this database hold the whole schema (not a file another process just created)?"""
+    found = conn.execute(
+        f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ({', '.join('?' * len(_TABLES))})",
+        _TABLES,
+    ).fetchone()[0]
+    return bool(found == len(_TABLES))
 
 
 def store_path(configured: str | None, root: Path, git_dir: Path) -> Path:
@@ -68,17 +79,23 @@ class Store:
 
     @contextmanager
     def _connect(self, write: bool) -> Iterator[sqlite3.Connection]:
-        if not write and not self.exists():
-            conn = sqlite3.connect(":memory:")
-            conn.executescript(_SCHEMA)
-        else:
+        conn: sqlite3.Connection | None = None
+        if write or self.exists():
             if write:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 30000")
             if write:
                 conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(_SCHEMA)
+                # One transaction, so a reader never sees half a schema.
+                conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+            elif not _complete(conn):
+                # Another process is creating the store this very moment: it is still empty.
+                conn.close()
+                conn = None
+        if conn is None:
+            conn = sqlite3.connect(":memory:")
+            conn.executescript(_SCHEMA)
         try:
             yield conn
         finally:
@@ -98,14 +115,16 @@ class Store:
 
     # -- reads -----------------------------------------------------------------
 
-    def requests(self) -> list[Request]:
-        """Every request with its vote count, in one query."""
-        with self._connect(write=False) as conn:
-            rows = conn.execute(
-                "SELECT r.id, r.title, r.author, r.state, r.created_at, r.url, r.duplicate_of,"
-                " (SELECT COUNT(*) FROM votes v WHERE v.request_id = r.id)"
-                " FROM requests r"
-            ).fetchall()
+    def requests(self, conn: sqlite3.Connection | None = None) -> list[Request]:
+        """Every request with its vote count, in one query (inside `conn`'s transaction when given)."""
+        query = ("SELECT r.id, r.title, r.author, r.state, r.created_at, r.url, r.duplicate_of,"
+                 " (SELECT COUNT(*) FROM votes v WHERE v.request_id = r.id)"
+                 " FROM requests r")
+        if conn is not None:
+            rows = conn.execute(query).fetchall()
+        else:
+            with self._connect(write=False) as reader:
+                rows = reader.execute(query).fetchall()
         return [
             Request(id=r[0], title=r[1], author=r[2], state=r[3], created_at=r[4], url=r[5],
                     duplicate_of=r[6], votes=r[7])

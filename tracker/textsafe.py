@@ -14,7 +14,8 @@ from markupsafe import Markup
 _ZW = "\u200b"
 # Bidi overrides and isolates can make a title display as something it is not.
 _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls (ESC and the 8-bit CSI \x9b start terminal escape sequences), tabs and newlines kept.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Inline specials; `(`, `.`, `-` matter only after `]` or at a line start, both handled.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _LINE_START = re.compile(r"\A([#>+\-]|\d+(?=[.)]))")
@@ -44,6 +45,19 @@ def markdown(text: str | None) -> Markup:
     text = _MENTION.sub("@" + _ZW, text)
     text = _AUTOLINK.sub(lambda m: (":" + _ZW + "//") if m.group(1) else ("www" + _ZW + "."), text)
     return Markup(text)
+
+
+def markdown_url(url: str | None) -> Markup:
+    """An http(s) URL made safe as the target of a Markdown link `[text](URL)`: characters
+    that could end the target or start markup are percent-encoded; any other scheme gives
+    "" (no link). URLs come from issue systems or imports, where they are checked too."""
+    text = plain(url).strip()
+    if not re.match(r"(?i)https?://[^/\s]", text):
+        return Markup("")
+    return Markup(_URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), text))
+
+
+_URL_UNSAFE = re.compile(r"[\s()<>\[\]`\\\"'|]")
 
 
 def mention(login: str | None) -> Markup:

@@ -2,6 +2,9 @@
 
 Only the text between `<!-- tracker:build B -->` and `<!-- tracker:end B -->` is
 ours; everything else (the preamble, hand-written sections) is kept byte for byte.
+A changelog that cannot be read as UTF-8 text is bad input, found when the
+publisher is made, before `release` writes anything anywhere; a write that fails
+is one line (exit 1), and the file is replaced atomically, so it is whole either way.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from tracker.errors import BadInput, WorkFailed
 from tracker.files import write_if_changed
-from tracker.hooks import Publisher, Rendered
+from tracker.hooks import Context, Publisher, Rendered
 
 _SECTION = re.compile(
     r"<!-- tracker:build (?P<build>\S+) -->\r?\n.*?<!-- tracker:end (?P=build) -->[ \t]*(?:\r?\n)?",
@@ -73,14 +78,35 @@ class ChangelogFile(Publisher):
 
     name = "changelog-file"
 
-    def publish(self, build: Rendered) -> list[str]:
-        path = self.context.path(self.context.config.changelog_file)
+    def __init__(self, context: Context):
+        super().__init__(context)
+        self.path = context.path(context.config.changelog_file)
+        self.read()  # a changelog we could not update is found before anything is written
+
+    def read(self) -> str:
+        """The changelog's text ("" when there is none yet), or BadInput saying why it is unusable."""
+        shown = self.context.config.changelog_file
         try:
-            text = path.read_bytes().decode("utf-8")
+            return read_text(self.path)
         except FileNotFoundError:
-            text = ""
+            return ""
+        except UnicodeDecodeError as exc:
+            raise BadInput(f"changelog.file {shown}: not UTF-8 text (byte {exc.start});"
+                           " save it as UTF-8 or point changelog.file elsewhere") from None
+        except OSError as exc:
+            raise BadInput(f"changelog.file {shown}: cannot read: {exc.strerror or exc}") from None
+
+    def publish(self, build: Rendered) -> list[str]:
+        text = self.read()
         name = build.report["build"]
         updated = place(text, name, build.render("markdown"), build.order)
-        if write_if_changed(path, updated, dry_run=self.context.dry_run):
-            return [f"changelog-file: {path} section {name}"]
-        return []
+        try:
+            written = write_if_changed(self.path, updated, dry_run=self.context.dry_run)
+        except OSError as exc:
+            raise WorkFailed(f"changelog-file: cannot write {self.path}: {exc.strerror or exc}") from None
+        return [f"changelog-file: {self.path} section {name}"] if written else []
+
+
+def read_text(path: Path) -> str:
+    """A file's text, strictly UTF-8 (a BOM is kept: it is part of what is kept byte for byte)."""
+    return path.read_bytes().decode("utf-8")

@@ -11,7 +11,10 @@ writes nothing: no "now" anywhere, only build dates. Publishing a build older
 than the one the site shows changes nothing (the newer site already has its
 page). Pages are self-contained (inline CSS, no scripts, no web fonts) so they
 work from disk. Files are only ever written, never deleted: the folder may hold
-the maintainer's own files.
+the maintainer's own files. A `site.dir` that is not a folder is bad input, found
+before anything is written; a write that fails is one line (exit 1), and since
+every file is replaced atomically and the site is a function of the builds, a
+rerun finishes what a failed or killed run left half done.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from tracker import render
+from tracker.errors import BadInput, WorkFailed
 from tracker.files import write_if_changed
-from tracker.hooks import Publisher, Rendered
+from tracker.hooks import Context, Publisher, Rendered
 from tracker_files import cards, sitedata
 
 PAGES = {
@@ -40,6 +44,13 @@ class Site(Publisher):
     """Keeps the static site in `site.dir` up to date with every build up to this one."""
 
     name = "site"
+
+    def __init__(self, context: Context):
+        super().__init__(context)
+        folder = context.path(context.config.site_dir)
+        for path in (folder, folder / "builds", folder / "cards"):
+            if path.exists() and not path.is_dir():
+                raise BadInput(f"site.dir {context.config.site_dir}: {path} is a file, not a folder")
 
     def publish(self, build: Rendered) -> list[str]:
         """Render every page and card; write (or, on dry run, list) the files that change."""
@@ -62,7 +73,12 @@ class Site(Publisher):
 
         def put(relative: str, content: str | bytes) -> None:
             target = folder / relative
-            if write_if_changed(target, content, dry_run=self.context.dry_run):
+            try:
+                written = write_if_changed(target, content, dry_run=self.context.dry_run)
+            except OSError as exc:
+                raise WorkFailed(f"site: cannot write {target}: {exc.strerror or exc}"
+                                 " (fix that and run again: it finishes the site)") from None
+            if written:
                 changed.append(target)
 
         if honours and not cards.font_choice().has_cjk:

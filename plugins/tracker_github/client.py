@@ -19,39 +19,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import github
 import requests
 from github import GithubException, GithubRetry
 
-from tracker import __version__, secrets
+from tracker import __version__, hosting, secrets
 from tracker.errors import BadInput, WorkFailed
+from tracker.hosting import Calls as Calls  # shared with other code hosts; re-exported as client.Calls
 
 if TYPE_CHECKING:
     from tracker_github.settings import Settings
 
 T = TypeVar("T")
-READ_METHODS = frozenset({"GET", "HEAD"})
 RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 RATE_LIMITED = frozenset({403, 429})
-WRITE_ATTEMPTS = 3  # a POST that keeps failing with 5xx after re-checks: GitHub is down, stop
-
-
-@dataclass
-class Calls:
-    """API requests sent (retries included), by kind."""
-
-    reads: int = 0
-    writes: int = 0
-
-    def saw(self, method: str | None) -> None:
-        """Count one request sent with `method`."""
-        if (method or "GET").upper() in READ_METHODS:
-            self.reads += 1
-        else:
-            self.writes += 1
 
 
 class CountingRetry(GithubRetry):
@@ -93,23 +76,17 @@ def make_retry(fast: bool, counter: Calls) -> CountingRetry:
     )
 
 
-class _Redacting(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = secrets.redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
 def quiet_logs(verbose: bool) -> None:
     """PyGithub prints its retries on stderr (its own handler, INFO): only with --verbose,
-    and never with a token in them."""
+    and never with a token in them. With --debug (the root logger at DEBUG) its whole
+    debug log is shown, once, through its own handler, masked like everything else."""
     logger = logging.getLogger("github")
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    for handler in logger.handlers:
-        if not any(isinstance(f, _Redacting) for f in handler.filters):
-            handler.addFilter(_Redacting())
+    if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = not logger.handlers  # its own console handler prints it; not twice
+    else:
+        logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    secrets.install_log_filter()
 
 
 def connect(settings: Settings, counter: Calls, verbose: bool = False) -> github.Github:
@@ -184,19 +161,10 @@ def settle(write: Callable[[], T], landed: Callable[[], bool]) -> T | None:
 
     After an ambiguous failure (a 5xx may come after the write was applied),
     `landed()` re-reads GitHub: if the write is there we are done, otherwise it
-    is sent again, at most WRITE_ATTEMPTS times. Returns the write's result, or
-    None when it was found already applied.
+    is sent again, at most hosting.WRITE_ATTEMPTS times. Returns the write's
+    result, or None when it was found already applied.
     """
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            return write()
-        except (GithubException, requests.exceptions.RequestException) as exc:
-            if not ambiguous(exc):
-                raise
-            if landed():
-                return None
-            # GithubRetry already repeated an idempotent write until it gave up
-            # (RetryError): GitHub is failing, so stop rather than hammer it.
-            if attempt == WRITE_ATTEMPTS or isinstance(exc, requests.exceptions.RetryError):
-                raise
-    return None  # unreachable: the last attempt returns or raises
+    # GithubRetry already repeated an idempotent write until it gave up
+    # (RetryError): GitHub is failing, so stop rather than hammer it.
+    return hosting.settle(write, landed, ambiguous,
+                          give_up=lambda exc: isinstance(exc, requests.exceptions.RetryError))

@@ -9,16 +9,15 @@ returned, because touching a missing attribute makes PyGithub fetch the object.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import timezone
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from github import UnknownObjectException
+from github import GithubException
 
-from tracker import links
+from tracker import hosting, links
 from tracker.hooks import Context, IssueSystem, Mark
 from tracker.model import PullRequest, Request
 from tracker_github import client, marks, pulls, release
@@ -29,9 +28,9 @@ if TYPE_CHECKING:
     from github.Issue import Issue
     from github.Repository import Repository as GhRepository
 
-# The comment GitHub itself writes (and reads) when an issue is marked as a duplicate.
-_DUPLICATE = re.compile(r"^\s*Duplicate of\s+(\S+)", re.IGNORECASE | re.MULTILINE)
 DELETED_LOGIN = "ghost"  # how GitHub shows a deleted account
+# What GitHub answers about an issue that left the repository: transferred (404) or deleted (410).
+GONE = frozenset({404, 410})
 
 
 def login_of(user: github.NamedUser.NamedUser | None) -> str | None:
@@ -100,9 +99,30 @@ class GithubIssues(IssueSystem):
         try:
             issue = self.repo.get_issue(int(request_id))
             _ = issue.html_url  # a lazy client fetches here
-        except UnknownObjectException:
-            return None
-        return None if is_pull(issue) else issue
+        except GithubException as exc:
+            if exc.status in GONE:
+                return None
+            raise
+        return None if is_pull(issue) or not self._ours(issue) else issue
+
+    def _ours(self, issue: Issue) -> bool:
+        """Still this repository's issue (PyGithub follows the redirect of a transferred one)."""
+        return (issue.url or "").lower().startswith(f"{self.repo.url}/issues/".lower())
+
+    def _gone(self, request_id: str, exc: GithubException) -> bool:
+        """After a 404 or 410 about a listed issue: has it left the repository since the listing?"""
+        if exc.status not in GONE or not request_id.isdigit():
+            return False
+        try:
+            return not self._ours(self.repo.get_issue(int(request_id)))
+        except GithubException as again:
+            if again.status in GONE:
+                return True
+            raise
+
+    def _skip_gone(self, request_id: str, what: str) -> None:
+        self.context.say(f"note: #{request_id} is no longer an issue of {self.settings.slug}"
+                         f" (deleted or transferred since it was listed); skipped {what}")
 
     # -- requests and votes ----------------------------------------------------------
 
@@ -142,12 +162,13 @@ class GithubIssues(IssueSystem):
         for rid, issue in self._listed.items():
             if issue.state_reason != "duplicate" or not issue.comments:
                 continue
-            target = None
-            for comment in issue.get_comments():
-                for match in _DUPLICATE.finditer(comment.body or ""):
-                    closes, mentions = links.references(match.group(1), self.repository)
-                    named = [i for i in closes + mentions if i != rid]
-                    target = named[0] if named else target
+            try:
+                target = hosting.duplicate_target((c.body for c in issue.get_comments()), rid, self.repository)
+            except GithubException as exc:
+                if not self._gone(rid, exc):
+                    raise
+                self._skip_gone(rid, "its duplicate comment")
+                continue
             if target is not None:
                 out[rid] = target
         return out
@@ -164,12 +185,17 @@ class GithubIssues(IssueSystem):
                     out[rid] = []  # the listing's counts say there is nobody to fetch
                     continue
                 logins: dict[str, None] = {}
-                for reaction in issue.get_reactions():
-                    user = reaction.user
-                    if reaction.content in wanted and user is not None and not is_bot(user):
-                        login = login_of(user)
-                        if login is not None:
-                            logins[login] = None
+                try:
+                    for reaction in issue.get_reactions():
+                        user = reaction.user
+                        if reaction.content in wanted and user is not None and not is_bot(user):
+                            login = login_of(user)
+                            if login is not None:
+                                logins[login] = None
+                except GithubException as exc:
+                    if not self._gone(rid, exc):
+                        raise
+                    self._skip_gone(rid, "its votes")
                 out[rid] = list(logins)
         return out
 
@@ -191,11 +217,16 @@ class GithubIssues(IssueSystem):
         pending = list(marks_)
         if not pending:
             return []
-        marker = marks.Marker(self.repo, self._issue, self.context.dry_run)
+        marker = marks.Marker(self.repo, self._issue, self.context.dry_run, self.context.say)
         lines: list[str] = []
         for item in pending:
             with self._errors(f"marking #{item.request} {item.kind} in {item.build}"):
-                lines += marker.apply(item)
+                try:
+                    lines += marker.apply(item)
+                except GithubException as exc:
+                    if not self._gone(item.request, exc):
+                        raise
+                    self._skip_gone(item.request, f"marking it {item.kind} in {item.build}")
         return lines
 
     def release_notes(self, build: str, section: str) -> list[str]:

@@ -3,6 +3,10 @@
 Every write is preceded by a read that shows it is still needed, so a rerun
 writes nothing, and a run that died half-way resumes where it stopped. A write
 whose answer was lost is checked (`client.settle`) before it is sent again.
+
+A locked issue may refuse the comment (GitHub answers 403 to a token without
+maintainer rights there): the comment is skipped with a note, and the label
+and the state are still set. A rerun asks again, since the lock may be gone.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from github import GithubException, UnknownObjectException
 
+from tracker import hosting
 from tracker.hooks import SHIPPED, Mark, marker
 from tracker_github.client import settle
 
@@ -34,13 +39,21 @@ def _author(comment: IssueComment) -> str | None:
     return comment.user.login if comment.user is not None else None
 
 
+def refused_as_locked(issue: Issue, exc: GithubException) -> bool:
+    """Is this 403 GitHub refusing a comment on a locked conversation?"""
+    message = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
+    return exc.status == 403 and (bool(issue.locked) or "locked" in str(message or "").lower())
+
+
 class Marker:
     """Applies marks to issues; on dry run reads everything and writes nothing."""
 
-    def __init__(self, repo: GhRepository, issue_of: Callable[[str], Issue | None], dry_run: bool):
+    def __init__(self, repo: GhRepository, issue_of: Callable[[str], Issue | None], dry_run: bool,
+                 say: Callable[[str], None] | None = None):
         self.repo = repo
         self.issue_of = issue_of
         self.dry_run = dry_run
+        self.say = say if say is not None else (lambda text: None)
         self._labels_ready: set[str] = set()
 
     def apply(self, mark: Mark) -> list[str]:
@@ -72,24 +85,30 @@ class Marker:
     def _comment(self, issue: Issue, mark: Mark, tag: str) -> list[str]:
         # The listing's comment count is current for this run: no comments, nothing to read.
         existing = self._comments(issue) if issue.comments else []
-        if any(tag in (c.body or "") for c in existing):
+        if hosting.has_marker((c.body for c in existing), tag):
             return []
         line = f"github: #{issue.number} comment {mark.kind} {mark.build}"
         if self.dry_run:
             return [line]
         body = f"{mark.comment}\n\n{tag}"
-        settle(lambda: issue.create_comment(body),
-               lambda: any(tag in (c.body or "") for c in self._comments(issue)))
+        try:
+            settle(lambda: issue.create_comment(body),
+                   lambda: hosting.has_marker((c.body for c in self._comments(issue)), tag))
+        except GithubException as exc:
+            if not refused_as_locked(issue, exc):
+                raise
+            self.say(f"note: #{issue.number} is locked and GitHub refused the {mark.kind} comment"
+                     f" for {mark.build}; skipped it (the rest of the mark is still applied)")
+            return []
         return [line, *self._dedupe(issue, tag)]
 
     def _dedupe(self, issue: Issue, tag: str) -> list[str]:
         """Two runs at once may both post: keep the oldest of our comments, delete the rest."""
-        ours = sorted((c for c in self._comments(issue) if tag in (c.body or "")),
-                      key=lambda c: (c.created_at, c.id))
+        # Only the oldest one's author's copies: someone else quoting our marker is not ours to delete.
+        extras = hosting.extra_copies(self._comments(issue), tag, lambda c: c.body, _author,
+                                      lambda c: (c.created_at, c.id))
         lines = []
-        for extra in ours[1:]:
-            if _author(extra) != _author(ours[0]):
-                continue  # someone else quoting our marker: not ours to delete
+        for extra in extras:
             try:
                 extra.delete()
             except UnknownObjectException:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from tracker.hooks import Publisher, Rendered
+from tracker import hosting
 
 
-class ReleaseNotes(Publisher):
+class ReleaseNotes(hosting.ReleaseNotes):
     """Hands the build's Markdown changelog to the issue system's `release_notes`.
 
-    Nothing here is GitHub-specific: any issue system that implements
-    `release_notes` (GitLab's releases, say) gets the same publisher.
+    Nothing here is GitHub-specific (the behaviour lives in tracker.hosting):
+    GitLab offers the same publisher as `gitlab-release`.
     """
 
     name = "github-release"
-
-    def publish(self, build: Rendered) -> list[str]:
-        """Write (or on dry run, describe) the release-notes section of this build."""
-        return build.issues.release_notes(build.report["build"], build.render("markdown"))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from github import GithubException, UnknownObjectException
 
-from tracker import links
+from tracker import hosting, links
 from tracker.model import PullRequest
 
 if TYPE_CHECKING:
@@ -23,14 +23,6 @@ if TYPE_CHECKING:
     from github.Repository import Repository as GhRepository
 
 PAGE = 100
-
-
-def _claims_by_number(claims: Mapping[str, str]) -> dict[int, list[str]]:
-    by_number: dict[int, list[str]] = {}
-    for sha, number in claims.items():
-        if number.isdigit():
-            by_number.setdefault(int(number), []).append(sha.lower())
-    return by_number
 
 
 def _recent(repo: GhRepository, wanted: set[int]) -> dict[int, GhPull]:
@@ -66,7 +58,7 @@ def fetch(repo: GhRepository, claims: Mapping[str, str], repository: links.Repos
     (what GitHub itself acts on when it merges into the default branch); links
     made by hand in GitHub's sidebar are not visible through REST v3 per pull.
     """
-    by_number = _claims_by_number(claims)
+    by_number = hosting.claims_by_number(claims)
     if not by_number:
         return {}
     found = _recent(repo, set(by_number))

@@ -2,38 +2,23 @@
 
 What maintainers wrote around the section is kept byte for byte: the section
 is appended (after a blank line) the first time and replaced between the
-markers afterwards; an unchanged body is not written.
+markers afterwards; an unchanged body is not written. When two runs both find
+no release and both create it, GitHub refuses the second (422, the tag's
+release already exists): that run reads the release again and goes on from there.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from github import UnknownObjectException
+from github import GithubException, UnknownObjectException
 
+from tracker.hosting import splice  # the section rule every code host shares
 from tracker_github.client import settle
 
 if TYPE_CHECKING:
     from github.GitRelease import GitRelease
     from github.Repository import Repository as GhRepository
-
-START = "<!-- tracker:start -->"
-END = "<!-- tracker:end -->"
-
-
-def splice(body: str, section: str) -> str:
-    """`body` with `section` between the markers: replaced there, else appended."""
-    inner = "\n" + section.strip("\n") + "\n"
-    end = body.find(END)
-    start = body.rfind(START, 0, end) if end >= 0 else -1
-    if start >= 0:  # the last start before the first end: a stray start above is left alone
-        return body[: start + len(START)] + inner + body[end:]
-    block = START + inner + END + "\n"
-    if not body:
-        return block
-    gap = "" if body.endswith("\n\n") else "\n" if body.endswith("\n") else "\n\n"
-    return body + gap + block
-
 
 def find(repo: GhRepository, tag: str) -> GitRelease | None:
     """The release of `tag`, drafts included (GitHub hides drafts from the by-tag lookup)."""
@@ -49,16 +34,31 @@ def find(repo: GhRepository, tag: str) -> GitRelease | None:
     return None
 
 
+def already_exists(exc: GithubException) -> bool:
+    """A 422 saying the thing we tried to create is there already."""
+    errors = exc.data.get("errors", []) if isinstance(exc.data, dict) else []
+    return exc.status == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors)
+
+
 def write_notes(repo: GhRepository, tag: str, section: str, dry_run: bool) -> list[str]:
     """Put `section` in the release of `tag`, creating the release (named as the tag) if none exists."""
     current = find(repo, tag)
     if current is None:
         line = f"github: create release {tag}"
-        if not dry_run:
+        if dry_run:
+            return [line]
+        try:
             settle(lambda: repo.create_git_release(tag, name=tag, message=splice("", section)),
                    lambda: find(repo, tag) is not None)
-        return [line]
-    body = current.body or ""
+            return [line]
+        except GithubException as exc:
+            if not already_exists(exc):
+                raise
+            current = find(repo, tag)  # another run created it between our read and our write
+            if current is None:
+                raise
+    found: GitRelease = current
+    body = found.body or ""
     updated = splice(body, section)
     if updated == body:
         return []
@@ -66,7 +66,7 @@ def write_notes(repo: GhRepository, tag: str, section: str, dry_run: bool) -> li
     if not dry_run:
         # PATCH sends absolute values, so GithubRetry may repeat it safely; name,
         # draft and prerelease are sent as they are because PyGithub always sends them.
-        settle(lambda: current.update_release(name=current.name or tag, message=updated,
-                                              draft=current.draft, prerelease=current.prerelease),
-               lambda: (find(repo, tag) or current).body == updated)
+        settle(lambda: found.update_release(name=found.name or tag, message=updated,
+                                            draft=found.draft, prerelease=found.prerelease),
+               lambda: (find(repo, tag) or found).body == updated)
     return [line]

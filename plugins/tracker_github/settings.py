@@ -7,63 +7,25 @@ PyGithub.
 
 from __future__ import annotations
 
-import re
-import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tracker import hosting
 from tracker.errors import BadInput
+from tracker.hosting import origin_url as origin_url  # re-exported: the names this module always had
+from tracker.hosting import slug_from_remote as slug_from_remote
+from tracker.hosting import valid_slug as valid_slug
 
 DEFAULT_API = "https://api.github.com"
-# GitHub's own rules: an owner is letters, digits and single hyphens (underscores
-# for managed users), at most 39 characters; a repository name is letters,
-# digits, `.`, `-` and `_`, at most 100 characters, and never `.` or `..`.
-_SLUG = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})/(?!\.{1,2}\Z)[A-Za-z0-9._-]{1,100}\Z")
-# `https://github.com/o/n(.git)`, `git@github.com:o/n(.git)`, `ssh://git@github.com/o/n(.git)`.
-_REMOTE = re.compile(
-    r"\A(?:[a-z+]+://(?:[^@/]+@)?(?P<host1>[^/:]+)(?::\d+)?/|(?:[^@/]+@)?(?P<host2>[^/:]+):)"
-    r"(?P<path>[^?#]+?)(?:\.git)?/?\Z"
-)
-
-
-def valid_slug(slug: str) -> bool:
-    """True when `slug` is a well-formed `owner/name`."""
-    return bool(_SLUG.match(slug))
-
-
-def _checked(slug: str, source: str) -> str:
-    if not valid_slug(slug):
-        raise BadInput(f"{source}: '{slug}' is not a GitHub repository; expected owner/name (like acme/app)")
-    return slug
 
 
 def web_host(api_url: str) -> str:
     """The web host that goes with an API URL (api.github.com → github.com)."""
     host = (urlsplit(api_url).hostname or "").lower()
     return host.removeprefix("api.")
-
-
-def slug_from_remote(url: str, hosts: set[str]) -> str | None:
-    """`owner/name` from a git remote URL on one of `hosts`, or None when it is not one."""
-    match = _REMOTE.match(url.strip())
-    if not match:
-        return None
-    host = (match.group("host1") or match.group("host2") or "").lower()
-    if host not in hosts:
-        return None
-    return match.group("path").strip("/")
-
-
-def origin_url(root: Path) -> str | None:
-    """The `origin` remote's URL as configured, or None when there is no origin."""
-    try:
-        done = subprocess.run(["git", "config", "--get", "remote.origin.url"], cwd=root,
-                              capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (done.stdout.strip() or None) if done.returncode == 0 else None
 
 
 @dataclass(frozen=True)
@@ -73,7 +35,7 @@ class Settings:
     slug: str
     api_url: str
     web_url: str
-    token: str | None
+    token: str | None = field(repr=False)  # never in a repr, a log line or a traceback's locals
     fast: bool  # tests: no throttling, no backoff, short secondary-rate-limit waits
 
 
@@ -82,21 +44,11 @@ def repository_slug(configured: str | None, env: Mapping[str, str], root: Path, 
 
     The first source that is set decides: a malformed value is an error, never a
     reason to try the next source (a typo must not write to another repository).
+    The rule (and the owner/name syntax) is shared with other code hosts: tracker.hosting.
     """
-    if configured is not None:
-        return _checked(configured.strip(), "repository in the config")
-    from_env = env.get("GITHUB_REPOSITORY")
-    if from_env is not None and from_env != "":
-        return _checked(from_env.strip(), "GITHUB_REPOSITORY")
-    remote = origin_url(root)
-    if remote is None:
-        raise BadInput("no GitHub repository: set GITHUB_REPOSITORY=owner/name or 'repository:' in the config")
     hosts = {"github.com", "www.github.com", web_host(api_url)}
-    found = slug_from_remote(remote, hosts)
-    if found is None:
-        raise BadInput("the origin remote is not a GitHub repository: set GITHUB_REPOSITORY=owner/name"
-                       " or 'repository:' in the config")
-    return _checked(found, "the origin remote")
+    return hosting.resolve_slug(configured, "GITHUB_REPOSITORY", env.get("GITHUB_REPOSITORY"),
+                                partial(origin_url, root), hosts, "GitHub", "owner/name")
 
 
 def api_url(env: Mapping[str, str]) -> str:

@@ -1,0 +1,208 @@
+"""The `gitlab` issue system: requests are labelled issues, votes are award emoji.
+
+Reads are kept to what the report needs: one listing per request label (its
+`upvotes` are the vote counts, its `_links.closed_as_duplicate_of` names
+duplicates), award lists only of shipped requests that have votes, and merge
+requests only for the iids commits claim (see tracker_gitlab.mergerequests).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from gitlab import GitlabError
+
+from tracker import hosting, links
+from tracker.errors import BadInput
+from tracker.hooks import Context, IssueSystem, Mark
+from tracker.model import PullRequest, Request
+from tracker_gitlab import client, marks, mergerequests
+from tracker_gitlab.settings import JOB, Settings, load_settings
+
+if TYPE_CHECKING:
+    from gitlab.v4.objects import Project, ProjectIssue
+
+# GitHub's reaction names (the config's vocabulary) → GitLab's emoji names; other
+# names are taken as GitLab emoji names as they are (`votes: [thumbsup, star]`).
+EMOJI = {"+1": "thumbsup", "-1": "thumbsdown", "laugh": "laughing", "hooray": "tada"}
+ROLLUP = {"thumbsup": "upvotes", "thumbsdown": "downvotes"}  # counts every issue listing carries
+DELETED_LOGIN = "ghost"  # who a deleted account's awards and notes are reassigned to
+_BOT = re.compile(r"\A(?:(?:project|group)_\d+_bot(?:_\w+)?|\S+\[bot\])\Z")  # access-token bots
+_ISSUE_API = re.compile(r"/projects/([^/]+)/issues/(\d+)/?\Z")
+
+
+def login_of(user: Mapping[str, Any] | None) -> str | None:
+    """A user's username, or None for a deleted account (GitLab's ghost user)."""
+    login = (user or {}).get("username")
+    return None if not login or login == DELETED_LOGIN else str(login)
+
+
+def is_bot(user: Mapping[str, Any]) -> bool:
+    """Bots never vote: flagged ones, and project/group access-token users."""
+    return bool(user.get("bot")) or bool(_BOT.match(str(user.get("username") or "")))
+
+
+class GitlabIssues(IssueSystem):
+    """Requests, voters, merge requests and marks from one GitLab project."""
+
+    name = "gitlab"
+
+    def __init__(self, context: Context):
+        super().__init__(context)
+        self.calls = hosting.Calls()
+        self._listed: dict[str, ProjectIssue] = {}
+        self._awards: dict[str, list[dict[str, Any]]] = {}
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Project path, server and token; BadInput (exit 2) before any request."""
+        return load_settings(self.context.config.repository, self.context.env, self.context.root)
+
+    @property
+    def repository(self) -> links.Repository:
+        """`group/project`, so `group/project#N` and issue URLs of this project count."""
+        return links.Repository(self.settings.slug)
+
+    @cached_property
+    def project(self) -> Project:
+        """The project, lazily: its path is its id, so no request (and no job-token 401) is needed."""
+        return client.connect(self.settings, self.calls).projects.get(self.settings.slug, lazy=True)
+
+    @cached_property
+    def wanted(self) -> frozenset[str]:
+        """The award emoji names that count as votes."""
+        return frozenset(EMOJI.get(name, name) for name in self.context.config.vote_reactions)
+
+    def _errors(self, doing: str) -> AbstractContextManager[None]:
+        return client.api_errors(self.settings, doing)
+
+    def _issue(self, request_id: str) -> ProjectIssue | None:
+        """The issue behind a request id: listed, else fetched; None when there is none."""
+        if request_id in self._listed:
+            return self._listed[request_id]
+        if not request_id.isdigit():
+            return None
+        try:
+            return self.project.issues.get(int(request_id))
+        except GitlabError as exc:
+            if client.not_found(exc):
+                return None
+            raise
+
+    # -- requests and votes ----------------------------------------------------------
+
+    def requests(self) -> list[Request]:
+        """Open and closed issues carrying any of `requests.labels` (every issue when empty).
+
+        Confidential issues are left out: their titles must not reach public notes.
+        """
+        labels = list(dict.fromkeys(self.context.config.request_labels))
+        found: dict[int, ProjectIssue] = {}
+        with self._errors("listing requests"):
+            # GitLab's `labels=` filter means "all of these", so one listing per label.
+            for query in [{"labels": [label]} for label in labels] or [{}]:
+                for issue in self.project.issues.list(iterator=True, **query):
+                    if not issue.confidential:
+                        found.setdefault(int(issue.iid), issue)
+            self._listed = {str(n): found[n] for n in sorted(found)}
+            return [self._request(rid, issue) for rid, issue in self._listed.items()]
+
+    def _request(self, rid: str, issue: ProjectIssue) -> Request:
+        created = None
+        if issue.created_at:
+            stamp = datetime.fromisoformat(str(issue.created_at).replace("Z", "+00:00"))
+            created = stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return Request(id=rid, title=issue.title or "", author=login_of(issue.author),
+                       state="open" if issue.state == "opened" else "closed", created_at=created,
+                       url=issue.web_url, votes=self._votes(rid, issue), duplicate_of=self._duplicate_of(rid, issue))
+
+    def _votes(self, rid: str, issue: ProjectIssue) -> int:
+        counted = sum(int(getattr(issue, ROLLUP[name], 0) or 0) for name in self.wanted & ROLLUP.keys())
+        if self.wanted <= ROLLUP.keys():
+            return counted
+        # Other emoji are not counted in listings: read this issue's awards (once).
+        return counted + sum(1 for a in self._award_list(rid, issue) if a["name"] in self.wanted - ROLLUP.keys())
+
+    def _award_list(self, rid: str, issue: ProjectIssue) -> list[dict[str, Any]]:
+        if rid not in self._awards:
+            self._awards[rid] = [a.attributes for a in issue.awardemojis.list(iterator=True)]
+        return self._awards[rid]
+
+    def _duplicate_of(self, rid: str, issue: ProjectIssue) -> str | None:
+        """The request this one was closed as a duplicate of (GitLab's `/duplicate #N`).
+
+        GitLab 15.1+ names it in the listing (`_links.closed_as_duplicate_of`,
+        an API URL); older servers only say it in a system note, read for
+        closed issues alone.
+        """
+        refs: dict[str, Any] = issue.attributes.get("_links") or {}
+        if "closed_as_duplicate_of" in refs:
+            match = _ISSUE_API.search(urlsplit(refs["closed_as_duplicate_of"] or "").path)
+            if match is None or match.group(2) == rid:
+                return None
+            project = unquote(match.group(1))
+            same = project == str(issue.project_id) or self.repository.same(project)
+            return match.group(2) if same else None
+        if issue.state != "closed":
+            return None
+        notes = issue.notes.list(iterator=True, sort="asc", order_by="created_at")
+        bodies = [note.body for note in notes if note.system]
+        return hosting.duplicate_target(bodies, rid, self.repository, hosting.GITLAB_DUPLICATE)
+
+    def voters(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """Usernames that awarded a counted emoji; bots and deleted accounts left out."""
+        out: dict[str, list[str]] = {}
+        with self._errors("reading votes"):
+            for rid in ids:
+                issue = self._issue(rid)
+                if issue is None or not self._votes(rid, issue):
+                    out[rid] = []  # the listing's counts say there is nobody to fetch
+                    continue
+                logins = (login_of(a.get("user")) for a in self._award_list(rid, issue)
+                          if a.get("name") in self.wanted and not is_bot(a.get("user") or {}))
+                out[rid] = list(dict.fromkeys(login for login in logins if login))
+        return out
+
+    def pulls(self, claims: Mapping[str, str]) -> dict[str, PullRequest]:
+        """Claimed merge requests that GitLab confirms (see tracker_gitlab.mergerequests)."""
+        with self._errors("reading merge requests"):
+            return mergerequests.fetch(self.project, claims, self.repository)
+
+    def issue_url(self, request_id: str) -> str | None:
+        """The issue's web address (from the listing when it was listed)."""
+        if request_id in self._listed:
+            return str(self._listed[request_id].web_url)
+        return f"{self.settings.server_url}/{self.settings.slug}/-/issues/{request_id}"
+
+    # -- writes ----------------------------------------------------------------------
+
+    def mark(self, marks_: Iterable[Mark]) -> list[str]:
+        """Note, label and close shipped requests; unlabel and note withdrawn ones. Idempotent."""
+        pending = list(marks_)
+        if not pending:
+            return []
+        if self.settings.token_kind == JOB and not self.context.dry_run:
+            raise BadInput("CI_JOB_TOKEN cannot write issues: set GITLAB_TOKEN (a project access token"
+                                  " with the api scope and the Reporter role) to ship")
+        marker = marks.Marker(self.project, self._issue, self.context.dry_run)
+        lines: list[str] = []
+        for item in pending:
+            with self._errors(f"marking #{item.request} {item.kind} in {item.build}"):
+                lines += marker.apply(item)
+        return lines
+
+    def release_notes(self, build: str, section: str) -> list[str]:
+        """The build's release description gets `section` between tracker's markers."""
+        with self._errors(f"writing the release notes of {build}"):
+            return marks.write_notes(self.project, build, section, self.context.dry_run)
+
+    def close(self) -> None:
+        """Say how many API calls were made (with --verbose)."""
+        if self.context.verbose:
+            self.context.say(f"gitlab: {self.calls.reads} reads, {self.calls.writes} writes")

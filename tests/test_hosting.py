@@ -1,0 +1,132 @@
+"""tracker.hosting: the rules every code-host plugin shares, tested once without HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker import hosting
+from tracker.errors import BadInput
+from tracker.links import Repository
+
+REPO = Repository("acme/app")
+
+
+def test_splice_replaces_only_its_own_section() -> None:
+    first = hosting.splice("Intro\r\n", "## v2\n")
+    assert first == "Intro\r\n\n<!-- tracker:start -->\n## v2\n<!-- tracker:end -->\n"
+    edited = "Top\n" + first + "Footer by a person\n"
+    assert hosting.splice(edited, "## v2 again") == edited.replace("## v2\n", "## v2 again\n")
+    assert hosting.splice(hosting.splice("", "x"), "x") == "<!-- tracker:start -->\nx\n<!-- tracker:end -->\n"
+    stray = "<!-- tracker:start --> quoted by a person\n\n"
+    assert hosting.splice(stray + hosting.splice("", "a"), "b").startswith(stray)
+
+
+def test_our_marker_and_our_extra_copies() -> None:
+    tag = "<!-- tracker:shipped v2 -->"
+    assert hosting.has_marker([None, "hi", f"thanks\n\n{tag}"], tag)
+    assert not hosting.has_marker(["<!-- tracker:shipped v20 -->"], tag)
+    notes = [(3, "bot", f"b {tag}"), (1, "bot", f"a {tag}"), (2, "carol", f"quoting {tag}"), (4, "bot", "other")]
+    extra = hosting.extra_copies(notes, tag, lambda n: n[2], lambda n: n[1], lambda n: n[0])
+    assert extra == [(3, "bot", f"b {tag}")]  # the oldest stays; carol's quote is hers
+
+
+@pytest.mark.parametrize("bodies, target", [
+    (["Duplicate of #12"], "12"),
+    (["Thanks!\nduplicate of acme/app#12"], "12"),
+    (["Duplicate of #12", "Duplicate of https://github.com/acme/app/issues/14"], "14"),  # the latest wins
+    (["Duplicate of other/app#12"], None),  # another repository's issue
+    (["Duplicate of #6"], None),  # itself
+    (["This is not a duplicate of #12"], None),  # not GitHub's line
+])
+def test_github_duplicate_comment(bodies: list[str], target: str | None) -> None:
+    assert hosting.duplicate_target(bodies, "6", REPO) == target
+
+
+def test_gitlab_duplicate_system_note() -> None:
+    notes = ["changed the description", "marked this issue as a duplicate of acme/app#3"]
+    assert hosting.duplicate_target(notes, "6", REPO, hosting.GITLAB_DUPLICATE) == "3"
+    assert hosting.duplicate_target(["Duplicate of #3"], "6", REPO, hosting.GITLAB_DUPLICATE) is None
+
+
+@pytest.mark.parametrize("slug, github, gitlab", [
+    ("acme/app", True, True),
+    ("acme/tools/app", False, True),
+    ("acme/app.js", True, True),
+    ("_acme/app", False, True),
+    ("acme", False, False),
+    ("acme/app/", False, False),
+    ("acme//app", False, False),
+    ("-acme/app", False, False),
+    ("acme/..", False, False),
+    ("acme/app.git", True, False),
+    ("acme/a pp", False, False),
+    ("/".join(["g"] * 22), False, False),  # GitLab nests groups 20 deep at most
+])
+def test_slugs(slug: str, github: bool, gitlab: bool) -> None:
+    assert (hosting.valid_slug(slug), hosting.valid_slug(slug, nested=True)) == (github, gitlab)
+
+
+@pytest.mark.parametrize("url, slug", [
+    ("https://github.com/acme/app.git", "acme/app"),
+    ("https://github.com/acme/app", "acme/app"),
+    ("git@github.com:acme/app.git", "acme/app"),
+    ("ssh://git@github.com/acme/app.git", "acme/app"),
+    ("https://token@github.com/acme/app.git", "acme/app"),
+    ("https://gitlab.com/acme/tools/app.git", "acme/tools/app"),
+    ("git@gitlab.com:acme/tools/app.git", "acme/tools/app"),
+    ("ssh://git@gitlab.com:2222/acme/tools/app.git", "acme/tools/app"),
+    ("https://example.org/acme/app.git", None),
+    ("/srv/git/app.git", None),
+])
+def test_slug_from_remote(url: str, slug: str | None) -> None:
+    assert hosting.slug_from_remote(url, {"github.com", "gitlab.com"}) == slug
+
+
+def test_the_first_source_that_is_set_decides() -> None:
+    def resolve(configured: str | None, value: str | None, remote: str | None = None) -> str:
+        return hosting.resolve_slug(configured, "CI_PROJECT_PATH", value, lambda: remote, {"gitlab.com"},
+                                    "GitLab", "group/project", nested=True)
+
+    assert resolve("acme/app", "other/app") == "acme/app"
+    assert resolve(None, "acme/sub/app", "git@gitlab.com:x/y.git") == "acme/sub/app"
+    assert resolve(None, "", "git@gitlab.com:x/y.git") == "x/y"
+    with pytest.raises(BadInput, match="CI_PROJECT_PATH: 'acme' is not a GitLab repository"):
+        resolve(None, "acme", "git@gitlab.com:x/y.git")  # never falls back to the remote
+    with pytest.raises(BadInput, match="origin remote is not a GitLab repository"):
+        resolve(None, None, "git@example.org:x/y.git")
+    with pytest.raises(BadInput, match="no GitLab repository"):
+        resolve(None, None)
+
+
+class Lost(Exception):
+    """A 502 that may hide an applied write."""
+
+
+def test_settle_looks_before_writing_again() -> None:
+    sent: list[int] = []
+    applied: list[int] = []
+
+    def write_lost_once() -> str:
+        sent.append(1)
+        applied.append(1)
+        if len(sent) == 1:
+            raise Lost()
+        return "ok"
+
+    assert hosting.settle(write_lost_once, lambda: bool(applied), lambda e: isinstance(e, Lost)) is None
+    assert len(sent) == 1  # found applied: not sent again
+
+    def refused() -> str:
+        sent.append(1)
+        raise Lost()
+
+    sent.clear()
+    with pytest.raises(Lost):
+        hosting.settle(refused, lambda: False, lambda e: isinstance(e, Lost))
+    assert len(sent) == hosting.WRITE_ATTEMPTS
+    sent.clear()
+    with pytest.raises(Lost):
+        hosting.settle(refused, lambda: False, lambda e: isinstance(e, Lost), give_up=lambda e: True)
+    assert len(sent) == 1
+    with pytest.raises(ValueError):
+        hosting.settle(lambda: int("x"), lambda: True, lambda e: isinstance(e, Lost))

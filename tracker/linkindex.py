@@ -1,0 +1,189 @@
+"""A cache of what earlier commits say, so a weekly build need not re-read all history.
+
+Deciding what build B shipped asks "did a commit reachable from the previous
+build already close this request?". Without an index that is a `git log --grep`
+over the whole history before B: a second per 100,000 commits, every week. The
+index keeps the links of every commit that has any (commit messages never
+change, so entries never go stale), the build tips whose whole ancestry has
+been indexed, and for each tip the tip below it: a weekly run reads only its
+own range and looks up earlier closers by request id.
+
+Reachability needs no git walk: a commit indexed while reading range P..B is an
+ancestor of every build whose chain of recorded tips reaches B, and a complete
+tip's ancestry is, by induction, covered by the ranges along its chain.
+
+It lives in the git directory (`tracker/links.sqlite3`), is only a cache (delete
+it any time), and is written only when a command succeeds (`save`), so a
+failing command leaves nothing behind. Entries carry the repository slug and
+the grammar version they were parsed with; a change of either starts afresh.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tracker.builds import Linked
+from tracker.links import Parsed
+
+# Bump when the link grammar changes what a message means.
+GRAMMAR = "2"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tips (sha TEXT PRIMARY KEY, parent TEXT);
+CREATE TABLE IF NOT EXISTS linked (
+    sha TEXT PRIMARY KEY, author TEXT, closes TEXT, refs TEXT, pull TEXT, reverts TEXT, cherry TEXT
+);
+CREATE TABLE IF NOT EXISTS seen (sha TEXT NOT NULL, tip TEXT NOT NULL, PRIMARY KEY (sha, tip));
+CREATE TABLE IF NOT EXISTS closes (request TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (request, sha));
+CREATE TABLE IF NOT EXISTS reverts (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha));
+CREATE INDEX IF NOT EXISTS seen_by_sha ON seen (sha);
+"""
+
+
+def _split(value: str | None) -> list[str]:
+    return value.split() if value else []
+
+
+class LinkIndex:
+    """Links of indexed commits, and which build tips are indexed all the way down."""
+
+    def __init__(self, path: Path, slug: str | None):
+        self.path = path
+        self.identity = f"{GRAMMAR}:{(slug or '').lower()}"
+        self._tips: dict[str, str | None] = {}  # pending: tip → the tip below it (None: indexed whole)
+        self._items: dict[str, Linked] = {}
+        self._seen: dict[str, set[str]] = {}  # pending: sha → tips whose range held it
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection | None]:
+        if not self.path.is_file():
+            yield None
+            return
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
+            yield conn if row and row[0] == self.identity else None
+        except sqlite3.Error:
+            yield None  # a damaged cache is no cache
+        finally:
+            conn.close()
+
+    def complete(self, tip: str) -> bool:
+        """True when every commit reachable from `tip` is indexed."""
+        if tip in self._tips:
+            return True
+        with self._connect() as conn:
+            return bool(conn and conn.execute("SELECT 1 FROM tips WHERE sha = ?", (tip,)).fetchone())
+
+    def add(self, tip: str, below: str | None, linked: Iterable[Linked]) -> None:
+        """Record the linked commits of range `below..tip` (everything under `tip` when `below`
+        is None); `tip` is then complete, provided `below` was. Kept until `save`."""
+        for item in linked:
+            self._items[item.sha] = item
+            self._seen.setdefault(item.sha, set()).add(tip)
+        self._tips[tip] = below
+
+    def _chain(self, conn: sqlite3.Connection | None, tip: str) -> set[str]:
+        """`tip` and every tip below it, following recorded ranges."""
+        parents: dict[str, set[str]] = {}
+        rows = list(conn.execute("SELECT sha, parent FROM tips")) if conn is not None else []
+        for sha, parent in [*rows, *self._tips.items()]:
+            parents.setdefault(sha, set())
+            if parent:
+                parents[sha].add(parent)
+        chain, stack = set(), [tip]
+        while stack:
+            current = stack.pop()
+            if current in chain:
+                continue
+            chain.add(current)
+            stack.extend(parents.get(current, ()))
+        return chain
+
+    def closers(self, requests: Iterable[str], within: str) -> list[Linked]:
+        """Commits reachable from `within` that close any of `requests`, and those that revert
+        them (and revert the reverts)."""
+        wanted = set(requests)
+        with self._connect() as conn:
+            chain = self._chain(conn, within)
+            shas = {s for s, item in self._items.items() if wanted & set(item.parsed.closes)}
+            if conn is not None and wanted:
+                marks = ",".join("?" * len(wanted))
+                shas.update(r[0] for r in conn.execute(
+                    f"SELECT DISTINCT sha FROM closes WHERE request IN ({marks})", sorted(wanted)))
+            found = self._reachable(conn, shas, chain)
+            frontier = set(found)
+            while frontier:
+                reverters = {s for s, item in self._items.items() if item.parsed.reverts
+                             and any(f.startswith(t) for t in item.parsed.reverts for f in frontier)}
+                if conn is not None:
+                    for target in frontier:
+                        reverters.update(r[0] for r in conn.execute(
+                            "SELECT sha FROM reverts WHERE ? LIKE target || '%'", (target,)))
+                new = self._reachable(conn, reverters - set(found), chain)
+                found.update(new)
+                frontier = set(new)
+        return list(found.values())
+
+    def _reachable(self, conn: sqlite3.Connection | None, shas: set[str], chain: set[str]) -> dict[str, Linked]:
+        out: dict[str, Linked] = {}
+        for sha in shas:
+            tips = set(self._seen.get(sha, ()))
+            if conn is not None:
+                tips.update(r[0] for r in conn.execute("SELECT tip FROM seen WHERE sha = ?", (sha,)))
+            if not tips & chain:
+                continue
+            item = self._items.get(sha) or (self._load(conn, sha) if conn is not None else None)
+            if item is not None:
+                out[sha] = item
+        return out
+
+    @staticmethod
+    def _load(conn: sqlite3.Connection, sha: str) -> Linked | None:
+        row = conn.execute("SELECT author, closes, refs, pull, reverts, cherry FROM linked WHERE sha = ?",
+                           (sha,)).fetchone()
+        if row is None:
+            return None
+        parsed = Parsed(closes=_split(row[1]), refs=_split(row[2]), pull=row[3] or None,
+                        reverts=_split(row[4]), cherry_of=_split(row[5]))
+        return Linked(sha, row[0], parsed)
+
+    def save(self) -> None:
+        """Write what this run learnt. A cache that cannot be written is skipped, not an error."""
+        if not self._tips:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error):
+            return
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
+            if row is None or row[0] != self.identity:
+                for table in ("tips", "linked", "seen", "closes", "reverts", "meta"):
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute("INSERT INTO meta VALUES ('identity', ?)", (self.identity,))
+            for item in self._items.values():
+                p = item.parsed
+                conn.execute("INSERT OR REPLACE INTO linked VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (item.sha, item.author, " ".join(p.closes), " ".join(p.refs), p.pull,
+                              " ".join(p.reverts), " ".join(p.cherry_of)))
+                conn.executemany("INSERT OR IGNORE INTO closes VALUES (?, ?)", [(r, item.sha) for r in p.closes])
+                conn.executemany("INSERT OR IGNORE INTO reverts VALUES (?, ?)", [(t, item.sha) for t in p.reverts])
+            conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)",
+                             [(sha, tip) for sha, tips in self._seen.items() for tip in sorted(tips)])
+            conn.executemany("INSERT OR IGNORE INTO tips VALUES (?, ?)", list(self._tips.items()))
+            conn.execute("COMMIT")
+            self._items.clear()
+            self._seen.clear()
+            self._tips.clear()
+        except sqlite3.Error:
+            pass  # a busy or read-only cache costs speed next time, never correctness
+        finally:
+            conn.close()
