@@ -186,7 +186,6 @@ def test_a_real_kill_mid_publish_is_finished_by_a_rerun(site_project: Path, tmp_
     assert kept == published(reference)
 
 
-@pytest.mark.xfail(reason="needs tracker/files.py: write_if_changed sweeps temp files of dead writers", strict=True)
 def test_a_real_kill_leaves_no_temp_file_behind_after_the_rerun(site_project: Path) -> None:
     _kill_mid_publish(site_project, 3)
     assert invoke(["--repo", str(site_project), "publish", "v2"]).exit_code == 0

@@ -327,7 +327,6 @@ def test_comment_and_changelog_for_a_request_without_author() -> None:
     assert chinese == "已在 **v2** 上线——感谢投票的 3 位粉丝！"
 
 
-@pytest.mark.xfail(reason="needs tracker/render.py: URLs in Markdown through textsafe.markdown_url", strict=True)
 def test_a_url_that_reached_a_report_cannot_break_out_of_its_markdown_link() -> None:
     """Imports refuse such URLs (tests/test_bad_input_github.py); the renderer should not rely on it."""
     report = {"schema": 1, "build": "v2", "previous": "v1", "date": "2026-01-01T00:00:00Z", "commits": 1,

@@ -9,20 +9,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from tracker import links, logins
-from tracker.model import Commit, PullRequest, Request
+from tracker.model import Commit, PullRequest, Request, decode
 
 _NOREPLY = re.compile(r"\A(?:\d+\+)?([^@]+)@users\.noreply\.github\.com\Z", re.IGNORECASE)
 
 
 def commit_login(commit: Commit) -> str | None:
     """The login behind a commit: the GitHub no-reply address, else a login-shaped author name."""
-    match = _NOREPLY.match(commit.author_email)
+    return _login(commit.name_bytes, commit.email_bytes)
+
+
+@lru_cache(maxsize=4096)
+def _login(name_bytes: bytes, email_bytes: bytes) -> str | None:
+    match = _NOREPLY.match(decode(email_bytes))
     if match and logins.valid(match.group(1)):
         return match.group(1)
-    name = commit.author_name.strip()
+    name = decode(name_bytes).strip()
     return name if logins.valid(name) else None
 
 

@@ -268,7 +268,7 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
     Example:
       tracker requests add "Dark mode" --by alice
     """
-    from tracker import logins
+    from tracker import importer, logins
     from tracker.model import Request
 
     store = _local_store(ctx)
@@ -277,6 +277,8 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
         raise BadInput("the title is empty")
     if not logins.valid(login):
         raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
+    if request_id is not None and not importer.valid_id(request_id.lstrip("#")):
+        raise BadInput(f"--id {request_id!r}: not a request id (letters, digits, '-', '_', '.')")
     with store.transaction() as conn:
         new_id = (request_id or store.next_id(conn)).lstrip("#")
         if conn.execute("SELECT 1 FROM requests WHERE id = ?", (new_id,)).fetchone():
@@ -406,6 +408,8 @@ def _release_command(ctx: click.Context, build: str | None, dry_run: bool, ship:
 
     plugins.publishers(list(session.config.publish), session.context) if publish else None
     data = session.report(build)
+    if publish:
+        session.render(data, "markdown")  # a broken template is bad input: found before anything is written
     lines: list[str] = []
     if ship:
         lines += session.ship(data)

@@ -169,13 +169,14 @@ class LinkIndex:
                 for table in ("tips", "linked", "seen", "closes", "reverts", "meta"):
                     conn.execute(f"DELETE FROM {table}")
                 conn.execute("INSERT INTO meta VALUES ('identity', ?)", (self.identity,))
-            for item in self._items.values():
-                p = item.parsed
-                conn.execute("INSERT OR REPLACE INTO linked VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (item.sha, item.author, " ".join(p.closes), " ".join(p.refs), p.pull,
-                              " ".join(p.reverts), " ".join(p.cherry_of)))
-                conn.executemany("INSERT OR IGNORE INTO closes VALUES (?, ?)", [(r, item.sha) for r in p.closes])
-                conn.executemany("INSERT OR IGNORE INTO reverts VALUES (?, ?)", [(t, item.sha) for t in p.reverts])
+            items = self._items.values()
+            conn.executemany("INSERT OR REPLACE INTO linked VALUES (?, ?, ?, ?, ?, ?, ?)", [
+                (i.sha, i.author, " ".join(i.parsed.closes), " ".join(i.parsed.refs), i.parsed.pull,
+                 " ".join(i.parsed.reverts), " ".join(i.parsed.cherry_of)) for i in items])
+            conn.executemany("INSERT OR IGNORE INTO closes VALUES (?, ?)",
+                             [(r, i.sha) for i in items for r in i.parsed.closes])
+            conn.executemany("INSERT OR IGNORE INTO reverts VALUES (?, ?)",
+                             [(t, i.sha) for i in items for t in i.parsed.reverts])
             conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)",
                              [(sha, tip) for sha, tips in self._seen.items() for tip in sorted(tips)])
             conn.executemany("INSERT OR IGNORE INTO tips VALUES (?, ?)", list(self._tips.items()))

@@ -59,6 +59,8 @@ def _markdown_view(value: Any, key: str | None = None) -> Any:
     if isinstance(value, str):
         if key in _LOGIN_KEYS:
             return Markup(value) if logins.valid(value) else textsafe.markdown(value)
+        if key == "url":
+            return textsafe.markdown_url(value)
         if key in _RAW_KEYS:
             return Markup(textsafe.plain(value))
         return textsafe.markdown(value)
