@@ -116,17 +116,6 @@ def grep(repo: git.Repo, tip: str, patterns: list[str]) -> Iterator[Commit]:
     return log(repo, [tip], *options)
 
 
-def is_ancestor(repo: git.Repo, commit: str, tip: str) -> bool:
-    """True when `commit` is reachable from `tip` (False for an unknown commit)."""
-    import git
-
-    try:
-        repo.git.merge_base("--is-ancestor", commit, tip)
-    except git.GitCommandError:
-        return False
-    return True
-
-
 def is_shallow(repo: git.Repo) -> bool:
     """True for a shallow clone, where history before the cut is missing."""
     return (Path(repo.git_dir) / "shallow").exists()

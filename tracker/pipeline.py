@@ -126,10 +126,10 @@ class Session:
             candidates.update(pull.closes)
         candidates = {builds.root(i, requests) for i in candidates if i in requests}
         search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
-        # A --previous that is not an ancestor makes a range that says nothing about the
-        # build's whole ancestry: use the index, but do not record the range in it.
-        record = previous is None or previous_sha is None or history.is_ancestor(self.repo, previous_sha, tag.sha)
-        earlier = self._earlier(tag.sha, previous_sha, scanned, search, record)
+        # A --previous need not be an ancestor (and checking costs a history walk), so its
+        # range says nothing certain about the build's whole ancestry: read the index, but
+        # record only the ranges between a build and its own previous build.
+        earlier = self._earlier(tag.sha, previous_sha, scanned, search, record=previous is None)
         decision = builds.decide(scanned, requests, pulls, originals, earlier, repo_id)
         duplicates = Duplicates(requests)
         wanted = [d for rid in decision.shipped for d in [rid, *duplicates.of(rid)]]
