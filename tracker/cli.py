@@ -344,7 +344,8 @@ def top(ctx: click.Context, count: int, fmt: str) -> None:
 def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
     """Every link found in a range: commit or PR → request, with its kind.
 
-    Kinds: closes (ships the request), refs (a mention), revert, cherry-pick.
+    Kinds: closes (ships the request), refs (a mention), revert (cancels what the
+    reverted commit closed), cherry-pick (carries what the original closed).
 
     \b
     Examples:
@@ -357,9 +358,10 @@ def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
         click.echo(_json(rows), nl=False)
         return
     for row in rows:
-        target = f"#{row['request']}" if row["request"] else row.get("reverts") or row.get("original")
+        target = f"#{row['request']}" if row["request"] else "-"
         via = f" (PR #{row['pull']})" if row["pull"] else ""
-        click.echo(f"{row['sha'][:10]}  {row['kind']:<11} {target}{via}  {row['summary']}")
+        of = f" of {row['commit'][:10]}" if row.get("commit") else ""
+        click.echo(f"{row['sha'][:10]}  {row['kind']:<11} {target}{of}{via}  {row['summary']}")
 
 
 @cli.command()

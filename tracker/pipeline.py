@@ -175,21 +175,30 @@ class Session:
         if "link_index" in self.__dict__:
             self.link_index.save()
 
-    def scan(self, spec: str | None) -> Iterator[dict[str, Any]]:
-        """Every link in a range: commit → request, with its kind."""
+    def scan(self, spec: str | None) -> list[dict[str, Any]]:
+        """Every link in a range: commit → request, with its kind.
+
+        Reverts and cherry-picks name commits, not requests: they are reported with the
+        requests their target closes (read in one batch once the range is read).
+        """
         revisions = history.resolve_range(self.repo, spec) if spec else ["HEAD"]
         repo_id = self.repository
+        rows: list[dict[str, Any]] = []
+        named: list[tuple[dict[str, Any], str]] = []
         for commit in history.log(self.repo, revisions):
             parsed = links.parse(commit.message, repo_id)
             base = {"sha": commit.sha, "summary": commit.summary, "pull": parsed.pull}
-            for rid in parsed.closes:
-                yield {**base, "request": rid, "kind": "closes"}
-            for rid in parsed.refs:
-                yield {**base, "request": rid, "kind": "refs"}
-            for target in parsed.reverts:
-                yield {**base, "request": None, "kind": "revert", "reverts": target}
-            for original in parsed.cherry_of:
-                yield {**base, "request": None, "kind": "cherry-pick", "original": original}
+            rows += [{**base, "request": rid, "kind": "closes"} for rid in parsed.closes]
+            rows += [{**base, "request": rid, "kind": "refs"} for rid in parsed.refs if not parsed.reverts]
+            for kind, target in [("revert", t) for t in parsed.reverts] + [("cherry-pick", o)
+                                                                          for o in parsed.cherry_of]:
+                named.append(({**base, "kind": kind, "commit": target}, target))
+        targets = history.show(self.repo, {target for _, target in named})
+        for row, target in named:
+            found = targets.get(target)
+            requests = links.parse(found.message, repo_id).closes if found else []
+            rows += [{**row, "request": rid} for rid in requests] or [{**row, "request": None}]
+        return rows
 
     # -- render, publish, mark -----------------------------------------------------
 
