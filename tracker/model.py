@@ -6,17 +6,8 @@ depends on where the data came from (git, SQLite, GitHub, GitLab).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 from typing import NamedTuple
-
-
-class LinkKind(str, Enum):
-    """How a commit or pull request refers to a request."""
-
-    CLOSES = "closes"
-    REFS = "refs"
-    REVERT = "revert"
 
 
 @dataclass(frozen=True)
@@ -31,15 +22,6 @@ class Request:
     url: str | None = None
     votes: int = 0
     duplicate_of: str | None = None
-
-
-@dataclass(frozen=True)
-class Link:
-    """One reference from a commit (or the pull request it stands for) to a request."""
-
-    request: str
-    kind: LinkKind
-    source: str  # "message", "pull:<N>", "cherry-pick:<sha>"
 
 
 def decode(raw: bytes) -> str:
@@ -121,19 +103,3 @@ class Tag:
     name: str
     sha: str
     date: str
-
-
-@dataclass
-class Shipped:
-    """A request that shipped in a build, with everyone behind it."""
-
-    request: Request
-    commits: list[str] = field(default_factory=list)
-    pulls: list[str] = field(default_factory=list)
-    co_authors: list[str] = field(default_factory=list)
-    voters: list[str] = field(default_factory=list)
-    builders: list[str] = field(default_factory=list)
-
-    @property
-    def votes(self) -> int:
-        return len(self.voters) if self.voters else self.request.votes
