@@ -160,11 +160,16 @@ class Session:
         if not index.complete(previous):
             if not search:
                 return []
+            # Index the previous build's whole ancestry once, so next week's build reads
+            # only its own range; a one-off --previous reads just the mentions it needs.
+            patterns = builds.INDEX_PATTERNS if record else builds.mention_patterns(search)
             base = []
-            for commit in history.grep(self.repo, previous, builds.INDEX_PATTERNS):
+            for commit in history.grep(self.repo, previous, patterns):
                 parsed = links.parse(commit.message, self.repository)
                 if not parsed.empty:
                     base.append(builds.Linked(commit.sha, builds.commit_login(commit), parsed))
+            if not record:
+                return builds.earlier_closers(base, search)
             index.add(previous, None, base)
         if record:
             index.add(tip, previous, scanned.linked.values())
