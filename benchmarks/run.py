@@ -159,9 +159,24 @@ def main() -> None:
         print(f"tracker / git-cliff, weekly:     {weekly:.2f}x  (target <= 2x)")
         print(f"tracker / git-cliff, full range: {wall['tracker (full range)'] / wall['git-cliff (full range)']:.2f}x"
               "  (target < 1x)")
-    start = time.perf_counter()
-    subprocess.run([*tracker, "--help"], capture_output=True, check=True)
-    print(f"tracker --help: {time.perf_counter() - start:.3f} s  (target < 0.2 s)")
+    helps = []
+    for _ in range(max(3, args.runs)):
+        start = time.perf_counter()
+        subprocess.run([*tracker, "--help"], capture_output=True, check=True)
+        helps.append(time.perf_counter() - start)
+    print(f"tracker --help: {statistics.median(helps):.3f} s  (target < 0.2 s)")
+    print()
+    print("peak RSS by range length (tracker changelog --previous --format json):")
+    per_tag = 500
+    rss = {}
+    for length in (10_000, 30_000, 100_000):
+        steps = min(len(names) - 1, length // per_tag)
+        start_tag = names[-1 - steps]
+        runs = [measure([*tracker, "changelog", last, "--previous", start_tag, "--format", "json"], repo)
+                for _ in range(args.runs)]
+        rss[length] = max(r[2] for r in runs) / 1024
+        print(f"  {steps * per_tag:>7} commits: {rss[length]:6.1f} MiB")
+    print(f"  100k / 10k: {rss[100_000] / rss[10_000]:.2f}x  (target <= 1.2x)")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,13 @@ request as anonymous, which may read a public project and write nothing).
 Every request is logged; faults can be injected: a seeded fraction of 502s,
 429 with Retry-After every N requests, writes refused (500, not applied) after
 K more, and writes applied whose answer is a 502.
+
+Issues can change under a client the way GitLab's do: `gone` (iid → 404) answers
+every request about an issue, while the listing still shows it (deleted since a
+client listed it); `lock(iid)` locks its discussion, and a note on a locked
+issue is refused with GitLab's bare 403 while `locked_refuses_notes` (a token
+that is not a project member); `move_issue(iid)` closes it with `moved_to_id`
+set, as GitLab keeps a moved issue's original.
 """
 
 from __future__ import annotations
@@ -98,7 +105,10 @@ class FakeGitLab:
         self.refuse_writes_after: int | None = None  # counted from writes_applied at that moment
         self.refuse_base = 0
         self.drop_after_write = False  # apply every write, then answer 502
-        self.before_write: Callable[[str, str], None] | None = None  # (method, path): a concurrent run's move
+        # (method, path) → None, or a status to answer without applying the write: a concurrent run's move
+        self.before_write: Callable[[str, str], int | None] | None = None
+        self.gone: dict[int, int] = {}  # iid → status (404) for every request about that issue
+        self.locked_refuses_notes = True
         self._rng = random.Random(0)
         self._counter = 0
         self._current_path = ""
@@ -163,7 +173,8 @@ class FakeGitLab:
                 "avatar_url": None, "web_url": f"{self.url}/{login}"}
 
     def add_issue(self, iid: int, title: str, user: str | None = "alice", labels: list[str] | None = None,
-                  state: str = "opened", duplicate_of: int | None = None, confidential: bool = False) -> Json:
+                  state: str = "opened", duplicate_of: int | None = None, confidential: bool = False,
+                  locked: bool = False) -> Json:
         with self._lock:
             stamp = self._tick()
             self.issues[iid] = {
@@ -171,9 +182,20 @@ class FakeGitLab:
                 "description": "", "state": state, "created_at": stamp, "updated_at": stamp,
                 "closed_at": stamp if state == "closed" else None, "labels": list(labels or []),
                 "author": self.user(user), "confidential": confidential,
+                "discussion_locked": True if locked else None, "moved_to_id": None,
                 "web_url": f"{self.url}/{self.path}/-/issues/{iid}", "duplicate_of": duplicate_of}
             self.notes[iid], self.awards[iid] = [], []
             return self.issues[iid]
+
+    def lock(self, iid: int) -> None:
+        """Lock the issue's discussion (GitLab's `discussion_locked`)."""
+        with self._lock:
+            self.issues[iid]["discussion_locked"] = True
+
+    def move_issue(self, iid: int) -> None:
+        """What moving an issue to another project leaves here: the original, closed, naming its copy."""
+        with self._lock:
+            self.issues[iid].update(state="closed", closed_at=self._tick(), moved_to_id=next(self._ids))
 
     def add_award(self, iid: int, user: str | None, name: str = "thumbsup") -> None:
         with self._lock:
@@ -269,7 +291,9 @@ class FakeGitLab:
                 and self.writes_applied - self.refuse_base >= self.refuse_writes_after:
             return 500, {}, {"message": "500 Internal Server Error"}, 1
         if write and self.before_write is not None:
-            self.before_write(method, unquote(path.removeprefix(API)))
+            refused = self.before_write(method, unquote(path.removeprefix(API)))
+            if refused is not None:
+                return refused, {}, {"message": f"{refused} refused by the test"}, 1
         status, extra, payload = self._route(method, path, query, body)
         if write and status < 300:
             self.writes_applied += 1
@@ -291,6 +315,10 @@ class FakeGitLab:
         if not match or unquote(match.group(1)).lower() not in (self.path.lower(), str(self.project_id)):
             return 404, {}, {"message": "404 Project Not Found"}
         rest = match.group(2) or ""
+        vanished = re.match(r"/issues/(\d+)(?:/|\Z)", rest)
+        if vanished and int(vanished.group(1)) in self.gone:
+            status = self.gone[int(vanished.group(1))]
+            return status, {}, {"message": f"{status} Issue Not Found" if status == 404 else f"{status} Gone"}
         for verb, pattern, handler in self._routes():
             found = re.fullmatch(pattern, rest)
             if verb == method and found:
@@ -316,8 +344,7 @@ class FakeGitLab:
             ("GET", r"/issues/(\d+)", lambda q, d, i: self._issue_json(self._issue(i))),
             ("PUT", r"/issues/(\d+)", self._put_issue),
             ("GET", r"/issues/(\d+)/notes", self._list_notes),
-            ("POST", r"/issues/(\d+)/notes", lambda q, d, i: self.add_note(self._issue(i)["iid"], self.viewer,
-                                                                            d["body"])),
+            ("POST", r"/issues/(\d+)/notes", self._post_note),
             ("DELETE", r"/issues/(\d+)/notes/(\d+)", self._delete_note),
             ("GET", r"/issues/(\d+)/award_emoji", lambda q, d, i: self._page(q, self.awards[self._issue(i)["iid"]])),
             ("GET", r"/labels", lambda q, d: self._page(q, list(self.labels.values()))),
@@ -390,6 +417,12 @@ class FakeGitLab:
     def _list_notes(self, query: list[tuple[str, str]], data: Json, iid: str) -> Any:
         notes = sorted(self.notes[self._issue(iid)["iid"]], key=lambda n: (n["created_at"], n["id"]))
         return self._page(query, notes if dict(query).get("sort", "desc") == "asc" else notes[::-1])
+
+    def _post_note(self, query: list[tuple[str, str]], data: Json, iid: str) -> Json:
+        issue = self._issue(iid)
+        if issue["discussion_locked"] and self.locked_refuses_notes:
+            raise _Error(403, "403 Forbidden")  # GitLab does not say why
+        return self.add_note(issue["iid"], self.viewer, data["body"])
 
     def _delete_note(self, query: list[tuple[str, str]], data: Json, iid: str, nid: str) -> None:
         notes = self.notes[self._issue(iid)["iid"]]

@@ -72,6 +72,12 @@ def test_bad_input(repo: Path, name: str, args: list[str], config: str | bytes |
     assert tree_state(repo) == before
 
 
+def test_a_null_value_is_named_as_yaml_names_it(repo: Path) -> None:
+    _config(repo, "credits:\n  exclude: null\n")
+    line = _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v2"]))
+    assert line == "tracker: .github/tracker.yml:2: 'credits.exclude' must be a list, not null"
+
+
 def test_not_a_git_repository(tmp_path: Path) -> None:
     _one_line_exit_2(invoke(["--repo", str(tmp_path), "changelog", "v1"]), "not a git repository")
     _one_line_exit_2(invoke(["--repo", str(tmp_path / "missing"), "top"]), "no such directory")

@@ -383,6 +383,41 @@ def test_release_is_created_when_missing(make_repo: MakeRepo, server: FakeGitHub
     assert run(repo, server, "publish", "v2").exit_code == 0 and server.writes() == 0
 
 
+def test_a_release_made_meanwhile_after_a_lost_answer_gets_the_section() -> None:
+    """Our create is answered 502 (not applied) and a person creates the release meanwhile:
+    finding *a* release is not finding ours; it is updated, not taken as done."""
+    from types import SimpleNamespace
+
+    from github import GithubException, UnknownObjectException
+
+    from tracker_github.release import write_notes
+
+    releases: dict[str, Any] = {}
+
+    def update_release(release: Any, **fields: Any) -> None:
+        release.body = fields["message"]
+
+    def create_git_release(tag: str, name: str, message: str) -> None:
+        if tag in releases:
+            raise GithubException(422, {"errors": [{"code": "already_exists"}]}, None)
+        person = SimpleNamespace(tag_name=tag, name="By hand", body="Notes by a person.\n", draft=False,
+                                 prerelease=False)
+        person.update_release = lambda **fields: update_release(person, **fields)
+        releases[tag] = person  # made by a person while our request was in flight…
+        raise GithubException(502, {"message": "Bad Gateway"}, None)  # …and ours was lost
+
+    def get_release(tag: str) -> Any:
+        if tag not in releases:
+            raise UnknownObjectException(404, {"message": "Not Found"}, None)
+        return releases[tag]
+
+    repo = SimpleNamespace(get_release=get_release, create_git_release=create_git_release,
+                           get_releases=lambda: SimpleNamespace(get_page=lambda n: list(releases.values())))
+    lines = write_notes(repo, "v2", "## v2", dry_run=False)  # type: ignore[arg-type]
+    assert lines == ["github: release v2 notes"]
+    assert releases["v2"].body == "Notes by a person.\n\n<!-- tracker:start -->\n## v2\n<!-- tracker:end -->\n"
+
+
 def test_github_is_not_imported_by_commands_that_do_not_use_it(make_repo: MakeRepo) -> None:
     repo, _ = make_repo([{"commit": "Initial"}, {"tag": "v1"}])
     code = ("import sys; from tracker.cli import main; sys.argv = ['tracker', '--repo', sys.argv[1], 'top'];"

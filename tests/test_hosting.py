@@ -130,3 +130,18 @@ def test_settle_looks_before_writing_again() -> None:
     assert len(sent) == 1
     with pytest.raises(ValueError):
         hosting.settle(lambda: int("x"), lambda: True, lambda e: isinstance(e, Lost))
+
+
+def test_an_issue_has_vanished_only_when_a_second_read_says_so() -> None:
+    reads: list[str] = []
+
+    def confirm(answer: bool) -> bool:
+        reads.append("read")
+        return answer
+
+    assert hosting.vanished(404, "3", lambda: confirm(True)) and hosting.vanished(410, "3", lambda: confirm(True))
+    assert not hosting.vanished(404, "3", lambda: confirm(False))  # still there: the 404 was about something else
+    assert len(reads) == 3
+    for status, request_id in ((403, "3"), (500, "3"), (None, "3"), (404, "forum-12")):
+        assert not hosting.vanished(status, request_id, lambda: confirm(True))
+    assert len(reads) == 3  # no read spent on what cannot be a vanished issue

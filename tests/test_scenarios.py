@@ -120,3 +120,13 @@ def test_every_build_of_the_demo_matches_the_schema(tmp_path: Path) -> None:
     assert reports["v2026.46"]["shipped"][0]["co_authors"] == ["carol"]
     assert [w["id"] for w in reports["v2026.47"]["withdrawn"]] == ["21"]
     assert [s["id"] for s in reports["v2026.47"]["shipped"]] == ["12", "23"]
+
+
+def test_releasing_any_demo_build_again_writes_nothing(tmp_path: Path) -> None:
+    """The demo released every build; a withdrawal in v2026.47 must not make v2026.46 "unshipped"."""
+    demo = tmp_path / "demo"
+    assert invoke(["demo", str(demo)]).exit_code == 0
+    for build in ("v2026.45", "v2026.46", "v2026.47"):
+        result = invoke(["--repo", str(demo), "release", build])
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == f"{build}: nothing to write (already up to date)\n", result.stdout

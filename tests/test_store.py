@@ -89,6 +89,16 @@ def test_top_lists_open_requests_most_votes_first(repo: Path, tmp_path: Path) ->
     assert "Export" in text and "Dark mode" in text
 
 
+def test_top_orders_any_imported_id(repo: Path, tmp_path: Path) -> None:
+    """Ids are letters and digits of any script: "²" is a digit int() refuses, "٣" one it takes."""
+    source = tmp_path / "r.json"
+    source.write_text(json.dumps([{"id": i, "title": f"Request {i}", "author": "bob"} for i in ("²", "٣", "10", "x")]))
+    assert invoke(["--repo", str(repo), "requests", "import", str(source)]).exit_code == 0
+    result = invoke(["--repo", str(repo), "top", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in json.loads(result.stdout)] == ["x", "²", "٣", "10"]
+
+
 def test_add_and_vote(repo: Path) -> None:
     added = invoke(["--repo", str(repo), "requests", "add", "Photo map", "--by", "ana"])
     assert added.exit_code == 0 and "#1" in added.stdout

@@ -132,7 +132,8 @@ def _json(data: Any, pretty: bool | None = None) -> str:
 @click.option("--repo", default=".", metavar="PATH", show_default=True, help="The git repository.")
 @click.option("--config", default=None, metavar="PATH", help="Config file [default: .github/tracker.yml when present].")
 @click.option("--issues", default=None, metavar="NAME",
-              help="Issue-system plugin: local, github, … [default: github when GITHUB_REPOSITORY is set, else local].")
+              help="Issue-system plugin: local, github, gitlab, …"
+                   " [default: github when GITHUB_REPOSITORY is set, else local].")
 @click.option("-v", "--verbose", is_flag=True, help="Say more (API calls made); tracebacks on errors.")
 @click.option("--debug", is_flag=True, help="Like --verbose, plus the HTTP libraries' debug log (tokens masked).")
 @click.version_option(__version__, prog_name="tracker")
@@ -177,62 +178,26 @@ def demo(ctx: click.Context, directory: str | None) -> None:
       tracker demo ./lumen && cd lumen && tracker top
     """
     from tracker import demo as sample_project
-    from tracker import importer
-    from tracker.pipeline import Session
 
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="tracker-demo-"))
-    requests_file = sample_project.create(target)
-    session = Session(repo_path=str(target), say=lambda text: click.echo(text, err=True))
-    _SESSIONS.append(session)
-    from tracker import plugins
-    from tracker.store import Store, store_path
-
-    importer.import_file(Store(store_path(session.config.store, session.root, session.context.git_dir)), requests_file)
-
-    available = [p for p in session.config.publish if p in plugins.registry().publishers]
-    names = session.build_names()
-    latest = names[0]
-    written: list[str] = []
-    for name in reversed(names):
-        data = session.report(name)
-        written += session.ship(data)
-        written += session.publish(data, available)
-    data = session.report(latest)
-    click.echo(session.render(data, "markdown"))
+    outcome = sample_project.run(target, say=lambda text: click.echo(text, err=True))
+    _SESSIONS.append(outcome.session)
+    click.echo(outcome.changelog)
     click.echo(f"Demo project: {target}")
-    click.echo(f"Released {latest} (builds: {', '.join(reversed(names))}); wrote:")
-    for line in _condensed(written):
+    click.echo(f"Released {outcome.builds[-1]} (builds: {', '.join(outcome.builds)}); wrote:")
+    for line in sample_project.condensed(outcome.written):
         click.echo(f"  {line}")
-    site = session.root / session.config.site_dir / "index.html"
-    if site.is_file():
-        click.echo(f"Open the fans' site: {site.as_uri()}")
+    if outcome.site is not None:
+        click.echo(f"Open the fans' site: {outcome.site.as_uri()}")
     click.echo(f"Try: tracker --repo {target} top    ·    tracker --repo {target} fans")
 
 
-def _condensed(lines: Sequence[str]) -> list[str]:
-    """Write lines with one line per publisher folder where a publisher wrote many files."""
-    out: list[str] = []
-    folders: dict[str, int] = {}
-    for line in lines:
-        name, _, rest = line.partition(": ")
-        if name == "site":
-            folder = str(Path(rest).parent if Path(rest).parent.name not in ("builds", "cards")
-                         else Path(rest).parent.parent)
-            if folder not in folders:
-                out.append(f"site: {folder}")
-            folders[folder] = folders.get(folder, 0) + 1
-            continue
-        out.append(line)
-    return [f"{line} ({folders[line[6:]]} files: index.html, builds/, cards/, fans.html, feed.atom)"
-            if line.startswith("site: ") else line for line in out]
-
-
-@cli.group()
+@cli.group(short_help="Add and import requests in the local store.")
 def requests() -> None:
     """Manage requests in the local store (forums, surveys, spreadsheets)."""
 
 
-@requests.command("import")
+@requests.command("import", short_help="Load requests from JSON or CSV (re-import updates).")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.pass_context
 def requests_import(ctx: click.Context, file: str) -> None:
@@ -319,7 +284,7 @@ def _local_store(ctx: click.Context) -> Any:
 
 
 @cli.command()
-@click.option("-n", "count", default=10, show_default=True, type=click.IntRange(min=1), help="How many.")
+@click.option("-n", "count", metavar="N", default=10, show_default=True, type=click.IntRange(min=1), help="How many.")
 @click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)
 @click.pass_context
 def top(ctx: click.Context, count: int, fmt: str) -> None:
@@ -337,7 +302,7 @@ def top(ctx: click.Context, count: int, fmt: str) -> None:
     click.echo(views.table(rows, fmt, ["id", "title", "author", "votes", "url"]), nl=False)
 
 
-@cli.command()
+@cli.command(short_help="Every commit or PR → request link in a range.")
 @click.argument("spec", metavar="[RANGE]", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
@@ -392,7 +357,7 @@ def changelog(ctx: click.Context, build: str, previous: str | None, fmt: str | N
     if template and not Path(template).is_file():
         raise BadInput(f"--template {template}: no such file")
     data = session.report(build, previous)
-    if fmt == "json" and not template:
+    if (fmt or session.config.template) == "json" and not template:
         _emit(_json(data, pretty=False if output else None), output)
         return
     text = session.render(data, template or fmt, locale)
@@ -401,32 +366,15 @@ def changelog(ctx: click.Context, build: str, previous: str | None, fmt: str | N
 
 def _release_command(ctx: click.Context, build: str | None, dry_run: bool, ship: bool, publish: bool) -> None:
     session = _session(ctx, dry_run=dry_run)
-    from tracker import actions, plugins
-
-    if build is None:
-        build = actions.build_from_env(session.env)
-        if build is None:
-            raise BadInput("missing BUILD: give the build tag (in GitHub Actions it defaults to the release's tag)")
-
-    plugins.publishers(list(session.config.publish), session.context) if publish else None
-    data = session.report(build)
-    if publish:
-        session.render(data, "markdown")  # a broken template is bad input: found before anything is written
-    lines: list[str] = []
-    if ship:
-        lines += session.ship(data)
-    if publish:
-        lines += session.publish(data)
-    actions.report_outputs(session, data)
+    build, lines = session.release(build, ship=ship, publish=publish)
     prefix = "would write" if dry_run else "wrote"
     if not lines:
         click.echo(f"{build}: nothing to write (already up to date)")
     for line in lines:
         click.echo(f"{prefix}: {line}")
-    session.issues.close()
 
 
-@cli.command()
+@cli.command(short_help="Mark BUILD's shipped requests in the issue system.")
 @click.argument("build", required=False)
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @click.pass_context
@@ -440,7 +388,7 @@ def ship(ctx: click.Context, build: str | None, dry_run: bool) -> None:
     _release_command(ctx, build, dry_run, ship=True, publish=False)
 
 
-@cli.command()
+@cli.command(short_help="Run the configured publishers for BUILD.")
 @click.argument("build", required=False)
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @click.pass_context
@@ -471,7 +419,8 @@ def release(ctx: click.Context, build: str | None, dry_run: bool) -> None:
 
 @cli.command()
 @click.option("--since", metavar="BUILD", help="Count builds from this one on.")
-@click.option("--top", "limit", type=click.IntRange(min=1), default=None, help="Only the N most engaged fans.")
+@click.option("--top", "limit", metavar="N", type=click.IntRange(min=1), default=None,
+              help="Only the N most engaged fans.")
 @click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)
 @click.pass_context
 def fans(ctx: click.Context, since: str | None, limit: int | None, fmt: str) -> None:

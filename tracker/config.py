@@ -121,8 +121,9 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
         if ok and expected is str and not value.strip():
             raise ConfigError(f"{where}:{line}: '{prefix}{key}' must not be empty")
         if not ok:
+            shown = "" if value is None else f" ({value!r})"  # "not null (None)" says nothing twice
             raise ConfigError(
-                f"{where}:{line}: '{prefix}{key}' must be {_TYPE_NAMES[expected]}, not {_type_name(value)} ({value!r})"
+                f"{where}:{line}: '{prefix}{key}' must be {_TYPE_NAMES[expected]}, not {_type_name(value)}{shown}"
             )
         if allowed is not None and value not in allowed:
             raise ConfigError(

@@ -36,11 +36,6 @@ class Duplicates:
         return _descendants(request_id, self.children)
 
 
-def duplicates_of(request_id: str, requests: Mapping[str, Request]) -> list[str]:
-    """Ids of requests merged into `request_id`, directly or through a chain."""
-    return Duplicates(requests).of(request_id)
-
-
 def _descendants(request_id: str, children: Mapping[str, list[str]]) -> list[str]:
     out: list[str] = []
     stack = list(children.get(request_id, []))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker import sample
+from tracker import importer, plugins, sample
 from tracker.errors import BadInput
+from tracker.pipeline import Session
+from tracker.store import Store, store_path
 
 CONFIG = """\
 # tracker's config for the demo project (see README: Config)
@@ -87,3 +91,50 @@ def create(directory: Path) -> Path:
 def _tree(files: dict[str, str]) -> dict[str, str]:
     # git's mktree takes flat names only; nested config is written to the work tree after.
     return {k: v for k, v in files.items() if "/" not in k}
+
+
+@dataclass
+class Outcome:
+    """What the demo did: the session it ran in, its builds (oldest first), what it wrote."""
+
+    session: Session
+    builds: list[str]
+    written: list[str]
+    changelog: str
+    site: Path | None
+
+
+def run(directory: Path, say: Callable[[str], None]) -> Outcome:
+    """Create the sample project and release every build in order, as a maintainer would weekly."""
+    requests_file = create(directory)
+    session = Session(repo_path=str(directory), say=say)
+    importer.import_file(Store(store_path(session.config.store, session.root, session.context.git_dir)),
+                         requests_file)
+    available = [p for p in session.config.publish if p in plugins.registry().publishers]
+    builds = list(reversed(session.build_names()))
+    written: list[str] = []
+    for name in builds:
+        data = session.report(name)
+        written += session.ship(data)
+        written += session.publish(data, available)
+    changelog = session.render(session.report(builds[-1]), "markdown")
+    site = session.root / session.config.site_dir / "index.html"
+    return Outcome(session, builds, written, changelog, site if site.is_file() else None)
+
+
+def condensed(lines: Sequence[str]) -> list[str]:
+    """Write lines with the site's many files folded into one line per site folder."""
+    out: list[str] = []
+    counts: dict[str, int] = {}
+    for line in lines:
+        name, _, rest = line.partition(": ")
+        if name != "site":
+            out.append(line)
+            continue
+        path = Path(rest)
+        folder = str(path.parent.parent if path.parent.name in ("builds", "cards") else path.parent)
+        if folder not in counts:
+            out.append(f"site: {folder}")
+        counts[folder] = counts.get(folder, 0) + 1
+    return [f"{line} ({counts[line[6:]]} files: index.html, builds/, cards/, fans.html, feed.atom)"
+            if line.startswith("site: ") else line for line in out]

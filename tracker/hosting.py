@@ -11,8 +11,13 @@ strings and callables, so the rules below are written (and tested) once:
   the config → variable → origin-remote order, and parsing a git remote URL;
 * the check-then-write protocol (`settle`): a write whose answer was lost is
   looked for before it is sent again;
+* issues that changed under a run: one that left the repository after it was
+  listed (`vanished`, confirmed by a read) and one whose conversation is locked
+  against our comment are skipped with a note, in the same words on every host;
 * counting API calls, grouping a build's pull-request claims, and the
-  release-notes publisher (it only hands the changelog to the issue system).
+  release-notes publisher (it only hands the changelog to the issue system);
+* `CodeHost`, the issue-system base both plugins share: the marking loop (a
+  request whose issue vanished is skipped with a note) and the `-v` count.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tracker import links
 from tracker.errors import BadInput
-from tracker.hooks import Publisher, Rendered
+from tracker.hooks import Context, IssueSystem, Mark, Publisher, Rendered
 
 T = TypeVar("T")
 START = "<!-- tracker:start -->"
@@ -206,6 +212,32 @@ def settle(write: Callable[[], T], landed: Callable[[], bool], ambiguous: Callab
     return None  # unreachable: the last attempt returns or raises
 
 
+# -- issues that changed under a run -----------------------------------------------------
+
+# What a host answers about an issue that left: moved or transferred away (404), deleted (410).
+GONE = frozenset({404, 410})
+
+
+def vanished(status: int | None, request_id: str, confirm: Callable[[], bool]) -> bool:
+    """After a 404 or 410 about a request listed earlier: has its issue left the repository?
+
+    `confirm()` reads the issue again and says whether it is gone; a 404 for any
+    other reason (the repository itself, the token's reach) stays the error it is.
+    """
+    return status in GONE and request_id.isdecimal() and confirm()
+
+
+def gone_note(request_id: str, slug: str, skipped: str, how: str = "deleted or transferred") -> str:
+    """The note for a request whose issue left `slug` after it was listed."""
+    return f"note: #{request_id} is no longer an issue of {slug} ({how} since it was listed); skipped {skipped}"
+
+
+def locked_note(request_id: str, host: str, what: str) -> str:
+    """The note for a comment refused because the issue's conversation is locked."""
+    return (f"note: #{request_id} is locked and {host} refused the {what}; skipped it"
+            " (the rest of the mark is still applied)")
+
+
 # -- bookkeeping -------------------------------------------------------------------------
 
 
@@ -231,3 +263,81 @@ def claims_by_number(claims: Mapping[str, str]) -> dict[int, list[str]]:
         if number.isdigit():
             by_number.setdefault(int(number), []).append(sha.lower())
     return by_number
+
+
+# -- the issue system of a code host ------------------------------------------------------
+
+
+class Marks(Protocol):
+    """What applies marks on one host (each plugin's `marks.Marker`)."""
+
+    def apply(self, mark: Mark) -> list[str]:
+        """The writes one mark needs (one line each), done unless this is a dry run."""
+
+
+class CodeHost(IssueSystem):
+    """What a code host's issue system does the same way on every host.
+
+    It counts API calls (`calls`, fed by the plugin's client), marks each request
+    in turn (a request whose issue left the repository after it was listed is
+    skipped with a note, once a second read confirms it), and says the count with
+    `-v`. A plugin sets `api_error` (its client library's error root) and
+    provides `slug`, `_errors`, `_marker`, `_status` and `_left`.
+    """
+
+    api_error: type[Exception] = Exception
+    gone_how = "deleted or transferred"  # how an issue leaves, in the host's words
+
+    def __init__(self, context: Context):
+        super().__init__(context)
+        self.calls = Calls()
+
+    @property
+    def slug(self) -> str:
+        """The repository's path on the host (`owner/name`, `group/sub/project`)."""
+        raise NotImplementedError
+
+    def _errors(self, doing: str) -> AbstractContextManager[None]:
+        """Turn the client's failures while `doing` into one-line errors."""
+        raise NotImplementedError
+
+    def _marker(self) -> Marks:
+        """What applies this run's marks (raise BadInput here when marks cannot be written)."""
+        raise NotImplementedError
+
+    def _status(self, exc: Exception) -> int | None:
+        """The HTTP status of a client error."""
+        raise NotImplementedError
+
+    def _left(self, request_id: str) -> bool:
+        """Read the issue again: has it left the repository? (Raise when the read fails otherwise.)"""
+        raise NotImplementedError
+
+    def _gone(self, request_id: str, exc: Exception) -> bool:
+        """After a 404 or 410 about a listed issue: has it left the repository since the listing?"""
+        return vanished(self._status(exc), request_id, lambda: self._left(request_id))
+
+    def _skip_gone(self, request_id: str, what: str) -> None:
+        self.context.say(gone_note(request_id, self.slug, what, self.gone_how))
+
+    def mark(self, marks: Iterable[Mark]) -> list[str]:
+        """Apply each mark; idempotent (every write is preceded by a read that shows it is needed)."""
+        pending = list(marks)
+        if not pending:
+            return []
+        marker = self._marker()
+        lines: list[str] = []
+        for item in pending:
+            with self._errors(f"marking #{item.request} {item.kind} in {item.build}"):
+                try:
+                    lines += marker.apply(item)
+                except self.api_error as exc:
+                    if not self._gone(item.request, exc):
+                        raise
+                    self._skip_gone(item.request, f"marking it {item.kind} in {item.build}")
+        return lines
+
+    def close(self) -> None:
+        """Say how many API calls were made (with --verbose)."""
+        if self.context.verbose:
+            self.context.say(f"{self.name}: {self.calls.reads} reads, {self.calls.writes} writes")

@@ -59,10 +59,6 @@ class Commit(NamedTuple):
         return decode(self.name_bytes)
 
     @property
-    def author_email(self) -> str:
-        return decode(self.email_bytes)
-
-    @property
     def date(self) -> str:
         return self.date_bytes.decode("ascii")
 
@@ -76,9 +72,6 @@ class Commit(NamedTuple):
         """The first line of the message."""
         return decode(self.raw.lstrip(b"\n").split(b"\n", 1)[0]).strip()
 
-    @property
-    def is_merge(self) -> bool:
-        return b" " in self.parents_bytes
 
 
 @dataclass(frozen=True)

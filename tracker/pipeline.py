@@ -253,6 +253,34 @@ class Session:
             lines += publisher.publish(rendered)
         return lines
 
+    def release(self, build: str | None, ship: bool = True, publish: bool = True) -> tuple[str, list[str]]:
+        """`ship`, `publish` or both for one build; return (build, one line per write).
+
+        Everything that can be bad input (the build, the publishers and their targets,
+        the templates) is checked before the first write.
+        """
+        from tracker import actions
+
+        if build is None:
+            build = actions.build_from_env(self.env)
+            if build is None:
+                raise BadInput("missing BUILD: give the build tag (in GitHub Actions it defaults to the release's tag)")
+        if publish:
+            plugins.publishers(list(self.config.publish), self.context)
+        data = self.report(build)
+        if publish:
+            self.render(data, "markdown")
+        lines: list[str] = []
+        try:
+            if ship:
+                lines += self.ship(data)
+            if publish:
+                lines += self.publish(data)
+            actions.report_outputs(self, data)
+        finally:
+            self.issues.close()
+        return build, lines
+
     def build_names(self) -> list[str]:
         """Every build tag, newest first by topology."""
         names = [t.name for t in history.tags(self.repo, self.config.build_tags)]

@@ -72,8 +72,3 @@ def build(
         "changes": changes,
         "credits": [c.as_dict() for c in credits],
     }
-
-
-def shipped_ids(report: Mapping[str, Any]) -> list[str]:
-    """The ids of the requests a report shipped, as strings, in report order."""
-    return [s["id"] for s in report["shipped"]]

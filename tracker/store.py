@@ -201,13 +201,6 @@ class Store:
                 "UPDATE requests SET state = ? WHERE id = ? AND state != ?", (state, request_id, state)
             ).rowcount > 0
 
-    def unmark(self, request_id: str, kind: str) -> int:
-        """Remove every mark of `kind` for a request; return how many went."""
-        with self.transaction() as conn:
-            return conn.execute(
-                "DELETE FROM marks WHERE request_id = ? AND kind = ?", (request_id, kind)
-            ).rowcount
-
 
 def require_request(store: Store, request_id: str) -> Request:
     """The stored request `request_id`, or BadInput."""

@@ -16,7 +16,8 @@ from tracker.model import Request
 def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
     """Open requests (not duplicates), most votes first, then oldest."""
     open_ = [r for r in requests if r.state == "open" and not r.duplicate_of]
-    open_.sort(key=lambda r: (-r.votes, r.created_at or "", int(r.id) if r.id.isdigit() else 0, r.id))
+    # isdecimal, not isdigit: an imported id may be "²", a digit that int() refuses.
+    open_.sort(key=lambda r: (-r.votes, r.created_at or "", int(r.id) if r.id.isdecimal() else 0, r.id))
     return [{"id": r.id, "title": r.title, "author": r.author, "votes": r.votes, "url": r.url or url_of(r.id)}
             for r in open_[:count]]
 

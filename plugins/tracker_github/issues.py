@@ -9,7 +9,7 @@ returned, because touching a missing attribute makes PyGithub fetch the object.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import timezone
 from functools import cached_property
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from github import GithubException
 
 from tracker import hosting, links
-from tracker.hooks import Context, IssueSystem, Mark
+from tracker.hooks import Context
 from tracker.model import PullRequest, Request
 from tracker_github import client, marks, pulls, release
 from tracker_github.settings import Settings, load_settings
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from github.Repository import Repository as GhRepository
 
 DELETED_LOGIN = "ghost"  # how GitHub shows a deleted account
-# What GitHub answers about an issue that left the repository: transferred (404) or deleted (410).
-GONE = frozenset({404, 410})
 
 
 def login_of(user: github.NamedUser.NamedUser | None) -> str | None:
@@ -53,14 +51,14 @@ def is_pull(issue: Issue) -> bool:
     return "/pull/" in (issue.html_url or "")
 
 
-class GithubIssues(IssueSystem):
+class GithubIssues(hosting.CodeHost):
     """Requests, voters, pull requests and marks from one GitHub repository."""
 
     name = "github"
+    api_error = GithubException
 
     def __init__(self, context: Context):
         super().__init__(context)
-        self.calls = client.Calls()
         self._listed: dict[str, Issue] = {}
 
     # -- connection ----------------------------------------------------------------
@@ -69,6 +67,11 @@ class GithubIssues(IssueSystem):
     def settings(self) -> Settings:
         """Repository, API URL and token; BadInput (exit 2) before any request."""
         return load_settings(self.context.config.repository, self.context.env, self.context.root)
+
+    @property
+    def slug(self) -> str:
+        """`owner/name`."""
+        return self.settings.slug
 
     @property
     def repository(self) -> links.Repository:
@@ -100,7 +103,7 @@ class GithubIssues(IssueSystem):
             issue = self.repo.get_issue(int(request_id))
             _ = issue.html_url  # a lazy client fetches here
         except GithubException as exc:
-            if exc.status in GONE:
+            if exc.status in hosting.GONE:  # transferred (404) or deleted (410)
                 return None
             raise
         return None if is_pull(issue) or not self._ours(issue) else issue
@@ -109,20 +112,16 @@ class GithubIssues(IssueSystem):
         """Still this repository's issue (PyGithub follows the redirect of a transferred one)."""
         return (issue.url or "").lower().startswith(f"{self.repo.url}/issues/".lower())
 
-    def _gone(self, request_id: str, exc: GithubException) -> bool:
-        """After a 404 or 410 about a listed issue: has it left the repository since the listing?"""
-        if exc.status not in GONE or not request_id.isdigit():
-            return False
+    def _status(self, exc: Exception) -> int | None:
+        return exc.status if isinstance(exc, GithubException) else None
+
+    def _left(self, request_id: str) -> bool:
         try:
             return not self._ours(self.repo.get_issue(int(request_id)))
         except GithubException as again:
-            if again.status in GONE:
+            if again.status in hosting.GONE:
                 return True
             raise
-
-    def _skip_gone(self, request_id: str, what: str) -> None:
-        self.context.say(f"note: #{request_id} is no longer an issue of {self.settings.slug}"
-                         f" (deleted or transferred since it was listed); skipped {what}")
 
     # -- requests and votes ----------------------------------------------------------
 
@@ -212,29 +211,11 @@ class GithubIssues(IssueSystem):
 
     # -- writes ----------------------------------------------------------------------
 
-    def mark(self, marks_: Iterable[Mark]) -> list[str]:
-        """Label, thank and close shipped requests; unlabel and note withdrawn ones. Idempotent."""
-        pending = list(marks_)
-        if not pending:
-            return []
-        marker = marks.Marker(self.repo, self._issue, self.context.dry_run, self.context.say)
-        lines: list[str] = []
-        for item in pending:
-            with self._errors(f"marking #{item.request} {item.kind} in {item.build}"):
-                try:
-                    lines += marker.apply(item)
-                except GithubException as exc:
-                    if not self._gone(item.request, exc):
-                        raise
-                    self._skip_gone(item.request, f"marking it {item.kind} in {item.build}")
-        return lines
+    def _marker(self) -> marks.Marker:
+        """Labels, thanks and closes shipped requests; unlabels and notes withdrawn ones."""
+        return marks.Marker(self.repo, self._issue, self.context.dry_run, self.context.say)
 
     def release_notes(self, build: str, section: str) -> list[str]:
         """The build's release body gets `section` between tracker's markers."""
         with self._errors(f"writing the release notes of {build}"):
             return release.write_notes(self.repo, build, section, self.context.dry_run)
-
-    def close(self) -> None:
-        """Say how many API calls were made (with --verbose)."""
-        if self.context.verbose:
-            self.context.say(f"github: {self.calls.reads} reads, {self.calls.writes} writes")

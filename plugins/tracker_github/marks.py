@@ -97,8 +97,7 @@ class Marker:
         except GithubException as exc:
             if not refused_as_locked(issue, exc):
                 raise
-            self.say(f"note: #{issue.number} is locked and GitHub refused the {mark.kind} comment"
-                     f" for {mark.build}; skipped it (the rest of the mark is still applied)")
+            self.say(hosting.locked_note(str(issue.number), "GitHub", f"{mark.kind} comment for {mark.build}"))
             return []
         return [line, *self._dedupe(issue, tag)]
 

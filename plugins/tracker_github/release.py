@@ -5,6 +5,8 @@ is appended (after a blank line) the first time and replaced between the
 markers afterwards; an unchanged body is not written. When two runs both find
 no release and both create it, GitHub refuses the second (422, the tag's
 release already exists): that run reads the release again and goes on from there.
+After a lost answer, a release found on re-reading counts as ours only when it
+carries our section: one a person (or another tool) made meanwhile is updated.
 """
 
 from __future__ import annotations
@@ -47,9 +49,12 @@ def write_notes(repo: GhRepository, tag: str, section: str, dry_run: bool) -> li
         line = f"github: create release {tag}"
         if dry_run:
             return [line]
+        def landed() -> bool:  # ours, not a release someone else made meanwhile without our section
+            found = find(repo, tag)
+            return found is not None and splice(found.body or "", section) == found.body
+
         try:
-            settle(lambda: repo.create_git_release(tag, name=tag, message=splice("", section)),
-                   lambda: find(repo, tag) is not None)
+            settle(lambda: repo.create_git_release(tag, name=tag, message=splice("", section)), landed)
             return [line]
         except GithubException as exc:
             if not already_exists(exc):

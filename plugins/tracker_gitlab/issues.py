@@ -9,7 +9,7 @@ requests only for the iids commits claim (see tracker_gitlab.mergerequests).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from functools import cached_property
@@ -20,7 +20,7 @@ from gitlab import GitlabError
 
 from tracker import hosting, links
 from tracker.errors import BadInput
-from tracker.hooks import Context, IssueSystem, Mark
+from tracker.hooks import Context
 from tracker.model import PullRequest, Request
 from tracker_gitlab import client, marks, mergerequests
 from tracker_gitlab.settings import JOB, Settings, load_settings
@@ -48,14 +48,15 @@ def is_bot(user: Mapping[str, Any]) -> bool:
     return bool(user.get("bot")) or bool(_BOT.match(str(user.get("username") or "")))
 
 
-class GitlabIssues(IssueSystem):
+class GitlabIssues(hosting.CodeHost):
     """Requests, voters, merge requests and marks from one GitLab project."""
 
     name = "gitlab"
+    api_error = GitlabError
+    gone_how = "deleted or moved"
 
     def __init__(self, context: Context):
         super().__init__(context)
-        self.calls = hosting.Calls()
         self._listed: dict[str, ProjectIssue] = {}
         self._awards: dict[str, list[dict[str, Any]]] = {}
 
@@ -63,6 +64,11 @@ class GitlabIssues(IssueSystem):
     def settings(self) -> Settings:
         """Project path, server and token; BadInput (exit 2) before any request."""
         return load_settings(self.context.config.repository, self.context.env, self.context.root)
+
+    @property
+    def slug(self) -> str:
+        """`group/sub/project`."""
+        return self.settings.slug
 
     @property
     def repository(self) -> links.Repository:
@@ -93,6 +99,18 @@ class GitlabIssues(IssueSystem):
         except GitlabError as exc:
             if client.not_found(exc):
                 return None
+            raise
+
+    def _status(self, exc: Exception) -> int | None:
+        return exc.response_code if isinstance(exc, GitlabError) else None
+
+    def _left(self, request_id: str) -> bool:
+        try:
+            return marks.moved(self.project.issues.get(int(request_id)))
+        except GitlabError as again:
+            # "404 Issue Not Found" is the issue; "404 Project Not Found" is the path or the token.
+            if again.response_code in hosting.GONE and "project" not in str(again.error_message).lower():
+                return True
             raise
 
     # -- requests and votes ----------------------------------------------------------
@@ -131,7 +149,13 @@ class GitlabIssues(IssueSystem):
 
     def _award_list(self, rid: str, issue: ProjectIssue) -> list[dict[str, Any]]:
         if rid not in self._awards:
-            self._awards[rid] = [a.attributes for a in issue.awardemojis.list(iterator=True)]
+            try:
+                self._awards[rid] = [a.attributes for a in issue.awardemojis.list(iterator=True)]
+            except GitlabError as exc:
+                if not self._gone(rid, exc):
+                    raise
+                self._skip_gone(rid, "its votes")
+                self._awards[rid] = []
         return self._awards[rid]
 
     def _duplicate_of(self, rid: str, issue: ProjectIssue) -> str | None:
@@ -151,8 +175,14 @@ class GitlabIssues(IssueSystem):
             return match.group(2) if same else None
         if issue.state != "closed":
             return None
-        notes = issue.notes.list(iterator=True, sort="asc", order_by="created_at")
-        bodies = [note.body for note in notes if note.system]
+        try:
+            notes = issue.notes.list(iterator=True, sort="asc", order_by="created_at")
+            bodies = [note.body for note in notes if note.system]
+        except GitlabError as exc:
+            if not self._gone(rid, exc):
+                raise
+            self._skip_gone(rid, "its duplicate note")
+            return None
         return hosting.duplicate_target(bodies, rid, self.repository, hosting.GITLAB_DUPLICATE)
 
     def voters(self, ids: Sequence[str]) -> dict[str, list[str]]:
@@ -182,27 +212,14 @@ class GitlabIssues(IssueSystem):
 
     # -- writes ----------------------------------------------------------------------
 
-    def mark(self, marks_: Iterable[Mark]) -> list[str]:
-        """Note, label and close shipped requests; unlabel and note withdrawn ones. Idempotent."""
-        pending = list(marks_)
-        if not pending:
-            return []
+    def _marker(self) -> marks.Marker:
+        """Notes, labels and closes shipped requests; unlabels and notes withdrawn ones."""
         if self.settings.token_kind == JOB and not self.context.dry_run:
             raise BadInput("CI_JOB_TOKEN cannot write issues: set GITLAB_TOKEN (a project access token"
-                                  " with the api scope and the Reporter role) to ship")
-        marker = marks.Marker(self.project, self._issue, self.context.dry_run)
-        lines: list[str] = []
-        for item in pending:
-            with self._errors(f"marking #{item.request} {item.kind} in {item.build}"):
-                lines += marker.apply(item)
-        return lines
+                           " with the api scope and the Reporter role) to ship")
+        return marks.Marker(self.project, self._issue, self.context.dry_run, self.context.say)
 
     def release_notes(self, build: str, section: str) -> list[str]:
         """The build's release description gets `section` between tracker's markers."""
         with self._errors(f"writing the release notes of {build}"):
             return marks.write_notes(self.project, build, section, self.context.dry_run)
-
-    def close(self) -> None:
-        """Say how many API calls were made (with --verbose)."""
-        if self.context.verbose:
-            self.context.say(f"gitlab: {self.calls.reads} reads, {self.calls.writes} writes")

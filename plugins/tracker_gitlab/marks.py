@@ -4,6 +4,11 @@ Every write is preceded by a read that shows it is still needed, so a rerun
 writes nothing and a run that died half-way resumes where it stopped. The
 label and the closing go in one PUT (absolute values, safe to repeat); a note
 (POST) whose answer was lost is looked for before it is sent again.
+
+A locked discussion refuses the note of a token that is not a project member
+(GitLab answers 403): the note is skipped with a word on stderr, and the label
+and the state are still set; a rerun asks again, since the lock may be gone.
+An issue moved to another project is left alone: its discussion lives on there.
 """
 
 from __future__ import annotations
@@ -29,13 +34,25 @@ def _names(labels: Any) -> set[str]:
     return {str(label).lower() for label in labels or []}
 
 
+def moved(issue: ProjectIssue) -> bool:
+    """Was this issue moved to another project? (GitLab keeps the original, closed.)"""
+    return bool(issue.attributes.get("moved_to_id"))
+
+
+def locked(issue: ProjectIssue) -> bool:
+    """Is this issue's discussion locked (only project members may add notes)?"""
+    return bool(issue.attributes.get("discussion_locked"))
+
+
 class Marker:
     """Applies marks to issues; on dry run reads everything and writes nothing."""
 
-    def __init__(self, project: Project, issue_of: Callable[[str], ProjectIssue | None], dry_run: bool):
+    def __init__(self, project: Project, issue_of: Callable[[str], ProjectIssue | None], dry_run: bool,
+                 say: Callable[[str], None] | None = None):
         self.project = project
         self.issue_of = issue_of
         self.dry_run = dry_run
+        self.say = say if say is not None else (lambda text: None)
         self._labels_ready: set[str] = set()
 
     def apply(self, mark: Mark) -> list[str]:
@@ -43,6 +60,9 @@ class Marker:
         issue = self.issue_of(mark.request)
         if issue is None:
             return []  # not an issue of this project (deleted, moved)
+        if moved(issue):
+            self.say(f"note: #{issue.iid} was moved to another project; skipped its {mark.kind} mark for {mark.build}")
+            return []
         tag = marker(mark.kind, mark.build)
         if mark.kind == SHIPPED:
             lines = self._note(issue, mark, tag) if mark.comment else []
@@ -65,9 +85,23 @@ class Marker:
         if self.dry_run:
             return [line]
         body = f"{mark.comment}\n\n{tag}"
-        client.create(lambda: issue.notes.create({"body": body}),
-                      lambda: hosting.has_marker((n.body for n in self._notes(issue)), tag))
+        try:
+            client.create(lambda: issue.notes.create({"body": body}),
+                          lambda: hosting.has_marker((n.body for n in self._notes(issue)), tag))
+        except GitlabError as exc:
+            if not self._refused_as_locked(issue, exc):
+                raise
+            self.say(hosting.locked_note(str(issue.iid), "GitLab", f"{mark.kind} note for {mark.build}"))
+            return []
         return [line, *self._dedupe(issue, tag)]
+
+    def _refused_as_locked(self, issue: ProjectIssue, exc: GitlabError) -> bool:
+        """Is this 403 GitLab refusing a note on a locked discussion? Any other 403 is the token's
+        problem and stays an error. GitLab's answer does not say why, so the issue says it: as
+        listed, or read again (it may have been locked since the listing)."""
+        if exc.response_code != 403:
+            return False
+        return locked(issue) or locked(self.project.issues.get(issue.iid))
 
     def _dedupe(self, issue: ProjectIssue, tag: str) -> list[str]:
         """Two runs at once may both post: keep the oldest of our notes, delete the rest."""
@@ -157,10 +191,14 @@ def write_notes(project: Project, tag: str, section: str, dry_run: bool) -> list
     if current is None:
         if dry_run:
             return [f"gitlab: create release {tag}"]
+
+        def landed() -> bool:  # ours, not a release someone else made meanwhile without our section
+            found = find_release(project, tag)
+            return found is not None and hosting.splice(found.description or "", section) == found.description
+
         try:
             client.create(lambda: project.releases.create(
-                {"tag_name": tag, "name": tag, "description": hosting.splice("", section)}),
-                lambda: find_release(project, tag) is not None)
+                {"tag_name": tag, "name": tag, "description": hosting.splice("", section)}), landed)
             return [f"gitlab: create release {tag}"]
         except GitlabError as exc:
             current = find_release(project, tag) if exc.response_code == 409 else None

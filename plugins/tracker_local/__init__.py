@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Registry
+from tracker.hooks import SHIPPED, Context, IssueSystem, Mark, Registry
 from tracker.model import Request
 from tracker.store import Store, store_path
 
@@ -29,6 +29,12 @@ class LocalIssues(IssueSystem):
         return self.store.voters(ids)
 
     def mark(self, marks: Iterable[Mark]) -> list[str]:
+        """Record each mark once per (request, build, kind); close shipped requests when asked.
+
+        Marks are history: a withdrawal in a later build is recorded beside the
+        earlier build's shipped mark, never instead of it, so releasing either
+        build again writes nothing.
+        """
         lines = []
         for item in marks:
             existing = self.store.marks(item.build).get(item.request, set())
@@ -38,9 +44,7 @@ class LocalIssues(IssueSystem):
             lines.append(f"local: mark #{item.request} {verb} {item.build}")
             if self.context.dry_run:
                 continue
-            if item.kind == WITHDRAWN:
-                self.store.unmark(item.request, SHIPPED)
-            elif item.close:
+            if item.kind == SHIPPED and item.close:
                 self.store.set_state(item.request, "closed")
             self.store.mark(item.request, item.build, item.kind)
         return lines
