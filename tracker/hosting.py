@@ -297,6 +297,11 @@ class CodeHost(IssueSystem):
         """The repository's path on the host (`owner/name`, `group/sub/project`)."""
         raise NotImplementedError
 
+    @property
+    def repository(self) -> links.Repository:
+        """The host's path, so `owner/name#N` and issue URLs of this repository count."""
+        return links.Repository(self.slug)
+
     def _errors(self, doing: str) -> AbstractContextManager[None]:
         """Turn the client's failures while `doing` into one-line errors."""
         raise NotImplementedError

@@ -129,27 +129,23 @@ class LinkIndex:
         return list(found.values())
 
     def _reachable(self, conn: sqlite3.Connection | None, shas: set[str], chain: set[str]) -> dict[str, Linked]:
-        out: dict[str, Linked] = {}
-        for sha in shas:
-            tips = set(self._seen.get(sha, ()))
-            if conn is not None:
-                tips.update(r[0] for r in conn.execute("SELECT tip FROM seen WHERE sha = ?", (sha,)))
-            if not tips & chain:
-                continue
-            item = self._items.get(sha) or (self._load(conn, sha) if conn is not None else None)
-            if item is not None:
-                out[sha] = item
-        return out
-
-    @staticmethod
-    def _load(conn: sqlite3.Connection, sha: str) -> Linked | None:
-        row = conn.execute("SELECT author, closes, refs, pull, reverts, cherry FROM linked WHERE sha = ?",
-                           (sha,)).fetchone()
-        if row is None:
-            return None
-        parsed = Parsed(closes=_split(row[1]), refs=_split(row[2]), pull=row[3] or None,
-                        reverts=_split(row[4]), cherry_of=_split(row[5]))
-        return Linked(sha, row[0], parsed)
+        """Those of `shas` indexed under a tip in `chain`, loaded (in batches, not a query each)."""
+        tips = {sha: set(self._seen.get(sha, ())) for sha in shas}
+        stored: dict[str, Linked] = {}
+        ordered = sorted(shas)
+        for start in range(0, len(ordered) if conn is not None else 0, 500):
+            batch = ordered[start:start + 500]
+            marks = ",".join("?" * len(batch))
+            assert conn is not None
+            for sha, tip in conn.execute(f"SELECT sha, tip FROM seen WHERE sha IN ({marks})", batch):
+                tips[sha].add(tip)
+            for row in conn.execute("SELECT sha, author, closes, refs, pull, reverts, cherry FROM linked"
+                                    f" WHERE sha IN ({marks})", batch):
+                parsed = Parsed(closes=_split(row[2]), refs=_split(row[3]), pull=row[4] or None,
+                                reverts=_split(row[5]), cherry_of=_split(row[6]))
+                stored[row[0]] = Linked(row[0], row[1], parsed)
+        return {sha: item for sha in ordered if tips[sha] & chain
+                for item in [self._items.get(sha) or stored.get(sha)] if item is not None}
 
     def save(self) -> None:
         """Write what this run learnt. A cache that cannot be written is skipped, not an error."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from github import GithubException
 
-from tracker import hosting, links
+from tracker import hosting
 from tracker.hooks import Context
 from tracker.model import PullRequest, Request
 from tracker_github import client, marks, pulls, release
@@ -72,11 +72,6 @@ class GithubIssues(hosting.CodeHost):
     def slug(self) -> str:
         """`owner/name`."""
         return self.settings.slug
-
-    @property
-    def repository(self) -> links.Repository:
-        """`owner/name`, so `owner/name#N` and issue URLs of this repository count."""
-        return links.Repository(self.settings.slug)
 
     @cached_property
     def gh(self) -> github.Github:

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from gitlab import GitlabError
 
-from tracker import hosting, links
+from tracker import hosting
 from tracker.errors import BadInput
 from tracker.hooks import Context
 from tracker.model import PullRequest, Request
@@ -69,11 +69,6 @@ class GitlabIssues(hosting.CodeHost):
     def slug(self) -> str:
         """`group/sub/project`."""
         return self.settings.slug
-
-    @property
-    def repository(self) -> links.Repository:
-        """`group/project`, so `group/project#N` and issue URLs of this project count."""
-        return links.Repository(self.settings.slug)
 
     @cached_property
     def project(self) -> Project:
