@@ -81,3 +81,15 @@ def test_a_new_file_is_created(make_repo: Any) -> None:
     publish(repo, "v2")
     text = (repo / "CHANGELOG.md").read_text()
     assert text.startswith("<!-- tracker:build v2 -->\n## v2")
+
+
+def test_a_markdown_template_in_the_config_shapes_the_changelog_file(make_repo: Any) -> None:
+    repo, _ = make_repo(HISTORY, requests=REQUESTS,
+                        config=CONFIG + "changelog:\n  template: .github/notes.md.j2\n")
+    (repo / ".github" / "notes.md.j2").write_text(
+        "## {{ report.build }}\n{% for s in report.shipped %}* {{ s.title }} (thanks @{{ s.author }})\n{% endfor %}")
+    publish(repo, "v2")
+    text = (repo / "CHANGELOG.md").read_text()
+    assert "* Dark mode (thanks @alice)" in text
+    shown = invoke(["--repo", str(repo), "changelog", "v2"]).stdout
+    assert shown.startswith("## v2\n* Dark mode (thanks @alice)")

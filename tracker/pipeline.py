@@ -209,10 +209,19 @@ class Session:
 
     def render(self, data: Mapping[str, Any], template: str | None = None, locale: str | None = None,
                **extra: Any) -> str:
+        """Render a report. `markdown` means the project's Markdown changelog: the built-in one,
+        or `changelog.template` when that is a Markdown template of the project's own (so
+        CHANGELOG.md, release notes and the job summary all use it)."""
+        configured = self.config.template
+        chosen = template or configured
+        if chosen == "markdown" and render.flavour(render.FORMATS.get(configured, configured)) == "markdown":
+            chosen = configured
+        if chosen == configured and (self.root / configured).is_file():
+            chosen = str(self.root / configured)  # config paths are relative to the repository root
         shipping = {sha for entry in data["shipped"] for sha in entry["commits"]}
         others = [c for c in data["changes"] if c["sha"] not in shipping and c.get("type") in ("feat", "fix", "perf")]
         context = {"report": data, "project": self.project, "reports": [], "other_changes": others, **extra}
-        return render.render(template or self.config.template, context, locale or self.config.locale, self.root)
+        return render.render(chosen, context, locale or self.config.locale, self.root)
 
     def order_builds(self, names: Sequence[str]) -> list[str]:
         """Build names, newest first by topology (a descendant before its ancestors)."""
