@@ -61,7 +61,8 @@ def test_reimport_updates_and_never_duplicates(repo: Path, tmp_path: Path) -> No
     third = invoke(["--repo", str(repo), "requests", "import", str(source)])
     assert "0 new, 1 updated, 1 new votes" in third.stdout
     top = json.loads(invoke(["--repo", str(repo), "top", "--format", "json"]).stdout)
-    assert {t["id"]: (t["title"], t["votes"]) for t in top}["12"] == ("Dark mode, everywhere", 3)
+    # bob, carol and frank, plus erin's vote on the duplicate #13
+    assert {t["id"]: (t["title"], t["votes"]) for t in top}["12"] == ("Dark mode, everywhere", 4)
 
 
 def test_csv_import_matches_json(repo: Path, tmp_path: Path) -> None:

@@ -10,15 +10,24 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from tracker import textsafe
+from tracker.credits import Duplicates
 from tracker.model import Request
 
 
 def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
-    """Open requests (not duplicates), most votes first, then oldest."""
-    open_ = [r for r in requests if r.state == "open" and not r.duplicate_of]
+    """Open requests (not duplicates), most votes first, then oldest.
+
+    A duplicate's votes count for its original, as in the changelog; from counts
+    alone a fan who voted for both is counted twice (voter lists are not read
+    for the roadmap: that would cost a request per issue on GitHub).
+    """
+    everything = {r.id: r for r in requests}
+    duplicates = Duplicates(everything)
+    votes = {rid: r.votes + sum(everything[d].votes for d in duplicates.of(rid)) for rid, r in everything.items()}
+    open_ = [r for r in everything.values() if r.state == "open" and not r.duplicate_of]
     # isdecimal, not isdigit: an imported id may be "²", a digit that int() refuses.
-    open_.sort(key=lambda r: (-r.votes, r.created_at or "", int(r.id) if r.id.isdecimal() else 0, r.id))
-    return [{"id": r.id, "title": r.title, "author": r.author, "votes": r.votes, "url": r.url or url_of(r.id)}
+    open_.sort(key=lambda r: (-votes[r.id], r.created_at or "", int(r.id) if r.id.isdecimal() else 0, r.id))
+    return [{"id": r.id, "title": r.title, "author": r.author, "votes": votes[r.id], "url": r.url or url_of(r.id)}
             for r in open_[:count]]
 
 
