@@ -47,6 +47,7 @@ CASES: list[tuple[str, list[str], str | bytes | None, tuple[str, ...]]] = [
     ("malformed YAML", ["changelog", "v2"], "ship: [unclosed\n", ("YAML",)),
     ("non-UTF-8 config", ["changelog", "v2"], b"ship:\n  label: \xff\xfe\n", ("UTF-8",)),
     ("unknown issue system", ["--issues", "jira", "top"], None, ("jira",)),
+    ("malformed repository", ["changelog", "v2"], "repository: not a slug\n", ("repository", "not a slug")),
     ("unknown issue system in config", ["top"], "issues: jira\n", ("jira",)),
     ("unknown publisher", ["publish", "v2"], "issues: local\npublish: [carrier-pigeon]\n", ("carrier-pigeon",)),
     ("unknown format", ["changelog", "v2", "--format", "pdf"], None, ("pdf",)),

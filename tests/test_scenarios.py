@@ -130,3 +130,16 @@ def test_releasing_any_demo_build_again_writes_nothing(tmp_path: Path) -> None:
         result = invoke(["--repo", str(demo), "release", build])
         assert result.exit_code == 0, result.stderr
         assert result.stdout == f"{build}: nothing to write (already up to date)\n", result.stdout
+
+
+def test_the_origin_remote_names_this_repository_when_the_config_does_not(make_repo: Any) -> None:
+    import subprocess
+
+    repo, _ = make_repo([{"commit": "init"}, {"tag": "v1"}, {"commit": "Closes acme/app#5 and other/app#6"},
+                         {"tag": "v2"}],
+                        requests=[{"id": "5", "title": "Five", "author": "ana"},
+                                  {"id": "6", "title": "Six", "author": "bo"}])
+    assert report_of(repo, "v2")["shipped"] == []  # no repository known: owner/name#N names another
+    subprocess.run(["git", "remote", "add", "origin", "git@github.com:acme/app.git"], cwd=repo, check=True)
+    assert [s["id"] for s in report_of(repo, "v2")["shipped"]] == ["5"]
+

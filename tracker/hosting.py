@@ -137,13 +137,13 @@ def valid_slug(slug: str, nested: bool = False) -> bool:
     return bool((_GITLAB_SLUG if nested else _GITHUB_SLUG).match(slug))
 
 
-def slug_from_remote(url: str, hosts: set[str]) -> str | None:
-    """The repository path of a git remote URL on one of `hosts`, or None when it is not one."""
+def slug_from_remote(url: str, hosts: set[str] | None) -> str | None:
+    """The repository path of a git remote URL on one of `hosts` (any host for None), or None."""
     match = _REMOTE.match(url.strip())
     if not match:
         return None
     host = (match.group("host1") or match.group("host2") or "").lower()
-    if host not in hosts:
+    if hosts is not None and host not in hosts:
         return None
     return match.group("path").strip("/")
 

@@ -7,8 +7,12 @@ spreadsheets (and for `tracker demo`): no network, no token.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
+from tracker import hosting
+from tracker.errors import BadInput
 from tracker.hooks import SHIPPED, Context, IssueSystem, Mark, Registry
+from tracker.links import Repository
 from tracker.model import Request
 from tracker.store import Store, store_path
 
@@ -21,6 +25,20 @@ class LocalIssues(IssueSystem):
     def __init__(self, context: Context):
         super().__init__(context)
         self.store = Store(store_path(context.config.store, context.root, context.git_dir))
+
+    @cached_property
+    def repository(self) -> Repository:
+        """`repository:` from the config (a malformed one is bad input), else the origin remote's
+        path on any host (an odd remote, such as a local path, just means no `owner/name#N`)."""
+        configured = self.context.config.repository
+        if configured is not None:
+            if not hosting.valid_slug(configured.strip(), nested=True):
+                raise BadInput(f"repository in the config: '{configured}' is not a repository path;"
+                               " expected owner/name (like acme/app)")
+            return Repository(configured.strip())
+        url = hosting.origin_url(self.context.root)
+        found = hosting.slug_from_remote(url, None) if url else None
+        return Repository(found if found and hosting.valid_slug(found, nested=True) else None)
 
     def requests(self) -> list[Request]:
         return self.store.requests()
