@@ -80,7 +80,8 @@ def _fail(message: str, code: int) -> NoReturn:
 
     line = " ".join(redact(message).split())
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        click.echo(f"::error::{line}", err=True)
+        # Workflow-command data escapes `%` (and line breaks, already folded above).
+        click.echo(f"::error::{line.replace('%', '%25')}", err=True)
     else:
         click.echo(f"tracker: {line}", err=True)
     sys.exit(code)
