@@ -254,21 +254,3 @@ def decide(
                 r for s in was for r in reverters.get(s, []) if r in in_range
             ]
     return decision
-
-
-def earlier_closers(items: Iterable[Linked], ids: Iterable[str]) -> list[Linked]:
-    """Of commits reachable from the previous build, those that close any of `ids` and the
-    reverts among them (what `decide` needs to tell "already shipped" and "withdrawn")."""
-    wanted = set(ids)
-    return [i for i in items if i.parsed.reverts or wanted & set(i.parsed.closes)]
-
-
-def mention_patterns(ids: Iterable[str]) -> list[str]:
-    """`git log -E -i --grep` patterns for commits that mention any of `ids`, and for reverts."""
-    numbers = "|".join(sorted({i for i in ids if i.isdigit()}, key=lambda i: (len(i), i)))
-    return [f"(#|gh-|/issues/)({numbers})([^0-9]|$)", "reverts commit"] if numbers else []
-
-
-# `git log -E -i --grep` patterns for every commit that may say something about requests
-# (a superset of links.maybe_bytes): what indexing a history has to read.
-INDEX_PATTERNS = ["#[0-9]", "gh-[0-9]", "://", "reverts commit", "cherry picked", "merge request"]

@@ -21,8 +21,7 @@ the grammar version they were parsed with; a change of either starts afresh.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 from tracker.builds import Linked
@@ -30,17 +29,23 @@ from tracker.links import Parsed
 
 # Bump when the link grammar changes what a message means.
 GRAMMAR = "2"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tips (sha TEXT PRIMARY KEY, parent TEXT);
-CREATE TABLE IF NOT EXISTS linked (
-    sha TEXT PRIMARY KEY, author TEXT, closes TEXT, refs TEXT, pull TEXT, reverts TEXT, cherry TEXT
-);
-CREATE TABLE IF NOT EXISTS seen (sha TEXT NOT NULL, tip TEXT NOT NULL, PRIMARY KEY (sha, tip));
-CREATE TABLE IF NOT EXISTS closes (request TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (request, sha));
-CREATE TABLE IF NOT EXISTS reverts (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha));
-CREATE INDEX IF NOT EXISTS seen_by_sha ON seen (sha);
-"""
+# `git log -E -i --grep` patterns for indexing a whole ancestry: the substrings
+# `links.maybe_bytes` tests (case-insensitive here, so a superset). What the grep finds
+# is then filtered with `maybe_bytes` itself, so it keeps exactly the commits a range
+# scan keeps, and an index reads the same whichever way it was built. (Narrower
+# patterns such as `#[0-9]` missed `#１`, which the grammar reads as #1.)
+GREP_PATTERNS = ["#", "://", "h-", "evert", "herry", "erge request"]
+_TABLES = ("meta", "tips", "linked", "seen", "closes", "reverts")
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS tips (sha TEXT PRIMARY KEY, parent TEXT)",
+    "CREATE TABLE IF NOT EXISTS linked ("
+    " sha TEXT PRIMARY KEY, author TEXT, closes TEXT, refs TEXT, pull TEXT, reverts TEXT, cherry TEXT)",
+    "CREATE TABLE IF NOT EXISTS seen (sha TEXT NOT NULL, tip TEXT NOT NULL, PRIMARY KEY (sha, tip))",
+    "CREATE TABLE IF NOT EXISTS closes (request TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (request, sha))",
+    "CREATE TABLE IF NOT EXISTS reverts (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha))",
+    "CREATE INDEX IF NOT EXISTS seen_by_sha ON seen (sha)",
+]
 
 
 def _split(value: str | None) -> list[str]:
@@ -56,27 +61,39 @@ class LinkIndex:
         self._tips: dict[str, str | None] = {}  # pending: tip → the tip below it (None: indexed whole)
         self._items: dict[str, Linked] = {}
         self._seen: dict[str, set[str]] = {}  # pending: sha → tips whose range held it
+        self._broken = False  # the stored index failed a read: ignore it from then on
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection | None]:
-        if not self.path.is_file():
-            yield None
-            return
-        conn = sqlite3.connect(self.path, timeout=30)
+    def _open(self) -> sqlite3.Connection | None:
+        """The stored index, or None when there is none usable (absent, foreign, damaged)."""
+        if self._broken or not self.path.is_file():
+            return None
+        try:
+            conn = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.Error:
+            return None
         try:
             row = conn.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
-            yield conn if row and row[0] == self.identity else None
+            if row and row[0] == self.identity:
+                return conn
         except sqlite3.Error:
-            yield None  # a damaged cache is no cache
-        finally:
-            conn.close()
+            pass  # a damaged cache is no cache
+        conn.close()
+        return None
 
     def complete(self, tip: str) -> bool:
         """True when every commit reachable from `tip` is indexed."""
         if tip in self._tips:
             return True
-        with self._connect() as conn:
-            return bool(conn and conn.execute("SELECT 1 FROM tips WHERE sha = ?", (tip,)).fetchone())
+        conn = self._open()
+        if conn is None:
+            return False
+        try:
+            return conn.execute("SELECT 1 FROM tips WHERE sha = ?", (tip,)).fetchone() is not None
+        except sqlite3.Error:
+            self._broken = True  # a table missing, a page damaged: read history instead
+            return False
+        finally:
+            conn.close()
 
     def add(self, tip: str, below: str | None, linked: Iterable[Linked]) -> None:
         """Record the linked commits of range `below..tip` (everything under `tip` when `below`
@@ -103,29 +120,39 @@ class LinkIndex:
             stack.extend(parents.get(current, ()))
         return chain
 
-    def closers(self, requests: Iterable[str], within: str) -> list[Linked]:
+    def closers(self, requests: Iterable[str], within: str) -> list[Linked] | None:
         """Commits reachable from `within` that close any of `requests`, and those that revert
-        them (and revert the reverts)."""
-        wanted = set(requests)
-        with self._connect() as conn:
-            chain = self._chain(conn, within)
-            shas = {s for s, item in self._items.items() if wanted & set(item.parsed.closes)}
-            if conn is not None and wanted:
-                marks = ",".join("?" * len(wanted))
-                shas.update(r[0] for r in conn.execute(
-                    f"SELECT DISTINCT sha FROM closes WHERE request IN ({marks})", sorted(wanted)))
-            found = self._reachable(conn, shas, chain)
-            frontier = set(found)
-            while frontier:
-                reverters = {s for s, item in self._items.items() if item.parsed.reverts
-                             and any(f.startswith(t) for t in item.parsed.reverts for f in frontier)}
-                if conn is not None:
-                    for target in frontier:
-                        reverters.update(r[0] for r in conn.execute(
-                            "SELECT sha FROM reverts WHERE ? LIKE target || '%'", (target,)))
-                new = self._reachable(conn, reverters - set(found), chain)
-                found.update(new)
-                frontier = set(new)
+        them (and revert the reverts); None when the stored index failed while read (then
+        the caller reads `within`'s history, `add`s it, and asks again)."""
+        conn = self._open()
+        try:
+            return self._closers(conn, set(requests), within)
+        except sqlite3.Error:
+            self._broken = True
+            return None
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _closers(self, conn: sqlite3.Connection | None, wanted: set[str], within: str) -> list[Linked]:
+        chain = self._chain(conn, within)
+        shas = {s for s, item in self._items.items() if wanted & set(item.parsed.closes)}
+        if conn is not None and wanted:
+            marks = ",".join("?" * len(wanted))
+            shas.update(r[0] for r in conn.execute(
+                f"SELECT DISTINCT sha FROM closes WHERE request IN ({marks})", sorted(wanted)))
+        found = self._reachable(conn, shas, chain)
+        frontier = set(found)
+        while frontier:
+            reverters = {s for s, item in self._items.items() if item.parsed.reverts
+                         and any(f.startswith(t) for t in item.parsed.reverts for f in frontier)}
+            if conn is not None:
+                for target in frontier:
+                    reverters.update(r[0] for r in conn.execute(
+                        "SELECT sha FROM reverts WHERE substr(?, 1, length(target)) = target", (target,)))
+            new = self._reachable(conn, reverters - set(found), chain)
+            found.update(new)
+            frontier = set(new)
         return list(found.values())
 
     def _reachable(self, conn: sqlite3.Connection | None, shas: set[str], chain: set[str]) -> dict[str, Linked]:
@@ -158,13 +185,28 @@ class LinkIndex:
             return
         try:
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(_SCHEMA)
             conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
-            if row is None or row[0] != self.identity:
-                for table in ("tips", "linked", "seen", "closes", "reverts", "meta"):
-                    conn.execute(f"DELETE FROM {table}")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            row = conn.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone() \
+                if "meta" in tables else None
+            if row is None or row[0] != self.identity or not tables.issuperset(_TABLES):
+                # Another grammar or repository, or a damaged file (a table missing): start afresh,
+                # in this transaction (executescript would commit first).
+                for table in _TABLES:
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in _SCHEMA:
+                    conn.execute(statement)
                 conn.execute("INSERT INTO meta VALUES ('identity', ?)", (self.identity,))
+            # A tip is complete only if the tip below it is: this run may have read a tip
+            # as complete from a file that was deleted or reset since. Keep only grounded tips.
+            known = {r[0] for r in conn.execute("SELECT sha FROM tips")}
+            grounded: dict[str, str | None] = {}
+            while True:
+                more = {t: b for t, b in self._tips.items()
+                        if t not in grounded and (b is None or b in known or b in grounded)}
+                if not more:
+                    break
+                grounded.update(more)
             items = self._items.values()
             conn.executemany("INSERT OR REPLACE INTO linked VALUES (?, ?, ?, ?, ?, ?, ?)", [
                 (i.sha, i.author, " ".join(i.parsed.closes), " ".join(i.parsed.refs), i.parsed.pull,
@@ -175,12 +217,12 @@ class LinkIndex:
                              [(t, i.sha) for i in items for t in i.parsed.reverts])
             conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)",
                              [(sha, tip) for sha, tips in self._seen.items() for tip in sorted(tips)])
-            conn.executemany("INSERT OR IGNORE INTO tips VALUES (?, ?)", list(self._tips.items()))
+            conn.executemany("INSERT OR IGNORE INTO tips VALUES (?, ?)", list(grounded.items()))
             conn.execute("COMMIT")
             self._items.clear()
             self._seen.clear()
             self._tips.clear()
         except sqlite3.Error:
-            pass  # a busy or read-only cache costs speed next time, never correctness
+            pass  # a busy, read-only or unreadable cache costs speed next time, never correctness
         finally:
             conn.close()

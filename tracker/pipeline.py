@@ -17,7 +17,7 @@ from tracker import builds, config, history, links, plugins, render, report
 from tracker.credits import Duplicates, people
 from tracker.errors import BadInput
 from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Rendered
-from tracker.linkindex import LinkIndex
+from tracker.linkindex import GREP_PATTERNS, LinkIndex
 from tracker.model import Request, Tag
 
 if TYPE_CHECKING:
@@ -150,7 +150,8 @@ class Session:
         """Commits reachable from the previous build that close (or revert closers of) `search`.
 
         From the link index when the previous build's ancestry is indexed; otherwise
-        one `git log --grep` indexes that ancestry first (once per repository).
+        one `git log --grep` indexes that ancestry first (once per repository). The
+        answer is the same either way: the index only saves reading history again.
         """
         index = self.link_index
         if previous is None:
@@ -160,20 +161,28 @@ class Session:
         if not index.complete(previous):
             if not search:
                 return []
-            # Index the previous build's whole ancestry once, so next week's build reads
-            # only its own range; a one-off --previous reads just the mentions it needs.
-            patterns = builds.INDEX_PATTERNS if record else builds.mention_patterns(search)
-            base = []
-            for commit in history.grep(self.repo, previous, patterns):
-                parsed = links.parse(commit.message, self.repository)
-                if not parsed.empty:
-                    base.append(builds.Linked(commit.sha, builds.commit_login(commit), parsed))
-            if not record:
-                return builds.earlier_closers(base, search)
-            index.add(previous, None, base)
+            # Index the previous build's whole ancestry once, so next week's build reads only
+            # its own range. (A --previous's ancestry is as true as a build's; only the range
+            # to a --previous that need not be an ancestor is never recorded.)
+            index.add(previous, None, self._linked_ancestry(previous))
         if record:
             index.add(tip, previous, scanned.linked.values())
-        return index.closers(search, within=previous) if search else []
+        if not search:
+            return []
+        found = index.closers(search, within=previous)
+        if found is None:
+            # The stored index failed while read: read the history and answer from that.
+            index.add(previous, None, self._linked_ancestry(previous))
+            found = index.closers(search, within=previous)
+        return found or []
+
+    def _linked_ancestry(self, tip: str) -> list[builds.Linked]:
+        """Every commit reachable from `tip` that links to something: exactly those `builds.scan`
+        keeps (`links.maybe_bytes`, then a non-empty parse), found by one `git log --grep`."""
+        repo_id = self.repository
+        return [builds.Linked(commit.sha, builds.commit_login(commit), parsed)
+                for commit in history.grep(self.repo, tip, GREP_PATTERNS) if links.maybe_bytes(commit.raw)
+                for parsed in [links.parse(commit.message, repo_id)] if not parsed.empty]
 
     def save_caches(self) -> None:
         """Keep what this run learnt about history (called once a command has succeeded)."""
