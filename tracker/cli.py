@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -104,7 +104,7 @@ def _session(ctx: click.Context, dry_run: bool = False) -> Any:
     return session
 
 
-def _progress(items: Iterator[Any], label: str) -> Iterator[Any]:
+def _progress(items: Iterable[Any], label: str) -> Iterator[Any]:
     with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
         yield from bar
 

@@ -14,15 +14,16 @@ never asks "is this supported?" around a call.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tracker.config import Config
 from tracker.links import Repository
 from tracker.model import PullRequest, Request
 
+T = TypeVar("T")
 SHIPPED = "shipped"
 WITHDRAWN = "withdrawn"
 
@@ -43,6 +44,13 @@ class Context:
     dry_run: bool = False
     verbose: bool = False
     say: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr))
+    # Wraps long work (API pages, history walks) in a progress bar on a terminal; a
+    # pass-through everywhere else. Plugins call `context.track(items, "reading issues")`.
+    progress: Callable[[Iterable[Any], str], Iterator[Any]] | None = None
+
+    def track(self, items: Iterable[T], label: str) -> Iterator[T]:
+        """`items`, with a progress bar on a terminal."""
+        return self.progress(items, label) if self.progress is not None else iter(items)
 
     def path(self, relative: str) -> Path:
         """A config path, relative to the repository root."""

@@ -7,7 +7,7 @@ to the next and nothing flows back.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -44,7 +44,7 @@ class Session:
     dry_run: bool = False
     verbose: bool = False
     say: Callable[[str], None] | None = None
-    progress: Callable[[Iterator[Any], str], Iterator[Any]] | None = None
+    progress: Callable[[Iterable[Any], str], Iterator[Any]] | None = None
 
     @cached_property
     def repo(self) -> git.Repo:
@@ -61,7 +61,7 @@ class Session:
     @cached_property
     def context(self) -> Context:
         ctx = Context(config=self.config, root=self.root, git_dir=history.git_dir(self.repo), env=self.env,
-                      dry_run=self.dry_run, verbose=self.verbose)
+                      dry_run=self.dry_run, verbose=self.verbose, progress=self.progress)
         if self.say is not None:
             ctx.say = self.say
         return ctx
@@ -106,9 +106,8 @@ class Session:
         self.check_history()
         previous_name, previous_sha = self.previous_of(tag, previous)
         repo_id = self.repository
-        stream: Iterator[Any] = history.commits(self.repo, previous_sha, tag.sha)
-        if self.progress is not None:
-            stream = self.progress(stream, f"reading {previous_name + '..' if previous_name else ''}{build}")
+        stream = self.context.track(history.commits(self.repo, previous_sha, tag.sha),
+                                    f"reading {previous_name + '..' if previous_name else ''}{build}")
         scanned = builds.scan(stream, repo_id)
         originals = {
             sha: builds.Linked(c.sha, builds.commit_login(c), links.parse(c.message, repo_id))
@@ -181,7 +180,9 @@ class Session:
         keeps (`links.maybe_bytes`, then a non-empty parse), found by one `git log --grep`."""
         repo_id = self.repository
         return [builds.Linked(commit.sha, builds.commit_login(commit), parsed)
-                for commit in history.grep(self.repo, tip, GREP_PATTERNS) if links.maybe_bytes(commit.raw)
+                for commit in self.context.track(history.grep(self.repo, tip, GREP_PATTERNS),
+                                                 "indexing earlier history (once)")
+                if links.maybe_bytes(commit.raw)
                 for parsed in [links.parse(commit.message, repo_id)] if not parsed.empty]
 
     def save_caches(self) -> None:

@@ -120,7 +120,8 @@ class GitlabIssues(hosting.CodeHost):
         with self._errors("listing requests"):
             # GitLab's `labels=` filter means "all of these", so one listing per label.
             for query in [{"labels": [label]} for label in labels] or [{}]:
-                for issue in self.project.issues.list(iterator=True, **query):
+                for issue in self.context.track(self.project.issues.list(iterator=True, **query),
+                                                "reading issues"):
                     if not issue.confidential:
                         found.setdefault(int(issue.iid), issue)
             self._listed = {str(n): found[n] for n in sorted(found)}
@@ -184,7 +185,7 @@ class GitlabIssues(hosting.CodeHost):
         """Usernames that awarded a counted emoji; bots and deleted accounts left out."""
         out: dict[str, list[str]] = {}
         with self._errors("reading votes"):
-            for rid in ids:
+            for rid in self.context.track(ids, "reading votes"):
                 issue = self._issue(rid)
                 if issue is None or not self._votes(rid, issue):
                     out[rid] = []  # the listing's counts say there is nobody to fetch
