@@ -21,6 +21,7 @@ the grammar version they were parsed with; a change of either starts afresh.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -175,13 +176,30 @@ class LinkIndex:
                 for item in [self._items.get(sha) or stored.get(sha)] if item is not None}
 
     def save(self) -> None:
-        """Write what this run learnt. A cache that cannot be written is skipped, not an error."""
+        """Write what this run learnt. A cache that cannot be written is skipped, not an error.
+
+        Two runs may save at once (two workflow runs): SQLite lets one writer in at a
+        time, and a few retries cover the moments a lock is refused outright (switching
+        a new file to WAL takes one, and the busy timeout does not wait for it).
+        """
         if not self._tips:
             return
+        for attempt in range(5):
+            try:
+                self._save()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    return
+                time.sleep(0.05 * (attempt + 1))
+            except sqlite3.Error:
+                return  # a read-only or unreadable cache costs speed next time, never correctness
+
+    def _save(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        except (OSError, sqlite3.Error):
+        except OSError:
             return
         try:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -222,7 +240,9 @@ class LinkIndex:
             self._items.clear()
             self._seen.clear()
             self._tips.clear()
-        except sqlite3.Error:
-            pass  # a busy, read-only or unreadable cache costs speed next time, never correctness
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
         finally:
             conn.close()
