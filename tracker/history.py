@@ -1,23 +1,26 @@
-"""Collect: git history through GitPython, streamed from one `git log` process.
+"""Collect: git history, streamed from one `git log` process.
 
 Commits are read record by record from the pipe and handed on as they come;
 nothing here holds a whole history in memory or starts a process per commit.
+
+Reading runs `git` itself rather than through GitPython: this path runs on every
+command, and `import git` alone costs more (~150 ms) than reading a weekly build's
+whole range. GitPython is the write side (`tracker.sample`), where its object
+model earns its import.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import subprocess
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from tracker.errors import BadInput
+from tracker.errors import BadInput, WorkFailed
 from tracker.model import Commit, Tag
-
-if TYPE_CHECKING:
-    import git
 
 # Fields are separated by US (0x1f); records by NUL (`-z`). Git forbids NUL in
 # messages, and the message is the last field, so a stray 0x1f in it is harmless.
@@ -25,37 +28,68 @@ _FORMAT = "%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%B"
 _CHUNK = 1 << 20
 
 
-def open_repo(path: str | Path) -> git.Repo:
-    """The repository at `path`, or BadInput saying why not."""
-    import git
+class GitFailed(WorkFailed):
+    """A git command this module ran failed in a way no input check foresaw."""
 
+
+@dataclass(frozen=True)
+class Repo:
+    """A local repository: where its git directory and work tree are."""
+
+    git_dir: Path
+    work_tree: Path
+
+    def _command(self, args: Sequence[str]) -> list[str]:
+        return ["git", f"--git-dir={self.git_dir}", *args]
+
+    def run(self, *args: str, check: bool = True) -> str | None:
+        """Output of one git command; None when it fails and `check` is False."""
+        done = subprocess.run(self._command(args), cwd=self.work_tree, capture_output=True)
+        if done.returncode != 0:
+            if not check:
+                return None
+            detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitFailed(f"git {args[0]} failed: {detail[-1] if detail else f'exit {done.returncode}'}")
+        return done.stdout.decode("utf-8", "replace")
+
+
+def open_repo(path: str | Path) -> Repo:
+    """The repository whose work tree (or bare git directory) is `path`, or BadInput saying why not."""
     target = Path(path)
     if not target.exists():
         raise BadInput(f"--repo {path}: no such directory")
-    try:
-        return git.Repo(target, search_parent_directories=False)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise BadInput(f"--repo {path}: not a git repository") from None
+    done = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--is-bare-repository", "--show-toplevel"],
+                          cwd=target, capture_output=True)
+    # In a bare repository git prints the first two answers, then fails on the third.
+    lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) >= 2:
+        git_dir, here = Path(lines[0]), target.resolve()
+        if len(lines) == 3 and Path(lines[2]).resolve() == here:
+            return Repo(git_dir, Path(lines[2]))
+        if git_dir.resolve() == here:
+            return Repo(git_dir, git_dir if lines[1] == "true" else git_dir.parent)
+    # As git would not: a folder inside some other repository is not this repository.
+    raise BadInput(f"--repo {path}: not a git repository")
 
 
-def git_dir(repo: git.Repo) -> Path:
+def git_dir(repo: Repo) -> Path:
     """The repository's git directory (where the local store lives by default)."""
-    return Path(repo.git_dir)
+    return repo.git_dir
 
 
-def work_tree(repo: git.Repo) -> Path:
-    """The repository's work tree root."""
-    if repo.working_tree_dir is None:
-        return Path(repo.git_dir)
-    return Path(repo.working_tree_dir)
+def work_tree(repo: Repo) -> Path:
+    """The repository's work tree root (the git directory of a bare repository)."""
+    return repo.work_tree
 
 
-def _records(repo: git.Repo, args: list[str]) -> Iterator[bytes]:
+def _records(repo: Repo, args: list[str]) -> Iterator[bytes]:
     """Raw NUL-separated records of `git log args`, read from the pipe as they come."""
-    proc = repo.git.log(f"--format=tformat:{_FORMAT}", "-z", "--no-color", *args, as_process=True)
-    stream = proc.stdout
-    fd = stream.fileno()
+    command = repo._command(["log", f"--format=tformat:{_FORMAT}", "-z", "--no-color", *args])
+    proc = subprocess.Popen(command, cwd=repo.work_tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    fd = proc.stdout.fileno()
     pending = b""
+    finished = False
     try:
         while True:
             # os.read on the raw descriptor: a BufferedReader's read(n) loops over
@@ -69,12 +103,20 @@ def _records(repo: git.Repo, args: list[str]) -> Iterator[bytes]:
             yield from parts
         if pending.strip():
             yield pending
+        finished = True
     finally:
-        stream.close()
-        proc.wait()
+        proc.stdout.close()
+        if not finished:
+            proc.kill()  # the reader stopped early: git need not finish the walk
+        error = proc.stderr.read()
+        proc.stderr.close()
+        code = proc.wait()
+        if finished and code != 0:
+            detail = error.decode("utf-8", "replace").strip().splitlines()
+            raise GitFailed(f"git log failed: {detail[-1] if detail else f'exit {code}'}")
 
 
-def log(repo: git.Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]:
+def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]:
     """Stream the commits `git log` gives for `revisions`, newest first."""
     make = Commit._make
     for record in _records(repo, [*options, *revisions, "--"]):
@@ -83,32 +125,29 @@ def log(repo: git.Repo, revisions: Iterable[str], *options: str) -> Iterator[Com
             yield make(fields)
 
 
-def commits(repo: git.Repo, previous: str | None, build: str) -> Iterator[Commit]:
+def commits(repo: Repo, previous: str | None, build: str) -> Iterator[Commit]:
     """The commits of a build: `previous..build`, or everything up to `build` for the first."""
     revisions = [build] if previous is None else [f"{previous}..{build}"]
     return log(repo, revisions)
 
 
-def show(repo: git.Repo, shas: Iterable[str]) -> dict[str, Commit]:
+def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:
     """Specific commits (cherry-pick originals, revert targets) by full or short sha, in one call."""
     wanted = sorted(set(shas))
     if not wanted:
         return {}
-    import git
-
     found: dict[str, Commit] = {}
     known = []
     for sha in wanted:
-        try:
-            known.append(repo.git.rev_parse("--verify", "--quiet", f"{sha}^{{commit}}"))
-        except git.GitCommandError:
-            continue  # a sha from another repository or a pruned branch: nothing to carry
+        full = repo.run("rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}", check=False)
+        if full:  # else a sha from another repository or a pruned branch: nothing to carry
+            known.append(full.strip())
     for commit in log(repo, known, "--no-walk=unsorted"):
         found[commit.sha] = commit
     return {sha: c for sha in wanted for c in found.values() if c.sha.startswith(sha)}
 
 
-def grep(repo: git.Repo, tip: str, patterns: list[str]) -> Iterator[Commit]:
+def grep(repo: Repo, tip: str, patterns: list[str]) -> Iterator[Commit]:
     """Commits reachable from `tip` whose message matches any pattern (git filters, in C)."""
     if not patterns:
         return iter(())
@@ -116,9 +155,9 @@ def grep(repo: git.Repo, tip: str, patterns: list[str]) -> Iterator[Commit]:
     return log(repo, [tip], *options)
 
 
-def is_shallow(repo: git.Repo) -> bool:
+def is_shallow(repo: Repo) -> bool:
     """True for a shallow clone, where history before the cut is missing."""
-    return (Path(repo.git_dir) / "shallow").exists()
+    return (repo.git_dir / "shallow").exists()
 
 
 def _utc(iso: str) -> str:
@@ -126,12 +165,13 @@ def _utc(iso: str) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def tags(repo: git.Repo, pattern: str) -> list[Tag]:
+def tags(repo: Repo, pattern: str) -> list[Tag]:
     """Every tag matching the build glob, with its commit and date (tagger date, else commit date)."""
-    out = repo.git.for_each_ref(
-        "refs/tags",
+    out = repo.run(
+        "for-each-ref",
         "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:iso-strict)",
-    )
+        "refs/tags",
+    ) or ""
     found = []
     for line in out.splitlines():
         name, obj, peeled, date = line.split("\0")
@@ -140,53 +180,62 @@ def tags(repo: git.Repo, pattern: str) -> list[Tag]:
     return found
 
 
-def resolve_build(repo: git.Repo, name: str, pattern: str) -> Tag:
-    """The build tag called `name`, or BadInput saying why it is not a build."""
+def resolve_build(builds: Sequence[Tag], name: str, pattern: str) -> Tag:
+    """The build tag called `name` among `builds` (`tags(repo, pattern)`), or BadInput saying why not."""
     if not fnmatch.fnmatchcase(name, pattern):
         raise BadInput(f"'{name}' is not a build: build tags match '{pattern}' (builds.tags)")
-    for tag in tags(repo, pattern):
+    for tag in builds:
         if tag.name == name:
             return tag
     raise BadInput(f"no tag '{name}' in this repository (builds are tags matching '{pattern}')")
 
 
-def previous_build(repo: git.Repo, build: Tag, pattern: str) -> Tag | None:
-    """The nearest build tag that is an ancestor of `build` (topology, never dates)."""
-    import git
+def previous_build(repo: Repo, name: str, pattern: str) -> Callable[[Sequence[Tag]], Tag | None]:
+    """The nearest build tag that is an ancestor of build `name` (topology, never dates).
 
-    all_tags = tags(repo, pattern)
-    same_commit = [t.name for t in all_tags if t.sha == build.sha]
-    args = ["--tags", "--abbrev=0", f"--match={pattern}"]
-    args += [f"--exclude={name}" for name in same_commit]
-    try:
-        name = repo.git.describe(*args, build.sha)
-    except git.GitCommandError:
-        return None  # no earlier build: this is the first
-    for tag in all_tags:
-        if tag.name == name:
-            return tag
-    return None
+    `git describe` walks history for tens of milliseconds, so it starts now, runs while
+    the caller reads tags and requests, and is waited for when the returned function is
+    called with the build tags. Tags on the build's own commit are not earlier builds.
+    """
+
+    def start(exclude: Sequence[str]) -> subprocess.Popen[bytes]:
+        args = ["describe", "--tags", "--abbrev=0", f"--match={pattern}", *(f"--exclude={n}" for n in exclude)]
+        return subprocess.Popen(repo._command([*args, f"refs/tags/{name}^{{commit}}"]), cwd=repo.work_tree,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    proc = start([name])
+
+    def answer(builds: Sequence[Tag]) -> Tag | None:
+        out, _ = proc.communicate()
+        found = out.decode("utf-8", "replace").strip() if proc.returncode == 0 else ""
+        by_name = {tag.name: tag for tag in builds}
+        build = by_name.get(name)
+        if build is None:
+            return None
+        same_commit = [t.name for t in builds if t.sha == build.sha]
+        if found in same_commit:  # another tag on the same commit (rare): ask again without them
+            again = start(same_commit)
+            out, _ = again.communicate()
+            found = out.decode("utf-8", "replace").strip() if again.returncode == 0 else ""
+        # An empty answer: no earlier build, this is the first.
+        return by_name.get(found) if found else None
+
+    return answer
 
 
-def resolve_previous(repo: git.Repo, name: str) -> str:
+def resolve_previous(repo: Repo, name: str) -> str:
     """The commit a `--previous` revision names, or BadInput."""
-    import git
-
-    try:
-        return str(repo.git.rev_parse("--verify", "--quiet", f"{name}^{{commit}}"))
-    except git.GitCommandError:
-        raise BadInput(f"--previous {name}: no such tag or commit") from None
+    found = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}", check=False)
+    if not found:
+        raise BadInput(f"--previous {name}: no such tag or commit")
+    return found.strip()
 
 
-def resolve_range(repo: git.Repo, spec: str) -> list[str]:
+def resolve_range(repo: Repo, spec: str) -> list[str]:
     """A `git log` range (`A..B`, `A...B` or one revision), checked, or BadInput."""
-    import git
-
     for end in _range_ends(spec):
-        try:
-            repo.git.rev_parse("--verify", "--quiet", "--end-of-options", end)
-        except git.GitCommandError:
-            raise BadInput(f"'{spec}' is not a range: '{end[:-9]}' names no commit") from None
+        if not repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", end, check=False):
+            raise BadInput(f"'{spec}' is not a range: '{end[:-9]}' names no commit")
     return [spec]
 
 
@@ -198,7 +247,7 @@ def _range_ends(spec: str) -> list[str]:
     return [f"{part}^{{commit}}" for part in ends]
 
 
-def topo_order(repo: git.Repo, names: Sequence[str]) -> list[str]:
+def topo_order(repo: Repo, names: Sequence[str]) -> list[str]:
     """Tag names ordered newest first by topology, in one `git log` walk.
 
     A descendant always comes before its ancestors; unrelated lines interleave
@@ -211,8 +260,8 @@ def topo_order(repo: git.Repo, names: Sequence[str]) -> list[str]:
     for tag in tags(repo, "*"):
         if tag.name in wanted:
             shas.setdefault(tag.sha, []).append(tag.name)
-    out = repo.git.log("--topo-order", "--format=%H",
-                       "--simplify-by-decoration", "--decorate-refs=refs/tags/", *shas.keys())
+    out = repo.run("log", "--topo-order", "--format=%H",
+                   "--simplify-by-decoration", "--decorate-refs=refs/tags/", *shas.keys(), "--") or ""
     ordered: list[str] = []
     for sha in out.split():
         for name in sorted(shas.get(sha, []), key=wanted.index):

@@ -28,8 +28,8 @@ from pathlib import Path
 from tracker.builds import Linked
 from tracker.links import Parsed
 
-# Bump when the link grammar changes what a message means.
-GRAMMAR = "2"
+# Bump when the link grammar changes what a message means, or the tables change.
+GRAMMAR = "3"
 # `git log -E -i --grep` patterns for indexing a whole ancestry: the substrings
 # `links.maybe_bytes` tests (case-insensitive here, so a superset). What the grep finds
 # is then filtered with `maybe_bytes` itself, so it keeps exactly the commits a range
@@ -40,12 +40,15 @@ _TABLES = ("meta", "tips", "linked", "seen", "closes", "reverts")
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS tips (sha TEXT PRIMARY KEY, parent TEXT)",
+    # WITHOUT ROWID: each lookup by key is one B-tree search, not an index search and a row fetch.
     "CREATE TABLE IF NOT EXISTS linked ("
-    " sha TEXT PRIMARY KEY, author TEXT, closes TEXT, refs TEXT, pull TEXT, reverts TEXT, cherry TEXT)",
-    "CREATE TABLE IF NOT EXISTS seen (sha TEXT NOT NULL, tip TEXT NOT NULL, PRIMARY KEY (sha, tip))",
-    "CREATE TABLE IF NOT EXISTS closes (request TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (request, sha))",
-    "CREATE TABLE IF NOT EXISTS reverts (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha))",
-    "CREATE INDEX IF NOT EXISTS seen_by_sha ON seen (sha)",
+    " sha TEXT PRIMARY KEY, author TEXT, closes TEXT, refs TEXT, pull TEXT, reverts TEXT, cherry TEXT)"
+    " WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS seen (sha TEXT NOT NULL, tip TEXT NOT NULL, PRIMARY KEY (sha, tip)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS closes (request TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (request, sha))"
+    " WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS reverts (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha))"
+    " WITHOUT ROWID",
 ]
 
 
@@ -137,43 +140,38 @@ class LinkIndex:
 
     def _closers(self, conn: sqlite3.Connection | None, wanted: set[str], within: str) -> list[Linked]:
         chain = self._chain(conn, within)
-        shas = {s for s, item in self._items.items() if wanted & set(item.parsed.closes)}
+        # Reachable candidates: this run's pending items seen under a tip of the chain, and
+        # the stored ones, read in two joined queries whatever the number of requests.
+        closers = {s: i for s, i in self._items.items() if self._seen.get(s, set()) & chain
+                   and not wanted.isdisjoint(i.parsed.closes)}
+        reverters = {s: i for s, i in self._items.items() if self._seen.get(s, set()) & chain
+                     and i.parsed.reverts}
         if conn is not None and wanted:
-            marks = ",".join("?" * len(wanted))
-            shas.update(r[0] for r in conn.execute(
-                f"SELECT DISTINCT sha FROM closes WHERE request IN ({marks})", sorted(wanted)))
-        found = self._reachable(conn, shas, chain)
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS chain (sha TEXT PRIMARY KEY)")
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (request TEXT PRIMARY KEY)")
+            conn.executemany("INSERT OR IGNORE INTO temp.chain VALUES (?)", [(t,) for t in chain])
+            conn.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", [(r,) for r in wanted])
+            # CROSS JOIN keeps SQLite from scanning every closing (temp tables have no statistics).
+            for table, found in (("temp.wanted w CROSS JOIN closes c ON c.request = w.request", closers),
+                                 ("reverts c", reverters)):
+                for row in conn.execute(
+                        "SELECT DISTINCT l.sha, l.author, l.closes, l.refs, l.pull, l.reverts, l.cherry"
+                        f" FROM {table} JOIN linked l ON l.sha = c.sha"
+                        " WHERE EXISTS (SELECT 1 FROM seen s JOIN temp.chain t ON t.sha = s.tip"
+                        " WHERE s.sha = c.sha)"):
+                    if row[0] not in found:
+                        found[row[0]] = Linked(row[0], row[1], Parsed(
+                            closes=_split(row[2]), refs=_split(row[3]), pull=row[4] or None,
+                            reverts=_split(row[5]), cherry_of=_split(row[6])))
+        # Then whatever reverts a closer, reverts that revert, and so on.
+        found = dict(closers)
         frontier = set(found)
         while frontier:
-            reverters = {s for s, item in self._items.items() if item.parsed.reverts
-                         and any(f.startswith(t) for t in item.parsed.reverts for f in frontier)}
-            if conn is not None:
-                for target in frontier:
-                    reverters.update(r[0] for r in conn.execute(
-                        "SELECT sha FROM reverts WHERE substr(?, 1, length(target)) = target", (target,)))
-            new = self._reachable(conn, reverters - set(found), chain)
+            new = {s: i for s, i in reverters.items() if s not in found
+                   and any(f.startswith(t) for t in i.parsed.reverts for f in frontier)}
             found.update(new)
             frontier = set(new)
-        return list(found.values())
-
-    def _reachable(self, conn: sqlite3.Connection | None, shas: set[str], chain: set[str]) -> dict[str, Linked]:
-        """Those of `shas` indexed under a tip in `chain`, loaded (in batches, not a query each)."""
-        tips = {sha: set(self._seen.get(sha, ())) for sha in shas}
-        stored: dict[str, Linked] = {}
-        ordered = sorted(shas)
-        for start in range(0, len(ordered) if conn is not None else 0, 500):
-            batch = ordered[start:start + 500]
-            marks = ",".join("?" * len(batch))
-            assert conn is not None
-            for sha, tip in conn.execute(f"SELECT sha, tip FROM seen WHERE sha IN ({marks})", batch):
-                tips[sha].add(tip)
-            for row in conn.execute("SELECT sha, author, closes, refs, pull, reverts, cherry FROM linked"
-                                    f" WHERE sha IN ({marks})", batch):
-                parsed = Parsed(closes=_split(row[2]), refs=_split(row[3]), pull=row[4] or None,
-                                reverts=_split(row[5]), cherry_of=_split(row[6]))
-                stored[row[0]] = Linked(row[0], row[1], parsed)
-        return {sha: item for sha in ordered if tips[sha] & chain
-                for item in [self._items.get(sha) or stored.get(sha)] if item is not None}
+        return [found[sha] for sha in sorted(found)]
 
     def save(self) -> None:
         """Write what this run learnt. A cache that cannot be written is skipped, not an error.

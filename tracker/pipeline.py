@@ -20,9 +20,6 @@ from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Render
 from tracker.linkindex import GREP_PATTERNS, LinkIndex
 from tracker.model import Request, Tag
 
-if TYPE_CHECKING:
-    import git
-
 
 def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str]) -> str:
     """`--issues`, else `issues:` in the config, else github in Actions, else local."""
@@ -47,7 +44,7 @@ class Session:
     progress: Callable[[Iterable[Any], str], Iterator[Any]] | None = None
 
     @cached_property
-    def repo(self) -> git.Repo:
+    def repo(self) -> history.Repo:
         return history.open_repo(self.repo_path)
 
     @cached_property
@@ -85,15 +82,30 @@ class Session:
 
     # -- collect, link, decide, credit -------------------------------------------
 
+    @cached_property
+    def build_tags(self) -> list[Tag]:
+        """Every build tag, read once per session."""
+        return history.tags(self.repo, self.config.build_tags)
+
     def build_tag(self, name: str) -> Tag:
-        return history.resolve_build(self.repo, name, self.config.build_tags)
+        return history.resolve_build(self.build_tags, name, self.config.build_tags)
 
     def previous_of(self, tag: Tag, override: str | None) -> tuple[str | None, str | None]:
         """(name, sha) of the previous build: `--previous`, else the nearest ancestor build tag."""
+        return self._previous_of(tag.name, override)()
+
+    def _previous_of(self, build: str, override: str | None) -> Callable[[], tuple[str | None, str | None]]:
+        """Start finding the previous build of `build`; the returned function waits for the answer."""
         if override:
-            return override, history.resolve_previous(self.repo, override)
-        found = history.previous_build(self.repo, tag, self.config.build_tags)
-        return (found.name, found.sha) if found else (None, None)
+            sha = history.resolve_previous(self.repo, override)
+            return lambda: (override, sha)
+        pending = history.previous_build(self.repo, build, self.config.build_tags)
+
+        def answer() -> tuple[str | None, str | None]:
+            found = pending(self.build_tags)
+            return (found.name, found.sha) if found else (None, None)
+
+        return answer
 
     def check_history(self) -> None:
         if history.is_shallow(self.repo):
@@ -102,10 +114,18 @@ class Session:
 
     def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
         """The schema-1 report of one build."""
-        tag = self.build_tag(build)
-        self.check_history()
-        previous_name, previous_sha = self.previous_of(tag, previous)
-        repo_id = self.repository
+        # git looks for the previous build while tags and requests are read.
+        pending = self._previous_of(build, previous) if not previous else None
+        try:
+            tag = self.build_tag(build)
+            self.check_history()
+            if pending is None:
+                pending = self._previous_of(build, previous)
+            requests = self.requests
+            repo_id = self.repository
+        finally:
+            found = pending() if pending else (None, None)
+        previous_name, previous_sha = found
         stream = self.context.track(history.commits(self.repo, previous_sha, tag.sha),
                                     f"reading {previous_name + '..' if previous_name else ''}{build}")
         scanned = builds.scan(stream, repo_id)
@@ -113,7 +133,6 @@ class Session:
             sha: builds.Linked(c.sha, builds.commit_login(c), links.parse(c.message, repo_id))
             for sha, c in history.show(self.repo, scanned.wanted_outside()).items()
         }
-        requests = self.requests
         claims = scanned.pull_claims()
         claims.update({s: o.parsed.pull for s, o in originals.items() if o.parsed.pull})
         pulls = self.issues.pulls(claims) if claims else {}
@@ -153,6 +172,9 @@ class Session:
         answer is the same either way: the index only saves reading history again.
         """
         index = self.link_index
+        # A tip already indexed all the way down needs nothing recorded again (and then
+        # a weekly rerun writes nothing).
+        record = record and not index.complete(tip)
         if previous is None:
             if record:
                 index.add(tip, None, scanned.linked.values())
@@ -302,7 +324,7 @@ class Session:
 
     def build_names(self) -> list[str]:
         """Every build tag, newest first by topology."""
-        names = [t.name for t in history.tags(self.repo, self.config.build_tags)]
+        names = [t.name for t in self.build_tags]
         return self.order_builds(names)
 
     def all_reports(self, upto: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
