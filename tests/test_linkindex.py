@@ -269,7 +269,7 @@ def test_a_tip_read_from_an_index_deleted_before_saving_is_not_recorded(tmp_path
     first.save()
     run = LinkIndex(path, "acme/app")
     assert run.complete("p" * 40)
-    run.add("b" * 40, "p" * 40, [builds.Linked("c" * 40, None, links.Parsed(closes=["1"]))])
+    run.add("b" * 40, "p" * 40, [builds.Linked("c" * 40, None, links.Parsed(closes=("1",)))])
     path.unlink()
     run.save()
     after = LinkIndex(path, "acme/app")
@@ -286,7 +286,7 @@ def test_two_writers_at_once_lose_nothing(tmp_path: Path) -> None:
             for n in range(25):
                 index = LinkIndex(path, "acme/app")
                 sha = f"{who}{n:039d}"
-                item = builds.Linked(sha, who, links.Parsed(closes=[str(n)]))
+                item = builds.Linked(sha, who, links.Parsed(closes=(str(n),)))
                 index.add(sha, None, [item])
                 index.save()
         except BaseException as error:

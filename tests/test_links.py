@@ -37,7 +37,7 @@ REPO = Repository("acme/app")
     ("Fixes other/repo#4 and #5", ["5"]),
 ])
 def test_closing_references(message: str, closes: list[str]) -> None:
-    assert parse(message, REPO).closes == closes
+    assert list(parse(message, REPO).closes) == closes
 
 
 @pytest.mark.parametrize("message, refs", [
@@ -65,21 +65,21 @@ def test_mentions_are_never_closing(message: str, refs: list[str]) -> None:
 ])
 def test_not_references_here(message: str) -> None:
     parsed = parse(message, REPO)
-    assert parsed.closes == []
+    assert parsed.closes == ()
     assert [r for r in parsed.refs if r in ("4", "77", "1", "2", "39", "12")] == []
 
 
 def test_keyword_must_precede_the_reference() -> None:
-    assert parse("#12 fixes nothing", REPO).closes == []
-    assert parse("a fix for #12", REPO).closes == []
-    assert parse("Fixing #12", REPO).closes == []
+    assert parse("#12 fixes nothing", REPO).closes == ()
+    assert parse("a fix for #12", REPO).closes == ()
+    assert parse("Fixing #12", REPO).closes == ()
 
 
 def test_merge_and_squash_commits_stand_for_their_pull() -> None:
     merge = parse("Merge pull request #40 from alice/dark-mode\n\nDark mode", REPO)
-    assert merge.pull == "40" and merge.refs == [] and merge.closes == []
+    assert merge.pull == "40" and merge.refs == () and merge.closes == ()
     squash = parse("Add dark mode (#41)", REPO)
-    assert squash.pull == "41" and squash.refs == []
+    assert squash.pull == "41" and squash.refs == ()
     assert parse("Add (#41) dark mode", REPO).pull is None
     mr = parse("Dark mode\n\nSee merge request acme/app!12", REPO)
     assert mr.pull == "12"
@@ -88,15 +88,15 @@ def test_merge_and_squash_commits_stand_for_their_pull() -> None:
 
 def test_revert_names_its_target_and_its_quoted_subject_does_not_close() -> None:
     parsed = parse('Revert "Fix #12"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.', REPO)
-    assert parsed.reverts == ["0123456789abcdef0123456789abcdef01234567"]
-    assert parsed.closes == [] and parsed.refs == ["12"]
-    assert parse("Reverting the layout", REPO).reverts == []
+    assert parsed.reverts == ("0123456789abcdef0123456789abcdef01234567",)
+    assert parsed.closes == () and parsed.refs == ("12",)
+    assert parse("Reverting the layout", REPO).reverts == ()
 
 
 def test_cherry_pick_trailer() -> None:
     parsed = parse("Fix crash\n\n(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)", REPO)
-    assert parsed.cherry_of == ["0123456789abcdef0123456789abcdef01234567"]
-    assert parse("cherry picked the best bits", REPO).cherry_of == []
+    assert parsed.cherry_of == ("0123456789abcdef0123456789abcdef01234567",)
+    assert parse("cherry picked the best bits", REPO).cherry_of == ()
 
 
 def test_conventional_type() -> None:
@@ -132,4 +132,4 @@ def test_parser_never_raises_and_mentions_never_close(text: str) -> None:
     assert not set(parsed.closes) & set(parsed.refs)
     mention_only = parse("see " + text.replace("fixes", "").replace("Closes:", ""), REPO)
     if "fix" not in text.lower() and "close" not in text.lower():
-        assert mention_only.closes == []
+        assert mention_only.closes == ()

@@ -11,9 +11,10 @@ import json
 import secrets as random_tokens
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from tracker.files import write_if_changed
+from tracker.changes import write_json
+from tracker.files import write_stream_if_changed
 
 
 def _append(path: str, text: str) -> None:
@@ -39,7 +40,12 @@ def report_outputs(session: Any, data: Mapping[str, Any]) -> None:
     if outputs:
         folder = Path(env.get("RUNNER_TEMP") or session.context.git_dir / "tracker")
         report_path = folder / f"tracker-report-{data['build']}.json"
-        write_if_changed(report_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+        def write(handle: TextIO) -> None:
+            write_json(data, handle, 2)
+            handle.write("\n")
+
+        write_stream_if_changed(report_path, write)
         shipped = json.dumps([s["id"] for s in data["shipped"]])
         credited = json.dumps([c["login"] for c in data["credits"]], ensure_ascii=False)
         _append(outputs, output_block("shipped", shipped) + output_block("credited", credited)

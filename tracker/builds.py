@@ -7,12 +7,12 @@ link to something; `decide` is pure: plain data in, a Decision out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
 
 from tracker import links, logins
+from tracker.changes import Changes, entry, string
 from tracker.model import Commit, PullRequest, Request, decode
 
 _NOREPLY = re.compile(r"\A(?:\d+\+)?([^@]+)@users\.noreply\.github\.com\Z", re.IGNORECASE)
@@ -32,7 +32,7 @@ def _login(name_bytes: bytes, email_bytes: bytes) -> str | None:
     return name if logins.valid(name) else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Linked:
     """A commit that says something about requests, reduced to what it says."""
 
@@ -41,22 +41,12 @@ class Linked:
     parsed: links.Parsed
 
 
-class Change(NamedTuple):
-    """One commit of the build as the changelog lists it."""
-
-    sha: str
-    summary: str
-    author: str
-    type: str | None
-    requests: tuple[str, ...]
-
-
 @dataclass
 class Scanned:
     """What one pass over `previous..build` found."""
 
     count: int = 0
-    changes: list[Change] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes)
     linked: dict[str, Linked] = field(default_factory=dict)
 
     def wanted_outside(self) -> set[str]:
@@ -82,39 +72,47 @@ class Scanned:
         return {s: c.parsed.pull for s, c in self.linked.items() if c.parsed.pull}
 
 
-def scan(commits: Iterable[Commit], repo: links.Repository) -> Scanned:
-    """One streaming pass: count commits, list changes, keep the linked ones.
+def scan(commits: Iterable[Commit], repo: links.Repository, known: Container[str]) -> Scanned:
+    """One streaming pass: count commits, list changes, keep the commits a decision needs.
 
     This loop runs once per commit of the range (100,000 for a long history), so it
     does the least it can: messages without anything reference-like are never
-    decoded beyond their first line, and authors are resolved once each.
+    decoded beyond their first line, authors are resolved once each, and each
+    change is encoded to its JSON line at once (`tracker.changes`). `known` are the
+    request ids a change may list. Commits that only mention requests are listed,
+    not kept: nothing in a decision depends on a mention.
     """
     out = Scanned()
-    # (name, email) → (name to show, login or None): resolved once per author, not per commit.
-    authors: dict[tuple[bytes, bytes], tuple[str, str | None]] = {}
+    # (name, email) → (login or None, the name to show as JSON): once per author, not per commit.
+    authors: dict[tuple[bytes, bytes], tuple[str | None, str]] = {}
+    types: dict[str | None, str] = {None: "null"}
+    ids: dict[str, str] = {}  # one string object per request id, however many commits name it
     maybe = links.maybe_bytes
     conventional = links.conventional_type
-    nothing: tuple[str, ...] = ()
+    add = out.changes.add
+    linked = out.linked
     count = 0
-    changes = out.changes
     for commit in commits:
         count += 1
         key = (commit.name_bytes, commit.email_bytes)
-        known = authors.get(key)
-        if known is None:
+        known_author = authors.get(key)
+        if known_author is None:
             login = commit_login(commit)
-            known = authors[key] = (login or commit.author_name, login)
-        shown, login = known
-        requests = nothing
-        sha = commit.sha
+            known_author = authors[key] = (login, string(login or commit.author_name))
+        login, shown = known_author
+        requests: list[str] = []
         if maybe(commit.raw):
             parsed = links.parse(commit.message, repo)
-            if not parsed.empty:
-                out.linked[sha] = Linked(sha, login, parsed)
-                requests = tuple(parsed.closes + parsed.refs)
+            requests = [r for r in (*parsed.closes, *parsed.refs) if r in known]
+            if parsed.closes or parsed.pull or parsed.reverts or parsed.cherry_of:
+                parsed.closes = tuple(ids.setdefault(i, i) for i in parsed.closes)
+                parsed.refs = ()
+                linked[commit.sha] = Linked(commit.sha, login, parsed)
         if b" " not in commit.parents_bytes:
             summary = commit.summary
-            changes.append(Change(sha, summary, shown, conventional(summary), requests))
+            kind = conventional(summary)
+            kind_json = types.get(kind) or types.setdefault(kind, string(kind))
+            add(entry(commit.sha, summary, shown, kind_json, requests))
     out.count = count
     return out
 

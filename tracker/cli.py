@@ -121,6 +121,28 @@ def _emit(text: str, output: str | None) -> None:
         raise BadInput(f"-o {output}: cannot write: {exc.strerror}") from None
 
 
+def _emit_report(data: Any, output: str | None) -> None:
+    """A report as JSON, streamed (a long range's `changes` never sits in memory whole)."""
+    from tracker.changes import write_json
+
+    if output is None:
+        # Indented only for a person at a terminal: scripts get the compact form.
+        write_json(data, sys.stdout, 2 if sys.stdout.isatty() else None)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        return
+    from tracker.files import write_stream_if_changed
+
+    def write(handle: Any) -> None:
+        write_json(data, handle)
+        handle.write("\n")
+
+    try:
+        write_stream_if_changed(Path(output), write)
+    except OSError as exc:
+        raise BadInput(f"-o {output}: cannot write: {exc.strerror}") from None
+
+
 def _json(data: Any, pretty: bool | None = None) -> str:
     # Indented JSON goes through the pure-Python encoder (10x slower on a 100k-commit
     # report), so indent only for a person at a terminal.
@@ -359,7 +381,7 @@ def changelog(ctx: click.Context, build: str, previous: str | None, fmt: str | N
         raise BadInput(f"--template {template}: no such file")
     data = session.report(build, previous)
     if (fmt or session.config.template) == "json" and not template:
-        _emit(_json(data, pretty=False if output else None), output)
+        _emit_report(data, output)
         return
     text = session.render(data, template or fmt, locale)
     _emit(text, output)

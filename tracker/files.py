@@ -6,10 +6,13 @@ same bytes writes nothing (so timestamps and `git status` stay quiet).
 
 from __future__ import annotations
 
+import filecmp
 import glob
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 
 def write_if_changed(path: Path, data: bytes | str, dry_run: bool = False) -> bool:
@@ -28,6 +31,25 @@ def write_if_changed(path: Path, data: bytes | str, dry_run: bool = False) -> bo
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def write_stream_if_changed(path: Path, write: Callable[[TextIO], None]) -> bool:
+    """Like `write_if_changed`, for content too big to hold at once: `write` streams UTF-8
+    text into a temporary file beside `path`, which replaces it only if the bytes differ."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            write(handle)
+        if path.is_file() and filecmp.cmp(tmp, path, shallow=False):
+            Path(tmp).unlink()
+            return False
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

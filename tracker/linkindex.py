@@ -52,8 +52,8 @@ _SCHEMA = [
 ]
 
 
-def _split(value: str | None) -> list[str]:
-    return value.split() if value else []
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(value.split()) if value else ()
 
 
 class LinkIndex:

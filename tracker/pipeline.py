@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tracker import builds, config, history, links, plugins, render, report
 from tracker.credits import Duplicates, people
@@ -115,7 +115,7 @@ class Session:
     def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
         """The schema-1 report of one build."""
         # git looks for the previous build while tags and requests are read.
-        pending = self._previous_of(build, previous) if not previous else None
+        pending = None if previous else self._previous_of(build, None)
         try:
             tag = self.build_tag(build)
             self.check_history()
@@ -124,11 +124,11 @@ class Session:
             requests = self.requests
             repo_id = self.repository
         finally:
-            found = pending() if pending else (None, None)
+            found = pending() if pending is not None else (None, None)
         previous_name, previous_sha = found
         stream = self.context.track(history.commits(self.repo, previous_sha, tag.sha),
                                     f"reading {previous_name + '..' if previous_name else ''}{build}")
-        scanned = builds.scan(stream, repo_id)
+        scanned = builds.scan(stream, repo_id, requests)
         originals = {
             sha: builds.Linked(c.sha, builds.commit_login(c), links.parse(c.message, repo_id))
             for sha, c in history.show(self.repo, scanned.wanted_outside()).items()
@@ -136,7 +136,7 @@ class Session:
         claims = scanned.pull_claims()
         claims.update({s: o.parsed.pull for s, o in originals.items() if o.parsed.pull})
         pulls = self.issues.pulls(claims) if claims else {}
-        candidates = set()
+        candidates: set[str] = set()
         for item in [*scanned.linked.values(), *originals.values()]:
             candidates.update(item.parsed.closes)
         for pull in pulls.values():

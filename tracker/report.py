@@ -52,11 +52,6 @@ def build(
         {"id": rid, "title": requests[rid].title, "url": requests[rid].url, "commits": shas}
         for rid, shas in sorted(decision.withdrawn.items(), key=lambda kv: _id_key(kv[0]))
     ]
-    changes = [
-        {"sha": c.sha, "summary": c.summary, "author": c.author, "type": c.type,
-         "requests": [r for r in c.requests if r in requests]}
-        for c in scanned.changes
-    ]
     credits = tally(
         ((s["id"], people[s["id"]], s["builders"]) for s in shipped), exclude
     )
@@ -69,6 +64,6 @@ def build(
         "commits": scanned.count,
         "shipped": shipped,
         "withdrawn": withdrawn,
-        "changes": changes,
+        "changes": scanned.changes,
         "credits": [c.as_dict() for c in credits],
     }

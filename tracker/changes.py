@@ -1,0 +1,145 @@
+"""The report's `changes`: every commit of a build, kept as JSON lines, not as objects.
+
+A long range lists a hundred thousand commits; held as dicts they cost more
+memory than everything else a run holds. Each entry is encoded once, as the scan
+reads its commit, into a `tempfile.SpooledTemporaryFile` that stays in memory up
+to 1 MiB and moves to disk past it, so memory stays flat in history length and
+the JSON output copies the lines instead of encoding them again.
+
+For everything else `Changes` reads as the list of dicts it stands for.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any
+
+# `encode` of a str goes straight to the C string encoder: the same text
+# `json.dumps(..., ensure_ascii=False)` writes, without its per-call set-up.
+string = json.JSONEncoder(ensure_ascii=False).encode
+_SPOOL_BYTES = 1 << 20
+_READ = 1 << 16
+
+
+def entry(sha: str, summary: str, author_json: str, type_json: str, requests: Iterable[str]) -> str:
+    """One change as a JSON object on one line (`author_json`, `type_json`: already encoded)."""
+    ids = ", ".join(string(r) for r in requests)
+    return (f'{{"sha": "{sha}", "summary": {string(summary)}, "author": {author_json}, '
+            f'"type": {type_json}, "requests": [{ids}]}}')
+
+
+class Changes:
+    """A sequence of change entries (dicts with sha, summary, author, type, requests)."""
+
+    def __init__(self, entries: Iterable[Mapping[str, Any]] = ()):
+        # Lives as long as the report does (closed by `close` or when collected).
+        self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=_SPOOL_BYTES, mode="w+", encoding="utf-8")
+        self._count = 0
+        self._moved = False  # a reader moved the file position away from the end
+        for item in entries:
+            self.add(json.dumps(dict(item), ensure_ascii=False))
+
+    def add(self, line: str) -> None:
+        """Append one entry, already encoded as a one-line JSON object."""
+        if self._moved:
+            self._file.seek(0, 2)
+            self._moved = False
+        self._file.write(line)
+        self._file.write("\n")
+        self._count += 1
+
+    def lines(self) -> Iterator[str]:
+        """The entries as JSON text, in order (readers may interleave: each keeps its own place)."""
+        position = 0
+        pending = ""
+        while True:
+            self._moved = True
+            self._file.seek(position)
+            chunk = self._file.read(_READ)
+            if not chunk:
+                break
+            position = self._file.tell()
+            pending += chunk
+            *complete, pending = pending.split("\n")
+            yield from complete
+
+    def close(self) -> None:
+        """Drop the spooled entries (a temporary file is removed)."""
+        self._file.close()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        loads = json.loads
+        for line in self.lines():
+            yield loads(line)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("changes index out of range")
+        return next(islice(iter(self), index, None))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Changes):
+            return self._count == other._count and all(a == b for a, b in zip(self.lines(), other.lines(), strict=True))
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Changes: {self._count} entries>"
+
+
+def write_json(data: Mapping[str, Any], out: Any, indent: int | None = None) -> None:
+    """Write a report as JSON to the text stream `out`, copying spooled changes line by line.
+
+    The output is what `json.dumps(data, ensure_ascii=False, indent=indent)` gives
+    for the same report with `changes` as a plain list.
+    """
+    changes = data.get("changes")
+    if not isinstance(changes, Changes):
+        out.write(json.dumps(data, ensure_ascii=False, indent=indent))
+        return
+    # `"changes": []` occurs once: inside JSON strings every quote is escaped.
+    text = json.dumps({**data, "changes": []}, ensure_ascii=False, indent=indent)
+    before, after = text.split('"changes": []', 1)
+    out.write(before)
+    out.write('"changes": [')
+    if indent is None:
+        separator = ", "
+        closing = "]"
+        render = None
+    else:
+        pad = " " * indent
+        separator = ","
+        closing = f"\n{pad}]"
+
+        def render(line: str) -> str:
+            body = json.dumps(json.loads(line), ensure_ascii=False, indent=indent)
+            return "\n" + "\n".join(pad * 2 + part for part in body.split("\n"))
+
+    batch: list[str] = []
+    first = True
+    for line in changes.lines():
+        if render is not None:
+            line = render(line)
+        if first:
+            first = False
+        else:
+            batch.append(separator)
+        batch.append(line)
+        if len(batch) >= 2048:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch))
+    out.write(closing if not first else "]")
+    out.write(after)
