@@ -7,12 +7,13 @@ link to something; `decide` is pure: plain data in, a Decision out.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
 
 from tracker import links, logins
-from tracker.changes import Changes, entry, string
+from tracker.changes import Changes, string
 from tracker.model import Commit, PullRequest, Request, decode
 
 _NOREPLY = re.compile(r"\A(?:\d+\+)?([^@]+)@users\.noreply\.github\.com\Z", re.IGNORECASE)
@@ -72,47 +73,91 @@ class Scanned:
         return {s: c.parsed.pull for s, c in self.linked.items() if c.parsed.pull}
 
 
-def scan(commits: Iterable[Commit], repo: links.Repository, known: Container[str]) -> Scanned:
+class Lookup(Protocol):
+    """Parses already known (the link index), so a scan need not parse those messages again."""
+
+    def parses(self, shas: list[str]) -> dict[str, links.Parsed] | None: ...
+
+
+Recorder = Callable[[str, "str | None", links.Parsed], None]
+_NO_IDS: tuple[str, ...] = ()
+
+
+def scan(batches: Iterable[list[Commit]], repo: links.Repository, known: Container[str],
+         lookup: Lookup | None = None, record: Recorder | None = None) -> Scanned:
     """One streaming pass: count commits, list changes, keep the commits a decision needs.
 
     This loop runs once per commit of the range (100,000 for a long history), so it
-    does the least it can: messages without anything reference-like are never
-    decoded beyond their first line, authors are resolved once each, and each
-    change is encoded to its JSON line at once (`tracker.changes`). `known` are the
-    request ids a change may list. Commits that only mention requests are listed,
-    not kept: nothing in a decision depends on a mention.
+    does the least it can. Messages without anything reference-like are never
+    decoded beyond their first line; the rest are parsed (or, with `lookup`, read
+    from the link index in one query per batch: a commit it lacks links to nothing);
+    authors are resolved once each; each change is encoded to its JSON line at once
+    (`tracker.changes`). `known` are the request ids a change may list; `record`
+    hears every commit that links to anything. Commits that only mention requests
+    are listed, not kept: nothing in a decision depends on a mention.
     """
     out = Scanned()
     # (name, email) → (login or None, the name to show as JSON): once per author, not per commit.
     authors: dict[tuple[bytes, bytes], tuple[str | None, str]] = {}
-    types: dict[str | None, str] = {None: "null"}
+    kinds: dict[str, str] = {}
     ids: dict[str, str] = {}  # one string object per request id, however many commits name it
     maybe = links.maybe_bytes
     conventional = links.conventional_type
-    add = out.changes.add
     linked = out.linked
     count = 0
-    for commit in commits:
-        count += 1
-        key = (commit.name_bytes, commit.email_bytes)
-        known_author = authors.get(key)
-        if known_author is None:
-            login = commit_login(commit)
-            known_author = authors[key] = (login, string(login or commit.author_name))
-        login, shown = known_author
-        requests: list[str] = []
-        if maybe(commit.raw):
-            parsed = links.parse(commit.message, repo)
-            requests = [r for r in (*parsed.closes, *parsed.refs) if r in known]
-            if parsed.closes or parsed.pull or parsed.reverts or parsed.cherry_of:
-                parsed.closes = tuple(ids.setdefault(i, i) for i in parsed.closes)
-                parsed.refs = ()
-                linked[commit.sha] = Linked(commit.sha, login, parsed)
-        if b" " not in commit.parents_bytes:
-            summary = commit.summary
-            kind = conventional(summary)
-            kind_json = types.get(kind) or types.setdefault(kind, string(kind))
-            add(entry(commit.sha, summary, shown, kind_json, requests))
+    for batch in batches:
+        count += len(batch)
+        candidates = [c for c in batch if maybe(c.raw)]
+        said: dict[str, links.Parsed] | None = None
+        if lookup is not None and candidates:
+            said = lookup.parses([c.sha for c in candidates])
+        if said is None:
+            said = {}
+            for candidate in candidates:
+                reading = links.parse(candidate.message, repo)
+                if not reading.empty:
+                    said[candidate.sha] = reading
+        lines = []
+        for commit in batch:
+            sha_bytes, parents, name, email, raw = commit
+            sha = sha_bytes.decode("ascii")
+            author = authors.get((name, email))
+            if author is None:
+                login = commit_login(commit)
+                author = authors[(name, email)] = (login, string(login or commit.author_name))
+            requests = _NO_IDS
+            parsed = said.get(sha) if said else None
+            if parsed is not None:
+                requests = tuple(r for r in (*parsed.closes, *parsed.refs) if r in known)
+                if record is not None:
+                    record(sha, author[0], parsed)
+                if parsed.closes or parsed.pull or parsed.reverts or parsed.cherry_of:
+                    linked[sha] = Linked(sha, author[0], links.Parsed(
+                        closes=tuple(ids.setdefault(i, i) for i in parsed.closes), pull=parsed.pull,
+                        reverts=parsed.reverts, cherry_of=parsed.cherry_of))
+            if b" " in parents:
+                continue  # a merge commit: counted and linked, not listed
+            end = raw.find(b"\n")
+            summary = decode(raw if end < 0 else raw[:end]).strip()
+            # Without a scope, the type depends only on the text up to the first colon (at most
+            # 12 letters and `!` in) and the character after it: cache those short prefixes.
+            if summary.find("(", 0, 13) >= 0:
+                kind = string(conventional(summary))
+            else:
+                colon = summary.find(":", 0, 14)
+                if colon < 0:
+                    kind = "null"
+                else:
+                    prefix = summary[:colon + 2]
+                    kind = kinds.get(prefix) or ""
+                    if not kind:
+                        if len(kinds) > 4096:
+                            kinds.clear()  # `Fix foo.c: …` prefixes are many; types are few
+                        kind = kinds[prefix] = string(conventional(summary))
+            listed = ", ".join(f'"{r}"' for r in requests) if requests else ""
+            lines.append(f'{{"sha": "{sha}", "summary": {string(summary)}, "author": {author[1]}, '
+                         f'"type": {kind}, "requests": [{listed}]}}')
+        out.changes.extend(lines)
     out.count = count
     return out
 
@@ -130,8 +175,10 @@ class Decision:
 
 def root(request_id: str, requests: Mapping[str, Request]) -> str:
     """The original a duplicate was merged into (following chains)."""
-    seen = {request_id}
     current = requests[request_id]
+    if not current.duplicate_of:
+        return request_id  # most requests: no chain to follow
+    seen = {request_id}
     while current.duplicate_of and current.duplicate_of in requests and current.duplicate_of not in seen:
         seen.add(current.duplicate_of)
         current = requests[current.duplicate_of]
@@ -203,7 +250,9 @@ def decide(
     alive_now = _active(reverters)
     alive_before = _active(before_reverters)
 
-    def known(ids: Iterable[str]) -> list[str]:
+    def known(ids: list[str]) -> list[str]:
+        if len(ids) == 1:  # the common case, without building a dict
+            return [root(ids[0], requests)] if ids[0] in requests else []
         return list(dict.fromkeys(root(i, requests) for i in ids if i in requests))
 
     decision = Decision()

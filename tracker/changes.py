@@ -21,7 +21,7 @@ from typing import Any
 # `json.dumps(..., ensure_ascii=False)` writes, without its per-call set-up.
 string = json.JSONEncoder(ensure_ascii=False).encode
 _SPOOL_BYTES = 1 << 20
-_READ = 1 << 16
+_READ = 1 << 18
 
 
 def entry(sha: str, summary: str, author_json: str, type_json: str, requests: Iterable[str]) -> str:
@@ -52,8 +52,19 @@ class Changes:
         self._file.write("\n")
         self._count += 1
 
-    def lines(self) -> Iterator[str]:
-        """The entries as JSON text, in order (readers may interleave: each keeps its own place)."""
+    def extend(self, lines: list[str]) -> None:
+        """Append entries, each already encoded as a one-line JSON object (one write for all)."""
+        if not lines:
+            return
+        if self._moved:
+            self._file.seek(0, 2)
+            self._moved = False
+        self._file.write("\n".join(lines))
+        self._file.write("\n")
+        self._count += len(lines)
+
+    def chunks(self) -> Iterator[str]:
+        """The entries as JSON text, many whole lines at a time (each chunk without its last newline)."""
         position = 0
         pending = ""
         while True:
@@ -64,8 +75,15 @@ class Changes:
                 break
             position = self._file.tell()
             pending += chunk
-            *complete, pending = pending.split("\n")
-            yield from complete
+            cut = pending.rfind("\n")
+            if cut > 0:
+                yield pending[:cut]
+                pending = pending[cut + 1:]
+
+    def lines(self) -> Iterator[str]:
+        """The entries as JSON text, in order (readers may interleave: each keeps its own place)."""
+        for block in self.chunks():
+            yield from block.split("\n")
 
     def close(self) -> None:
         """Drop the spooled entries (a temporary file is removed)."""
@@ -127,17 +145,25 @@ def write_json(data: Mapping[str, Any], out: Any, indent: int | None = None) -> 
             body = json.dumps(json.loads(line), ensure_ascii=False, indent=indent)
             return "\n" + "\n".join(pad * 2 + part for part in body.split("\n"))
 
+    if render is None:
+        # Compact: the spooled text is the entries one per line; the output is the same
+        # text with ", " between entries, so copy it in big chunks, never line by line.
+        first = True
+        for chunk in changes.chunks():
+            out.write(chunk.replace("\n", separator) if first else separator + chunk.replace("\n", separator))
+            first = False
+        out.write(closing if not first else "]")
+        out.write(after)
+        return
     batch: list[str] = []
     first = True
     for line in changes.lines():
-        if render is not None:
-            line = render(line)
         if first:
             first = False
         else:
             batch.append(separator)
-        batch.append(line)
-        if len(batch) >= 2048:
+        batch.append(render(line))
+        if len(batch) >= 256:
             out.write("".join(batch))
             batch.clear()
     out.write("".join(batch))

@@ -87,6 +87,7 @@ def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterabl
     """Credits from (request id, people, builders) of each shipped request, ordered like the hall of fame."""
     exclude = tuple(exclude)
     table: dict[str, Credit] = {}
+    built: set[tuple[str, str]] = set()  # (login key, request): a builder of thousands is no list scan
 
     def entry(login: str) -> Credit:
         key = login.lower()
@@ -101,10 +102,9 @@ def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterabl
         for login in who.voters:
             entry(login).voted.append(request_id)
         for login in builders:
-            if login and not logins.is_excluded(login, exclude):
-                credit = entry(login)
-                if request_id not in credit.built:
-                    credit.built.append(request_id)
+            if login and (login.lower(), request_id) not in built and not logins.is_excluded(login, exclude):
+                built.add((login.lower(), request_id))
+                entry(login).built.append(request_id)
     return order(table.values())
 
 

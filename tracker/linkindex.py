@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tracker.builds import Linked
 from tracker.links import Parsed
 
 # Bump when the link grammar changes what a message means, or the tables change.
-GRAMMAR = "3"
+GRAMMAR = "4"
 # `git log -E -i --grep` patterns for indexing a whole ancestry: the substrings
 # `links.maybe_bytes` tests (case-insensitive here, so a superset). What the grep finds
 # is then filtered with `maybe_bytes` itself, so it keeps exactly the commits a range
@@ -106,6 +106,28 @@ class LinkIndex:
             self._items[item.sha] = item
             self._seen.setdefault(item.sha, set()).add(tip)
         self._tips[tip] = below
+
+    def collect(self, tip: str) -> Callable[[str, str | None, Parsed], None]:
+        """A function recording one linked commit of `tip`'s range as a scan reads it (the
+        range itself is recorded by `add(tip, below, ())` once the scan is done)."""
+        items, seen = self._items, self._seen
+
+        def record(sha: str, author: str | None, parsed: Parsed) -> None:
+            items[sha] = Linked(sha, author, parsed)
+            seen.setdefault(sha, set()).add(tip)
+
+        return record
+
+    def lookup(self, tip: str) -> Lookup | None:
+        """What each indexed commit under complete `tip` says, for a scan to read instead of
+        parsing: a commit of `tip`'s ancestry that the index lacks links to nothing.
+        None when `tip` is not complete or the stored index is unusable."""
+        if not self.complete(tip):
+            return None
+        conn = self._open()
+        if conn is None and tip not in self._tips:
+            return None
+        return Lookup(self, conn)
 
     def _chain(self, conn: sqlite3.Connection | None, tip: str) -> set[str]:
         """`tip` and every tip below it, following recorded ranges."""
@@ -244,3 +266,38 @@ class LinkIndex:
             raise
         finally:
             conn.close()
+
+
+class Lookup:
+    """Stored parses of commits by sha, read a batch at a time (one query per few hundred)."""
+
+    _BATCH = 500  # well under SQLite's smallest limit on query parameters (999)
+
+    def __init__(self, index: LinkIndex, conn: sqlite3.Connection | None):
+        self.index = index
+        self.conn = conn
+
+    def parses(self, shas: list[str]) -> dict[str, Parsed] | None:
+        """sha → what its message says, for those of `shas` that link to something;
+        None when the stored index failed while read (then parse instead)."""
+        found = {sha: self.index._items[sha].parsed for sha in shas if sha in self.index._items}
+        if self.conn is None:
+            return found
+        try:
+            for start in range(0, len(shas), self._BATCH):
+                batch = shas[start:start + self._BATCH]
+                marks = ",".join("?" * len(batch))
+                for sha, closes, refs, pull, reverts, cherry in self.conn.execute(
+                        f"SELECT sha, closes, refs, pull, reverts, cherry FROM linked WHERE sha IN ({marks})", batch):
+                    found[sha] = Parsed(closes=_split(closes), refs=_split(refs), pull=pull or None,
+                                        reverts=_split(reverts), cherry_of=_split(cherry))
+        except sqlite3.Error:
+            self.index._broken = True
+            self.close()
+            return None
+        return found
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

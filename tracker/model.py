@@ -43,7 +43,6 @@ class Commit(NamedTuple):
     parents_bytes: bytes  # space-separated shas, as git prints them
     name_bytes: bytes
     email_bytes: bytes
-    date_bytes: bytes
     raw: bytes
 
     @property
@@ -57,10 +56,6 @@ class Commit(NamedTuple):
     @property
     def author_name(self) -> str:
         return decode(self.name_bytes)
-
-    @property
-    def date(self) -> str:
-        return self.date_bytes.decode("ascii")
 
     @property
     def message(self) -> str:

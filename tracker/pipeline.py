@@ -128,7 +128,19 @@ class Session:
         previous_name, previous_sha = found
         stream = self.context.track(history.commits(self.repo, previous_sha, tag.sha),
                                     f"reading {previous_name + '..' if previous_name else ''}{build}")
-        scanned = builds.scan(stream, repo_id, requests)
+        # A range between a build and its own previous build is recorded in the link index
+        # (unless the build is indexed already, then its messages are read from there).
+        # A --previous need not be an ancestor (and checking costs a history walk), so its
+        # range says nothing certain about the build's whole ancestry: never recorded.
+        index = self.link_index
+        lookup = index.lookup(tag.sha)
+        record = previous is None and lookup is None and not index.complete(tag.sha)
+        try:
+            scanned = builds.scan(stream, repo_id, requests, lookup,
+                                  index.collect(tag.sha) if record else None)
+        finally:
+            if lookup is not None:
+                lookup.close()
         originals = {
             sha: builds.Linked(c.sha, builds.commit_login(c), links.parse(c.message, repo_id))
             for sha, c in history.show(self.repo, scanned.wanted_outside()).items()
@@ -144,10 +156,7 @@ class Session:
             candidates.update(pull.closes)
         candidates = {builds.root(i, requests) for i in candidates if i in requests}
         search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
-        # A --previous need not be an ancestor (and checking costs a history walk), so its
-        # range says nothing certain about the build's whole ancestry: read the index, but
-        # record only the ranges between a build and its own previous build.
-        earlier = self._earlier(tag.sha, previous_sha, scanned, search, record=previous is None)
+        earlier = self._earlier(tag.sha, previous_sha, search, record)
         decision = builds.decide(scanned, requests, pulls, originals, earlier, repo_id)
         duplicates = Duplicates(requests)
         wanted = [d for rid in decision.shipped for d in [rid, *duplicates.of(rid)]]
@@ -163,21 +172,18 @@ class Session:
     def link_index(self) -> LinkIndex:
         return LinkIndex(history.git_dir(self.repo) / "tracker" / "links.sqlite3", self.repository.slug)
 
-    def _earlier(self, tip: str, previous: str | None, scanned: builds.Scanned,
-                 search: set[str], record: bool = True) -> list[builds.Linked]:
+    def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool) -> list[builds.Linked]:
         """Commits reachable from the previous build that close (or revert closers of) `search`.
 
         From the link index when the previous build's ancestry is indexed; otherwise
         one `git log --grep` indexes that ancestry first (once per repository). The
         answer is the same either way: the index only saves reading history again.
+        `record`: the scan collected `previous..tip` into the index; mark the range.
         """
         index = self.link_index
-        # A tip already indexed all the way down needs nothing recorded again (and then
-        # a weekly rerun writes nothing).
-        record = record and not index.complete(tip)
         if previous is None:
             if record:
-                index.add(tip, None, scanned.linked.values())
+                index.add(tip, None, ())
             return []
         if not index.complete(previous):
             if not search:
@@ -187,7 +193,7 @@ class Session:
             # to a --previous that need not be an ancestor is never recorded.)
             index.add(previous, None, self._linked_ancestry(previous))
         if record:
-            index.add(tip, previous, scanned.linked.values())
+            index.add(tip, previous, ())
         if not search:
             return []
         found = index.closers(search, within=previous)
