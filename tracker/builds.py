@@ -6,14 +6,17 @@ link to something; `decide` is pure: plain data in, a Decision out.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress, islice, repeat
+from operator import add, itemgetter, methodcaller
 from typing import Protocol
 
 from tracker import links, logins
-from tracker.changes import Changes, string
+from tracker.changes import Changes, encode_str, string
 from tracker.model import Commit, PullRequest, Request, decode
 
 _NOREPLY = re.compile(r"\A(?:\d+\+)?([^@]+)@users\.noreply\.github\.com\Z", re.IGNORECASE)
@@ -80,17 +83,21 @@ class Lookup(Protocol):
 
 
 Recorder = Callable[[str, "str | None", links.Parsed], None]
-_NO_IDS: tuple[str, ...] = ()
+_LSTRIP = methodcaller("lstrip", b"\n")
+_STARTS_BLANK = methodcaller("startswith", b"\n")
+_AUTHOR = itemgetter(1)
 
 
-def scan(batches: Iterable[list[Commit]], repo: links.Repository, known: Container[str],
+def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
          lookup: Lookup | None = None, record: Recorder | None = None) -> Scanned:
     """One streaming pass: count commits, list changes, keep the commits a decision needs.
 
-    This loop runs once per commit of the range (100,000 for a long history), so it
-    does the least it can. Messages without anything reference-like are never
-    decoded beyond their first line; the rest are parsed (or, with `lookup`, read
-    from the link index in one query per batch: a commit it lacks links to nothing);
+    `blocks` are `git log` output in `history.FORMAT`: records separated by NUL, many
+    to a block. This loop runs once per commit of the range (100,000 for a long
+    history), so it does the least it can. Which records may link to anything is
+    found per block (`links.maybe_records`); only those are parsed (or, with
+    `lookup`, read from the link index in one query per block: a commit it lacks
+    links to nothing); other messages are never decoded beyond their first line;
     authors are resolved once each; each change is encoded to its JSON line at once
     (`tracker.changes`). `known` are the request ids a change may list; `record`
     hears every commit that links to anything. Commits that only mention requests
@@ -99,65 +106,80 @@ def scan(batches: Iterable[list[Commit]], repo: links.Repository, known: Contain
     out = Scanned()
     # (name, email) → (login or None, the name to show as JSON): once per author, not per commit.
     authors: dict[tuple[bytes, bytes], tuple[str | None, str]] = {}
-    kinds: dict[str, str] = {}
+    kind_json: dict[str, str] = {}
     ids: dict[str, str] = {}  # one string object per request id, however many commits name it
-    maybe = links.maybe_bytes
-    conventional = links.conventional_type
     linked = out.linked
     count = 0
-    for batch in batches:
-        count += len(batch)
-        candidates = [c for c in batch if maybe(c.raw)]
-        said: dict[str, links.Parsed] | None = None
-        if lookup is not None and candidates:
-            said = lookup.parses([c.sha for c in candidates])
+    for block in blocks:
+        if not block:
+            continue
+        # Column by column, with `map` over C functions where it can: per-commit Python
+        # statements are what a long range costs. One split of the whole block gives every
+        # field, unless a message holds the field separator (then record by record).
+        fields = block.replace(b"\0", b"\x1f").split(b"\x1f")
+        size = block.count(b"\0") + 1
+        columns: list[Sequence[bytes]]
+        records: list[bytes] | None = None
+        if len(fields) == 5 * size:
+            columns = [fields[n::5] for n in range(5)]
+        else:
+            records = block.split(b"\0")
+            columns = list(zip(*(r.split(b"\x1f", 4) for r in records), strict=True))
+        shas_b, parents, names, emails, raws = columns
+        count += size
+        shas = list(map(bytes.decode, shas_b))
+        # What each linked commit says: from the index (it holds every linked commit of an
+        # indexed ancestry, so one query per block answers for all), else parsed.
+        said = lookup.parses(shas) if lookup is not None else None
         if said is None:
             said = {}
-            for candidate in candidates:
-                reading = links.parse(candidate.message, repo)
-                if not reading.empty:
-                    said[candidate.sha] = reading
-        lines = []
-        for commit in batch:
-            sha_bytes, parents, name, email, raw = commit
-            sha = sha_bytes.decode("ascii")
-            author = authors.get((name, email))
-            if author is None:
-                login = commit_login(commit)
-                author = authors[(name, email)] = (login, string(login or commit.author_name))
-            requests = _NO_IDS
-            parsed = said.get(sha) if said else None
-            if parsed is not None:
-                requests = tuple(r for r in (*parsed.closes, *parsed.refs) if r in known)
-                if record is not None:
-                    record(sha, author[0], parsed)
-                if parsed.closes or parsed.pull or parsed.reverts or parsed.cherry_of:
-                    linked[sha] = Linked(sha, author[0], links.Parsed(
-                        closes=tuple(ids.setdefault(i, i) for i in parsed.closes), pull=parsed.pull,
-                        reverts=parsed.reverts, cherry_of=parsed.cherry_of))
-            if b" " in parents:
-                continue  # a merge commit: counted and linked, not listed
-            end = raw.find(b"\n")
-            summary = decode(raw if end < 0 else raw[:end]).strip()
-            # Without a scope, the type depends only on the text up to the first colon (at most
-            # 12 letters and `!` in) and the character after it: cache those short prefixes.
-            if summary.find("(", 0, 13) >= 0:
-                kind = string(conventional(summary))
+            # starts[i]: where record i+1 begins (the lengths so far, plus separators).
+            if records is None:
+                starts = list(map(add, islice(accumulate(map(len, fields)), 4, None, 5), itertools.count(5, 5)))
             else:
-                colon = summary.find(":", 0, 14)
-                if colon < 0:
-                    kind = "null"
-                else:
-                    prefix = summary[:colon + 2]
-                    kind = kinds.get(prefix) or ""
-                    if not kind:
-                        if len(kinds) > 4096:
-                            kinds.clear()  # `Fix foo.c: …` prefixes are many; types are few
-                        kind = kinds[prefix] = string(conventional(summary))
-            listed = ", ".join(f'"{r}"' for r in requests) if requests else ""
-            lines.append(f'{{"sha": "{sha}", "summary": {string(summary)}, "author": {author[1]}, '
-                         f'"type": {kind}, "requests": [{listed}]}}')
-        out.changes.extend(lines)
+                starts = list(map(add, accumulate(map(len, records)), itertools.count(1)))
+            for i in sorted(links.maybe_records(block, starts)):
+                if links.maybe_bytes(raws[i]):
+                    reading = links.parse(Commit(shas_b[i], parents[i], names[i], emails[i], raws[i]).message, repo)
+                    if not reading.empty:
+                        said[shas[i]] = reading
+        for key in set(zip(names, emails, strict=True)).difference(authors):
+            login = _login(*key)
+            authors[key] = (login, string(login or decode(key[0])))
+        listed: dict[str, str] = {}
+        for index in [i for i, sha in enumerate(shas) if sha in said] if said else ():
+            sha = shas[index]
+            parsed = said[sha]
+            login = authors[(names[index], emails[index])][0]
+            requests = [r for r in (*parsed.closes, *parsed.refs) if r in known]
+            if requests:
+                listed[sha] = ", ".join(f'"{r}"' for r in requests)
+            if record is not None:
+                record(sha, login, parsed)
+            if parsed.closes or parsed.pull or parsed.reverts or parsed.cherry_of:
+                closes = parsed.closes
+                linked[sha] = Linked(sha, login, links.Parsed(
+                    tuple(map(ids.setdefault, closes, closes)), (), parsed.pull, parsed.reverts, parsed.cherry_of))
+        # Merge commits are counted and linked, not listed.
+        listing = [p.find(b" ") < 0 for p in parents]
+        shas_listed = list(compress(shas, listing))
+        messages: Iterable[bytes] = compress(raws, listing)
+        if any(map(_STARTS_BLANK, raws)):  # git strips leading blank lines; a hand-made commit may not
+            messages = map(_LSTRIP, messages)
+        heads = [raw[:end] if (end := raw.find(b"\n")) >= 0 else raw for raw in messages]
+        try:
+            summaries = list(map(str.strip, map(bytes.decode, heads)))
+        except UnicodeDecodeError:  # a Latin-1 subject somewhere in this block
+            summaries = [decode(head).strip() for head in heads]
+        kinds = [kind_json.get(k) or kind_json.setdefault(k, string(k)) if k else "null"
+                 for k in links.conventional_types(summaries)]
+        # The block's entries as one text: the fixed parts interleaved with the encoded fields.
+        out.changes.write_lines("".join([part for entry in zip(
+            repeat('{"sha": "'), shas_listed, repeat('", "summary": '), map(encode_str, summaries),
+            repeat(', "author": '),
+            map(_AUTHOR, map(authors.__getitem__, compress(zip(names, emails, strict=True), listing))),
+            repeat(', "type": '), kinds, repeat(', "requests": ['), map(listed.get, shas_listed, repeat("")),
+            repeat("]}\n")) for part in entry]), len(shas_listed))
     out.count = count
     return out
 

@@ -20,15 +20,10 @@ from typing import Any
 # `encode` of a str goes straight to the C string encoder: the same text
 # `json.dumps(..., ensure_ascii=False)` writes, without its per-call set-up.
 string = json.JSONEncoder(ensure_ascii=False).encode
+# The same encoder for str only, callable from `map` without a Python frame per call.
+encode_str = json.encoder.encode_basestring
 _SPOOL_BYTES = 1 << 20
 _READ = 1 << 18
-
-
-def entry(sha: str, summary: str, author_json: str, type_json: str, requests: Iterable[str]) -> str:
-    """One change as a JSON object on one line (`author_json`, `type_json`: already encoded)."""
-    ids = ", ".join(string(r) for r in requests)
-    return (f'{{"sha": "{sha}", "summary": {string(summary)}, "author": {author_json}, '
-            f'"type": {type_json}, "requests": [{ids}]}}')
 
 
 class Changes:
@@ -52,16 +47,15 @@ class Changes:
         self._file.write("\n")
         self._count += 1
 
-    def extend(self, lines: list[str]) -> None:
-        """Append entries, each already encoded as a one-line JSON object (one write for all)."""
-        if not lines:
+    def write_lines(self, text: str, count: int) -> None:
+        """Append `count` entries given as one text: one JSON object per line, each line ended."""
+        if not count:
             return
         if self._moved:
             self._file.seek(0, 2)
             self._moved = False
-        self._file.write("\n".join(lines))
-        self._file.write("\n")
-        self._count += len(lines)
+        self._file.write(text)
+        self._count += count
 
     def chunks(self) -> Iterator[str]:
         """The entries as JSON text, many whole lines at a time (each chunk without its last newline)."""

@@ -26,6 +26,7 @@ from tracker.model import Commit, Tag
 # messages, and the message is the last field, so a stray 0x1f in it is harmless.
 _FORMAT = "%H%x1f%P%x1f%an%x1f%ae%x1f%B"
 _CHUNK = 1 << 20
+_BLOCK = 1 << 18
 
 
 class GitFailed(WorkFailed):
@@ -93,40 +94,77 @@ def _widen(fd: int) -> None:
         pass  # not Linux, or capped by /proc/sys/fs/pipe-max-size: the default pipe still works
 
 
-def _batches(repo: Repo, args: list[str]) -> Iterator[list[bytes]]:
-    """Raw NUL-separated records of `git log args`, a pipe read's worth at a time."""
-    command = repo._command(["log", f"--format=tformat:{_FORMAT}", "-z", "--no-color", *args])
-    proc = subprocess.Popen(command, cwd=repo.work_tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None and proc.stderr is not None
-    fd = proc.stdout.fileno()
-    _widen(fd)
-    pending = b""
-    finished = False
-    try:
-        while True:
-            # os.read on the raw descriptor: a BufferedReader's read(n) loops over
-            # small reads and made this pipe 70% slower than git writing to a file.
-            chunk = os.read(fd, _CHUNK)
-            if not chunk:
-                break
-            pending += chunk
-            parts = pending.split(b"\0")
-            pending = parts.pop()
-            if parts:
-                yield parts
-        if pending.strip():
-            yield [pending]
-        finished = True
-    finally:
+class Log:
+    """One running `git log`: started at once, read as blocks of whole records.
+
+    Starting it before the caller's other work (loading requests) lets git get
+    ahead; `close` stops it when the reader gives up early or never reads.
+    """
+
+    def __init__(self, repo: Repo, args: list[str]):
+        command = repo._command(["log", f"--format=tformat:{_FORMAT}", "-z", "--no-color", *args])
+        self.proc = subprocess.Popen(command, cwd=repo.work_tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._done = False
+        assert self.proc.stdout is not None
+        _widen(self.proc.stdout.fileno())
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Blocks of NUL-separated records (no trailing NUL), a pipe read's worth at a time."""
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        pending: list[bytes] = []
+        size = 0
+        finished = False
+        try:
+            while True:
+                # os.read on the raw descriptor: a BufferedReader's read(n) loops over
+                # small reads and made this pipe 70% slower than git writing to a file.
+                chunk = os.read(fd, _CHUNK)
+                if not chunk:
+                    break
+                pending.append(chunk)
+                size += len(chunk)
+                # git writes a few KiB at a time; a block of many records keeps the
+                # reader's per-block work (one index query, one pre-filter pass) rare.
+                if size >= _BLOCK:
+                    data = b"".join(pending)
+                    cut = data.rfind(b"\0")
+                    if cut >= 0:
+                        yield data[:cut]
+                        data = data[cut + 1:]
+                    pending, size = [data], len(data)
+            rest = b"".join(pending)
+            if rest.strip():
+                yield rest.rstrip(b"\0")
+            finished = True
+        finally:
+            self._finish(finished)
+
+    def close(self) -> None:
+        """Stop git if it is still running (the reader gave up, or never started)."""
+        self._finish(False)
+
+    def _finish(self, finished: bool) -> None:
+        if self._done:
+            return
+        self._done = True
+        proc = self.proc
+        assert proc.stdout is not None and proc.stderr is not None
         proc.stdout.close()
         if not finished:
-            proc.kill()  # the reader stopped early: git need not finish the walk
+            proc.kill()  # git need not finish a walk nobody reads
         error = proc.stderr.read()
         proc.stderr.close()
         code = proc.wait()
         if finished and code != 0:
             detail = error.decode("utf-8", "replace").strip().splitlines()
             raise GitFailed(f"git log failed: {detail[-1] if detail else f'exit {code}'}")
+
+
+def _batches(repo: Repo, args: list[str]) -> Iterator[list[bytes]]:
+    """Raw records of `git log args`, a pipe read's worth at a time."""
+    for block in Log(repo, args):
+        yield block.split(b"\0")
 
 
 def log_batches(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[list[Commit]]:
@@ -148,10 +186,11 @@ def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]
         yield from batch
 
 
-def commits(repo: Repo, previous: str | None, build: str) -> Iterator[list[Commit]]:
-    """The commits of a build, in batches: `previous..build`, or everything up to `build` for the first."""
+def commits(repo: Repo, previous: str | None, build: str) -> Log:
+    """The commits of a build, `previous..build` (everything up to `build` for the first),
+    as a started `git log` read in blocks of raw records (`tracker.builds.scan` reads them)."""
     revisions = [build] if previous is None else [f"{previous}..{build}"]
-    return log_batches(repo, revisions)
+    return Log(repo, [*revisions, "--"])
 
 
 def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:

@@ -271,7 +271,7 @@ class LinkIndex:
 class Lookup:
     """Stored parses of commits by sha, read a batch at a time (one query per few hundred)."""
 
-    _BATCH = 500  # well under SQLite's smallest limit on query parameters (999)
+    _BATCH = 900  # under SQLite's smallest limit on query parameters (999)
 
     def __init__(self, index: LinkIndex, conn: sqlite3.Connection | None):
         self.index = index
@@ -289,8 +289,10 @@ class Lookup:
                 marks = ",".join("?" * len(batch))
                 for sha, closes, refs, pull, reverts, cherry in self.conn.execute(
                         f"SELECT sha, closes, refs, pull, reverts, cherry FROM linked WHERE sha IN ({marks})", batch):
-                    found[sha] = Parsed(closes=_split(closes), refs=_split(refs), pull=pull or None,
-                                        reverts=_split(reverts), cherry_of=_split(cherry))
+                    # Inline, not `_split`: this runs for every linked commit of a long range.
+                    found[sha] = Parsed(tuple(closes.split()) if closes else (), tuple(refs.split()) if refs else (),
+                                        pull or None, tuple(reverts.split()) if reverts else (),
+                                        tuple(cherry.split()) if cherry else ())
         except sqlite3.Error:
             self.index._broken = True
             self.close()

@@ -10,6 +10,8 @@ in linear time.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # A reference: `#N`, `GH-N`, or an issue URL. Every branch starts with a literal
@@ -46,11 +48,39 @@ MAX_TOKENS = 5000
 # (Substring tests: CPython's `in` is a memchr-speed scan, a regex alternation is 50x slower.)
 
 
+_MAYBE = (b"#", b"://", b"H-", b"h-", b"evert", b"EVERT", b"herry", b"HERRY", b"erge request")
+
+
 def maybe_bytes(raw: bytes) -> bool:
     """Could this raw message hold a reference, revert, cherry-pick or merge request? (Cheap.)"""
-    # No lower(): copying every message costs more than a few more memchr scans.
-    return (b"#" in raw or b"://" in raw or b"H-" in raw or b"h-" in raw or b"evert" in raw
-            or b"EVERT" in raw or b"herry" in raw or b"HERRY" in raw or b"erge request" in raw)
+    # No lower(): copying every message costs more than a few more memchr scans. `find`,
+    # not `in`: bytes' `in` first tries the needle as an integer, which costs more than the scan.
+    find = raw.find
+    return (find(b"#") >= 0 or find(b"://") >= 0 or find(b"H-") >= 0 or find(b"h-") >= 0
+            or find(b"evert") >= 0 or find(b"EVERT") >= 0 or find(b"herry") >= 0 or find(b"HERRY") >= 0
+            or find(b"erge request") >= 0)
+
+
+def maybe_records(block: bytes, starts: Sequence[int]) -> set[int]:
+    """Indices of the records of `block` where `maybe_bytes` would find something, anywhere
+    in the record (a superset: its other fields are searched too).
+
+    `starts[i]` is where record i+1 begins. One memchr-speed pass per substring over
+    the whole block, and one step per record that holds it, instead of nine scans
+    of every record.
+    """
+    hits: set[int] = set()
+    find = block.find
+    last = len(starts)
+    for needle in _MAYBE:
+        at = find(needle)
+        while at >= 0:
+            index = bisect_right(starts, at)
+            hits.add(index)
+            if index >= last:
+                break
+            at = find(needle, starts[index])
+    return hits
 
 
 @dataclass(frozen=True)
@@ -237,6 +267,11 @@ def parse(message: str, repo: Repository) -> Parsed:
         closes = []
     parsed.closes, parsed.refs = tuple(closes), tuple(refs)
     return parsed
+
+
+def conventional_types(summaries: Iterable[str]) -> list[str | None]:
+    """`conventional_type` of each summary, matched at C speed (a long range has 100,000)."""
+    return [match[1] if match else None for match in map(_CONVENTIONAL.match, summaries)]
 
 
 def conventional_type(summary: str) -> str | None:

@@ -114,33 +114,41 @@ class Session:
 
     def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
         """The schema-1 report of one build."""
-        # git looks for the previous build while tags and requests are read.
+        # Overlap what waits on git with Python's own work: `git describe` runs while tags
+        # and requests are read; with --previous, `git log` starts before requests load.
         pending = None if previous else self._previous_of(build, None)
+        log: history.Log | None = None
         try:
-            tag = self.build_tag(build)
-            self.check_history()
-            if pending is None:
-                pending = self._previous_of(build, previous)
-            requests = self.requests
-            repo_id = self.repository
+            try:
+                tag = self.build_tag(build)
+                self.check_history()
+                if pending is None:
+                    previous_name, previous_sha = self._previous_of(build, previous)()
+                    log = history.commits(self.repo, previous_sha, tag.sha)
+                requests = self.requests
+                repo_id = self.repository
+            finally:
+                if pending is not None:
+                    previous_name, previous_sha = pending()
+            if log is None:
+                log = history.commits(self.repo, previous_sha, tag.sha)
+            stream = self.context.track(log, f"reading {previous_name + '..' if previous_name else ''}{build}")
+            # A range between a build and its own previous build is recorded in the link index
+            # (unless the build is indexed already, then its messages are read from there).
+            # A --previous need not be an ancestor (and checking costs a history walk), so its
+            # range says nothing certain about the build's whole ancestry: never recorded.
+            index = self.link_index
+            lookup = index.lookup(tag.sha)
+            record = previous is None and lookup is None and not index.complete(tag.sha)
+            try:
+                scanned = builds.scan(stream, repo_id, requests, lookup,
+                                      index.collect(tag.sha) if record else None)
+            finally:
+                if lookup is not None:
+                    lookup.close()
         finally:
-            found = pending() if pending is not None else (None, None)
-        previous_name, previous_sha = found
-        stream = self.context.track(history.commits(self.repo, previous_sha, tag.sha),
-                                    f"reading {previous_name + '..' if previous_name else ''}{build}")
-        # A range between a build and its own previous build is recorded in the link index
-        # (unless the build is indexed already, then its messages are read from there).
-        # A --previous need not be an ancestor (and checking costs a history walk), so its
-        # range says nothing certain about the build's whole ancestry: never recorded.
-        index = self.link_index
-        lookup = index.lookup(tag.sha)
-        record = previous is None and lookup is None and not index.complete(tag.sha)
-        try:
-            scanned = builds.scan(stream, repo_id, requests, lookup,
-                                  index.collect(tag.sha) if record else None)
-        finally:
-            if lookup is not None:
-                lookup.close()
+            if log is not None:
+                log.close()
         originals = {
             sha: builds.Linked(c.sha, builds.commit_login(c), links.parse(c.message, repo_id))
             for sha, c in history.show(self.repo, scanned.wanted_outside()).items()
