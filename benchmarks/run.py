@@ -1,18 +1,25 @@
 """Benchmark tracker against raw `git log` and git-cliff on a synthetic 100k-commit history.
 
-    python benchmarks/run.py [--commits 100000] [--runs 3] [--work DIR] [--no-cliff]
+    python benchmarks/run.py [--commits 100000] [--runs 3] [--work DIR] [--no-cliff] [--no-commit-graph]
 
-Builds the history once (benchmarks/synth.py, cached in --work), installs git-cliff
-from PyPI into the benchmark's own virtualenv (not the project's), then times,
-alternating the commands run by run so the page cache is equally warm for all:
+Builds the history once (benchmarks/synth.py, cached in --work) and, like any
+repository `git gc` has run on, gives it a commit-graph (`--no-commit-graph`
+measures the bare fast-import pack instead). Installs tracker from this checkout
+into the benchmark's own virtualenv (a normal install, as users get it: compiled
+bytecode, no editable-install hooks) and git-cliff from PyPI into another. Then
+times, alternating the commands run by run so the page cache is equally warm
+for all:
 
   * raw `git log --format=%H%x00%an%x00%s%x00%b%x1e A..B` over the full range;
-  * `tracker changelog B --previous A --format json` over the full range;
+  * `tracker changelog B --previous A --format json` over the full range, with the
+    link index an earlier run left (the common case) and without it (a first run);
   * `tracker changelog B --format json` for one weekly build (500 commits);
   * git-cliff over the same two ranges, with a config that parses `#N` links.
 
-Prints wall (median), CPU (user+sys) and peak RSS for each, and the ratios the
-targets are stated in. Memory flatness is measured at 10k, 30k and 100k commits.
+Prints wall (median), CPU (user+sys, children included) and peak RSS of the
+process tree for each, and the ratios the targets are stated in. Memory
+flatness is measured at 10k, 30k and 100k commits on tracker's own process (its
+`git log` child is git's memory, printed beside it: the same for any reader).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import synth  # noqa: E402
 
@@ -61,17 +69,39 @@ tag_pattern = "v[0-9]*"
 
 
 def measure(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds, peak RSS KiB) of one run, output discarded."""
+    """(wall seconds, CPU seconds, peak RSS KiB of the process tree) of one run, output discarded."""
+    wall, cpu, rss, _ = measure_self(command, cwd, env)
+    return wall, cpu, rss
+
+
+def measure_self(command: Sequence[str], cwd: Path,
+                 env: dict[str, str] | None = None) -> tuple[float, float, int, int | None]:
+    """`measure`, plus the peak RSS (KiB) a command run under benchmarks/selfrss.py reports for
+    its own process (None for other commands)."""
     started = time.perf_counter()
     proc = subprocess.Popen(list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env=env or os.environ.copy())
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {err.strip()[:400]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    own = [int(line.split()[-1]) for line in err.splitlines() if line.startswith("self-peak-rss-kib ")]
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, own[-1] if own else None
+
+
+def tracker_install(work: Path) -> Path:
+    """tracker from this checkout, installed (not editable) into the benchmark's own virtualenv."""
+    env_dir = work / "tracker-venv"
+    python = env_dir / "bin" / "python"
+    if not python.exists():
+        venv.create(env_dir, with_pip=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(ROOT)], check=True)
+    else:  # dependencies are in place: refresh tracker itself from the working tree
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(ROOT)],
+                       check=True, capture_output=True)
+    return env_dir
 
 
 def cliff_binary(work: Path) -> Path | None:
@@ -87,15 +117,21 @@ def cliff_binary(work: Path) -> Path | None:
     return binary
 
 
-def prepare(work: Path, commits: int) -> Path:
+def prepare(work: Path, commits: int, python: Path, commit_graph: bool) -> Path:
     repo = work / f"repo-{commits}"
     if not (repo / ".git").exists():
         print(f"building a {commits}-commit history in {repo} …", file=sys.stderr)
         synth.build(repo, commits, 500, 3000)
         requests = repo.parent / f"{repo.name}-requests.json"
-        subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "requests", "import", str(requests)],
+        subprocess.run([str(python), "-m", "tracker", "--repo", str(repo), "requests", "import", str(requests)],
                        check=True, capture_output=True)
         (repo / "cliff.toml").write_text(CLIFF_CONFIG)
+    info = repo / ".git" / "objects" / "info"
+    if commit_graph:
+        subprocess.run(["git", "commit-graph", "write", "--reachable"], cwd=repo, check=True, capture_output=True)
+    else:
+        (info / "commit-graph").unlink(missing_ok=True)
+        shutil.rmtree(info / "commit-graphs", ignore_errors=True)
     return repo
 
 
@@ -116,21 +152,45 @@ def table(rows: list[tuple[str, list[tuple[float, float, int]]]]) -> list[tuple[
     return summary
 
 
+def _without_index(repo: Path, command: Sequence[str]) -> tuple[float, float, int]:
+    """`measure` with tracker's link index moved aside for the run (a first run), then put back."""
+    folder = repo / ".git" / "tracker"
+    aside = repo / ".git" / "tracker-aside"
+    shutil.rmtree(aside, ignore_errors=True)
+    aside.mkdir()
+    for path in folder.glob("links.sqlite3*"):
+        path.rename(aside / path.name)
+    try:
+        return measure(command, repo)
+    finally:
+        for path in folder.glob("links.sqlite3*"):
+            path.unlink()
+        for path in aside.iterdir():
+            path.rename(folder / path.name)
+        aside.rmdir()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commits", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "tracker-bench")
     parser.add_argument("--no-cliff", action="store_true", help="skip git-cliff")
+    parser.add_argument("--no-commit-graph", action="store_true",
+                        help="measure the fast-import pack alone (no commit-graph, as before any git gc)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    repo = prepare(args.work, args.commits)
+    env_dir = tracker_install(args.work)
+    python = env_dir / "bin" / "python"
+    repo = prepare(args.work, args.commits, python, not args.no_commit_graph)
     names = tags(repo)
     first, last, week_start = names[0], names[-1], names[-2]
-    tracker = [sys.executable, "-m", "tracker"]
+    tracker = [str(env_dir / "bin" / "tracker")]
+    full = ["changelog", last, "--previous", first, "--format", "json"]
     commands: list[tuple[str, list[str]]] = [
         ("git log (full range)", ["git", "log", "--format=%H%x00%an%x00%s%x00%b%x1e", f"{first}..{last}"]),
-        ("tracker (full range)", [*tracker, "changelog", last, "--previous", first, "--format", "json"]),
+        ("tracker (full range)", [*tracker, *full]),
+        ("tracker (full range, first run: no link index)", [*tracker, *full]),
         ("git log (weekly build)", ["git", "log", "--format=%H%x00%an%x00%s%x00%b%x1e", f"{week_start}..{last}"]),
         ("tracker (weekly build)", [*tracker, "changelog", last, "--format", "json"]),
     ]
@@ -141,24 +201,30 @@ def main() -> None:
             ("git-cliff (weekly build)", [str(cliff), "--config", "cliff.toml", f"{week_start}..{last}",
                                           "-o", "/dev/null"]),
         ]
+    cold = {"tracker (full range, first run: no link index)"}
     samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name, _ in commands}
     # git-cliff over the full range takes minutes: measured once, after the others' warm-up.
     slow = {"git-cliff (full range)"}
-    for name, command in commands:  # warm-up: page cache, .pyc files, tracker's link index
-        if name not in slow:
+    for name, command in commands:  # warm-up: page cache, tracker's link index (built by the weekly run)
+        if name not in slow and name not in cold:
             measure(command, repo)
     for round_ in range(args.runs):
         for name, command in commands:
-            if name not in slow or round_ == 0:
+            if name in cold:
+                samples[name].append(_without_index(repo, command))
+            elif name not in slow or round_ == 0:
                 samples[name].append(measure(command, repo))
-    print(f"# {args.commits} commits, {len(names)} build tags; medians of {args.runs} alternating runs"
+    graph = "no commit-graph" if args.no_commit_graph else "with a commit-graph"
+    print(f"# {args.commits} commits ({graph}), {len(names)} build tags; medians of {args.runs} alternating runs"
           " (git-cliff over the full range: one run)")
-    print(f"# machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"# machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}")
     summary = {row[0]: row for row in table(list(samples.items()))}
     wall = {k: v[1] for k, v in summary.items()}
     print()
-    print(f"tracker / git log, full range:   {wall['tracker (full range)'] / wall['git log (full range)']:.2f}x"
-          "  (target <= 1.5x)")
+    base = wall["git log (full range)"]
+    print(f"tracker / git log, full range:   {wall['tracker (full range)'] / base:.2f}x  (target <= 1.5x)")
+    print(f"  first run (no link index):     {wall['tracker (full range, first run: no link index)'] / base:.2f}x")
     if cliff is not None:
         weekly = wall["tracker (weekly build)"] / wall["git-cliff (weekly build)"]
         print(f"tracker / git-cliff, weekly:     {weekly:.2f}x  (target <= 2x)")
@@ -171,17 +237,19 @@ def main() -> None:
         helps.append(time.perf_counter() - start)
     print(f"tracker --help: {statistics.median(helps):.3f} s  (target < 0.2 s)")
     print()
-    print("peak RSS by range length (tracker changelog --previous --format json):")
+    print("peak RSS by range length (tracker changelog --previous --format json), MiB:")
+    print("  commits   tracker's process   process tree (with its git log)")
     per_tag = 500
-    rss = {}
+    own: dict[int, float] = {}
     for length in (10_000, 30_000, 100_000):
         steps = min(len(names) - 1, length // per_tag)
         start_tag = names[-1 - steps]
-        runs = [measure([*tracker, "changelog", last, "--previous", start_tag, "--format", "json"], repo)
-                for _ in range(args.runs)]
-        rss[length] = max(r[2] for r in runs) / 1024
-        print(f"  {steps * per_tag:>7} commits: {rss[length]:6.1f} MiB")
-    print(f"  100k / 10k: {rss[100_000] / rss[10_000]:.2f}x  (target <= 1.2x)")
+        runs = [measure_self([str(python), str(HERE / "selfrss.py"), "changelog", last, "--previous", start_tag,
+                              "--format", "json"], repo) for _ in range(args.runs)]
+        own[length] = max(r[3] or 0 for r in runs) / 1024
+        tree = max(r[2] for r in runs) / 1024
+        print(f"  {steps * per_tag:>7}   {own[length]:17.1f}   {tree:12.1f}")
+    print(f"  100k / 10k, tracker's process: {own[100_000] / own[10_000]:.2f}x  (target <= 1.2x)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ last value, and `site.dir: ""` would put the site in the repository's root.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +99,8 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
     for key, value in data.items():
         line = lines.get(str(key), 1)
         if key not in section:
+            import difflib  # only for a mistyped key
+
             hint = difflib.get_close_matches(str(key), list(section), n=1)
             tip = f" (did you mean '{prefix}{hint[0]}'?)" if hint else f" (known keys: {', '.join(section)})"
             raise ConfigError(f"{where}:{line}: unknown key '{prefix}{key}'{tip}")

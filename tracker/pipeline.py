@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from tracker import builds, config, history, links, plugins, render, report
+from tracker import builds, config, history, links, plugins, report
 from tracker.credits import Duplicates, people
 from tracker.errors import BadInput
 from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Rendered
@@ -258,6 +258,8 @@ class Session:
         """Render a report. `markdown` means the project's Markdown changelog: the built-in one,
         or `changelog.template` when that is a Markdown template of the project's own (so
         CHANGELOG.md, release notes and the job summary all use it)."""
+        from tracker import render  # jinja2 and the templates only when something renders
+
         configured = self.config.template
         chosen = template or configured
         if chosen == "markdown" and render.flavour(render.FORMATS.get(configured, configured)) == "markdown":
@@ -274,6 +276,8 @@ class Session:
         return history.topo_order(self.repo, names)
 
     def marks_for(self, data: Mapping[str, Any]) -> list[Mark]:
+        from tracker import render
+
         cfg = self.config
         marks = []
         for entry in data["shipped"]:
