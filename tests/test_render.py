@@ -70,6 +70,24 @@ def test_user_template_file_is_escaped_too(repo: Path, tmp_path: Path) -> None:
     assert "<img" not in text and "@everyone" not in text and "@alice" in text
 
 
+@pytest.mark.parametrize("commits", [1, 250])  # a short list is copied safe; a long one is made safe as read
+def test_commit_text_in_changes_is_inert_in_user_templates(make_repo: Any, tmp_path: Path, commits: int) -> None:
+    steps = [{"commit": "init"}, {"tag": "v1"}]
+    steps += [{"commit": f"feat: {HOSTILE} {n}"} for n in range(commits)] + [{"tag": "v2"}]
+    path, _ = make_repo(steps, requests=REQUESTS)
+    markdown = tmp_path / "changes.md.j2"
+    markdown.write_text("{% for c in report.changes %}* {{ c.summary }}\n{% endfor %}"
+                        "{% for c in report.changes[:2] %}{{ c.summary }}{% endfor %}{{ report.changes|length }}")
+    text = render(path, "--template", str(markdown))
+    assert text.count("&lt;img") == commits + min(commits, 2) and str(commits) in text
+    assert "<img" not in text and "@everyone" not in text and "](https://evil" not in text
+    assert "\u202e" not in text
+    html = tmp_path / "changes.html.j2"
+    html.write_text("{% for c in report.changes %}<li>{{ c.summary }}</li>{% endfor %}")
+    page = render(path, "--template", str(html))
+    assert page.count("<li>") == commits and "<img" not in page and "\u202e" not in page
+
+
 def test_repository_templates_override_and_extend_the_builtins(repo: Path) -> None:
     folder = repo / ".github" / "tracker" / "templates"
     folder.mkdir(parents=True)

@@ -11,14 +11,16 @@ XML templates autoescape; Markdown templates get every fan string pre-sanitised
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from tracker import logins, textsafe
+from tracker.changes import Changes
 from tracker.errors import BadInput
 
 if TYPE_CHECKING:
@@ -48,12 +50,44 @@ def flavour(name: str) -> str:
     return "text"
 
 
+# Longer lists are made safe item by item as a template reads them: a long range's
+# `changes` has 100,000 entries, and the built-in templates show thirty.
+_EAGER = 200
+
+
+class _SafeView(Sequence[Any]):
+    """A read-only sequence whose items pass through `view` when read."""
+
+    def __init__(self, items: Sequence[Any], view: Callable[[Any, str | None], Any], key: str | None):
+        self._items, self._view, self._key = items, view, key
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self._items:
+            yield self._view(item, self._key)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self._items))
+            return [self._view(v, self._key) for v in islice(self._items, start, stop, step)] if step > 0 \
+                else [self[i] for i in range(start, stop, step)]
+        return self._view(self._items[index], self._key)
+
+
+def _is_long(value: Any) -> bool:
+    return isinstance(value, Changes) or (isinstance(value, (list, tuple)) and len(value) > _EAGER)
+
+
 def _markdown_view(value: Any, key: str | None = None) -> Any:
     """A copy of template data with fan text made inert Markdown."""
     if isinstance(value, Markup) or value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, Mapping):
         return {k: _markdown_view(v, k) for k, v in value.items()}
+    if _is_long(value):
+        return _SafeView(value, _markdown_view, key)
     if isinstance(value, (list, tuple)):
         return [_markdown_view(v, key) for v in value]
     if isinstance(value, str):
@@ -73,6 +107,8 @@ def _clean_view(value: Any) -> Any:
         return textsafe.clean(value)
     if isinstance(value, Mapping):
         return {k: _clean_view(v) for k, v in value.items()}
+    if _is_long(value):
+        return _SafeView(value, lambda item, _key: _clean_view(item), None)
     if isinstance(value, (list, tuple)):
         return [_clean_view(v) for v in value]
     return value
