@@ -11,10 +11,9 @@ import json
 import secrets as random_tokens
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from tracker.changes import write_json
-from tracker.files import write_stream_if_changed
+from tracker.output import write_report
 
 
 def _append(path: str, text: str) -> None:
@@ -40,12 +39,7 @@ def report_outputs(session: Any, data: Mapping[str, Any]) -> None:
     if outputs:
         folder = Path(env.get("RUNNER_TEMP") or session.context.git_dir / "tracker")
         report_path = folder / f"tracker-report-{data['build']}.json"
-
-        def write(handle: TextIO) -> None:
-            write_json(data, handle, 2)
-            handle.write("\n")
-
-        write_stream_if_changed(report_path, write)
+        write_report(data, report_path, indent=2)
         shipped = json.dumps([s["id"] for s in data["shipped"]])
         credited = json.dumps([c["login"] for c in data["credits"]], ensure_ascii=False)
         _append(outputs, output_block("shipped", shipped) + output_block("credited", credited)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import filecmp
 import glob
+import io
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 
 def write_if_changed(path: Path, data: bytes | str, dry_run: bool = False) -> bool:
@@ -25,29 +26,32 @@ def write_if_changed(path: Path, data: bytes | str, dry_run: bool = False) -> bo
         pass
     if dry_run:
         return True
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _sweep(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
+    return _replace(path, lambda handle: handle.write(payload), compare=False)
 
 
 def write_stream_if_changed(path: Path, write: Callable[[TextIO], None]) -> bool:
     """Like `write_if_changed`, for content too big to hold at once: `write` streams UTF-8
     text into a temporary file beside `path`, which replaces it only if the bytes differ."""
+
+    def fill(handle: BinaryIO) -> None:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        write(text)
+        text.flush()
+        text.detach()  # the file is `handle`'s to close
+
+    return _replace(path, fill, compare=True)
+
+
+def _replace(path: Path, fill: Callable[[BinaryIO], object], compare: bool) -> bool:
+    """Fill a temporary file beside `path` and move it over `path` (unless `compare` finds
+    the same bytes there already); True if it replaced `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     _sweep(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            write(handle)
-        if path.is_file() and filecmp.cmp(tmp, path, shallow=False):
+        with os.fdopen(fd, "wb") as handle:
+            fill(handle)
+        if compare and path.is_file() and filecmp.cmp(tmp, path, shallow=False):
             Path(tmp).unlink()
             return False
         os.replace(tmp, path)

@@ -1,0 +1,157 @@
+"""The `tracker` command line: the only package that imports click.
+
+Commands stay thin: parse options, call the pipeline, print. Every expected
+failure is one line on stderr with exit 2 (bad input) or 1 (the work failed);
+a traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, NoReturn
+
+import click
+
+from tracker import __version__
+from tracker.errors import TrackerError
+
+REPORT_FORMATS = ["markdown", "html", "json", "text", "atom"]
+LIST_FORMATS = ["text", "markdown", "json", "csv"]
+
+
+# Sessions of this invocation: their caches are written only once the command succeeded.
+_SESSIONS: list[Any] = []
+
+
+class Group(click.Group):
+    """A click group whose errors are one line, never click's three-line usage block."""
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> NoReturn:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or "-v" in argv or "--verbose" in argv
+        _SESSIONS.clear()
+        try:
+            super().main(args=argv, prog_name=prog_name or "tracker", standalone_mode=False, **extra)
+            for session in _SESSIONS:
+                session.save_caches()
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "tracker"
+            _fail(f"{exc.format_message()} (see '{command} --help')", 2)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except TrackerError as exc:
+            if debug:
+                _traceback()
+            _fail(str(exc), exc.exit_code)
+        except BrokenPipeError:
+            sys.exit(1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as exc:  # the last line of defence: still one line, no traceback
+            if debug:
+                _traceback()
+            from tracker.secrets import redact
+
+            _fail(redact(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"), 1)
+        sys.exit(0)
+
+
+def _traceback() -> None:
+    import traceback
+
+    from tracker.secrets import redact
+
+    click.echo(redact(traceback.format_exc()), err=True, nl=False)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    from tracker.secrets import redact
+
+    line = " ".join(redact(message).split())
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        # Workflow-command data escapes `%` (and line breaks, already folded above).
+        click.echo(f"::error::{line.replace('%', '%25')}", err=True)
+    else:
+        click.echo(f"tracker: {line}", err=True)
+    sys.exit(code)
+
+
+def _session(ctx: click.Context, dry_run: bool = False) -> Any:
+    from tracker.pipeline import Session
+
+    options = ctx.find_root().params
+    session = Session(
+        repo_path=options["repo"],
+        config_path=options["config"],
+        issues_name=options["issues"],
+        dry_run=dry_run,
+        verbose=options["verbose"] or options["debug"],
+        say=lambda text: click.echo(text, err=True),
+        progress=_progress if sys.stderr.isatty() and sys.stdout.isatty() else None,
+    )
+    _SESSIONS.append(session)
+    return session
+
+
+def _progress(items: Iterable[Any], label: str) -> Iterator[Any]:
+    with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield from bar
+
+
+def _json(data: Any, pretty: bool | None = None) -> str:
+    # Indented JSON goes through the pure-Python encoder (10x slower on a 100k-commit
+    # report), so indent only for a person at a terminal.
+    if pretty is None:
+        pretty = sys.stdout.isatty()
+    return json.dumps(data, ensure_ascii=False, indent=2 if pretty else None) + "\n"
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--repo", default=".", metavar="PATH", show_default=True, help="The git repository.")
+@click.option("--config", default=None, metavar="PATH", help="Config file [default: .github/tracker.yml when present].")
+@click.option("--issues", default=None, metavar="NAME",
+              help="Issue-system plugin: local, github, gitlab, …"
+                   " [default: github when GITHUB_REPOSITORY is set, else local].")
+@click.option("-v", "--verbose", is_flag=True, help="Say more (API calls made); tracebacks on errors.")
+@click.option("--debug", is_flag=True, help="Like --verbose, plus the HTTP libraries' debug log (tokens masked).")
+@click.version_option(__version__, prog_name="tracker")
+def cli(repo: str, config: str | None, issues: str | None, verbose: bool, debug: bool) -> None:
+    """Credit the fans whose feature requests shipped in each build.
+
+    \b
+    Fans vote on requests; each build (a tag) ships some of them; tracker finds
+    which, marks them in the issue system and publishes a changelog that names
+    the fans behind each change.
+
+    \b
+    Start here:
+      tracker demo                       # a sample project, released offline
+      tracker changelog v2026.47         # what build v2026.47 shipped, and who asked
+      tracker release v2026.47 --dry-run # what the GitHub Action would write
+    """
+    if debug:
+        import logging
+
+        from tracker.secrets import install_log_filter
+
+        # HTTP libraries log requests at DEBUG; the filter keeps tokens out of every record.
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, format="%(name)s: %(message)s")
+        install_log_filter()
+
+
+def main() -> None:
+    """Console entry point."""
+    cli.main()
+
+
+# The commands register themselves on `cli` (imported last: they need it defined).
+from tracker.cli import builds, store  # noqa: E402, F401

@@ -1,0 +1,121 @@
+"""Commands on the local request store: `requests import|add`, `vote`, `top`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.cli import LIST_FORMATS, _session, cli
+from tracker.errors import BadInput
+
+
+@cli.group(short_help="Add and import requests in the local store.")
+def requests() -> None:
+    """Manage requests in the local store (forums, surveys, spreadsheets)."""
+
+
+@requests.command("import", short_help="Load requests from JSON or CSV (re-import updates).")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def requests_import(ctx: click.Context, file: str) -> None:
+    """Load requests from a JSON array or a CSV file; re-importing updates, never duplicates.
+
+    \b
+    JSON: [{"id": "12", "title": "Dark mode", "author": "alice", "state": "open",
+            "created_at": "2026-03-01T10:00:00Z", "voters": ["bob", "carol"],
+            "duplicate_of": null, "url": null}]
+    CSV:  the same columns; voters separated by ';'.
+
+    \b
+    Examples:
+      tracker requests import forum-export.json
+      tracker requests import survey.csv
+    """
+    from tracker import importer
+
+    store = _local_store(ctx)
+    created, updated, votes = importer.import_file(store, Path(file))
+    click.echo(f"imported {file}: {created} new, {updated} updated, {votes} new votes ({store.path})")
+
+
+@requests.command("add")
+@click.argument("title")
+@click.option("--by", "login", required=True, help="The fan who suggested it.")
+@click.option("--id", "request_id", default=None, help="Its id [default: the next free number].")
+@click.pass_context
+def requests_add(ctx: click.Context, title: str, login: str, request_id: str | None) -> None:
+    """Add one request to the local store.
+
+    \b
+    Example:
+      tracker requests add "Dark mode" --by alice
+    """
+    from tracker import importer, logins
+    from tracker.model import Request
+
+    store = _local_store(ctx)
+    title = " ".join(title.split())
+    if not title:
+        raise BadInput("the title is empty")
+    if not logins.valid(login):
+        raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
+    if request_id is not None and not importer.valid_id(request_id.lstrip("#")):
+        raise BadInput(f"--id {request_id!r}: not a request id (letters, digits, '-', '_', '.')")
+    with store.transaction() as conn:
+        new_id = (request_id or store.next_id(conn)).lstrip("#")
+        if conn.execute("SELECT 1 FROM requests WHERE id = ?", (new_id,)).fetchone():
+            raise BadInput(f"request #{new_id} already exists")
+        store.upsert(conn, Request(id=new_id, title=title, author=login, state="open"))
+    click.echo(f"added #{new_id}: {title} (by @{login})")
+
+
+@cli.command()
+@click.argument("request_id", metavar="ID")
+@click.option("--by", "login", required=True, help="The fan who votes.")
+@click.pass_context
+def vote(ctx: click.Context, request_id: str, login: str) -> None:
+    """Vote for a request in the local store (one vote per fan).
+
+    \b
+    Example:
+      tracker vote 12 --by bob
+    """
+    from tracker import logins
+    from tracker.store import require_request
+
+    store = _local_store(ctx)
+    request_id = request_id.lstrip("#")
+    if not logins.valid(login):
+        raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
+    require_request(store, request_id)
+    with store.transaction() as conn:
+        added = store.add_votes(conn, request_id, [login])
+    click.echo(f"@{login} voted for #{request_id}" if added else f"@{login} had already voted for #{request_id}")
+
+
+def _local_store(ctx: click.Context) -> Any:
+    from tracker.store import Store, store_path
+
+    session = _session(ctx)
+    return Store(store_path(session.config.store, session.root, session.context.git_dir))
+
+
+@cli.command()
+@click.option("-n", "count", metavar="N", default=10, show_default=True, type=click.IntRange(min=1), help="How many.")
+@click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)
+@click.pass_context
+def top(ctx: click.Context, count: int, fmt: str) -> None:
+    """The most-voted open requests: the roadmap fans see.
+
+    \b
+    Examples:
+      tracker top
+      tracker top -n 5 --format json
+    """
+    from tracker import views
+
+    session = _session(ctx)
+    rows = views.top(session.requests.values(), count, session.issues.issue_url)
+    click.echo(views.table(rows, fmt, ["id", "title", "author", "votes", "url"]), nl=False)

@@ -1,0 +1,51 @@
+"""Where a command's result goes: standard output, or a file given with `-o`.
+
+A file is replaced atomically and only when its bytes change; a report's JSON is
+streamed, so a long range's `changes` never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from tracker.changes import write_json
+from tracker.errors import BadInput
+from tracker.files import write_if_changed, write_stream_if_changed
+
+
+def emit(text: str, output: str | None) -> None:
+    """`text` to standard output (ending in one newline), or to the file `output`."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        return
+    try:
+        write_if_changed(Path(output), text)
+    except OSError as exc:
+        raise BadInput(f"-o {output}: cannot write: {exc.strerror}") from None
+
+
+def emit_report(data: Mapping[str, Any], output: str | None) -> None:
+    """A report as JSON to standard output (indented only for a person at a terminal), or to a file."""
+    if output is None:
+        write_json(data, sys.stdout, 2 if sys.stdout.isatty() else None)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        return
+    try:
+        write_report(data, Path(output))
+    except OSError as exc:
+        raise BadInput(f"-o {output}: cannot write: {exc.strerror}") from None
+
+
+def write_report(data: Mapping[str, Any], path: Path, indent: int | None = None) -> bool:
+    """A report as a JSON file, rewritten only when it changes; True if it wrote."""
+
+    def write(handle: TextIO) -> None:
+        write_json(data, handle, indent)
+        handle.write("\n")
+
+    return write_stream_if_changed(path, write)
