@@ -133,3 +133,15 @@ def test_parser_never_raises_and_mentions_never_close(text: str) -> None:
     mention_only = parse("see " + text.replace("fixes", "").replace("Closes:", ""), REPO)
     if "fix" not in text.lower() and "close" not in text.lower():
         assert mention_only.closes == ()
+
+
+@pytest.mark.parametrize("message", [
+    b"plain words", b"Fixes #1", b"see https://x/y", b"GH-3", b"gh-3", b"Revert it", b"REVERT", b"cherry",
+    b"(CHERRY picked)", b"See merge request a/b!1", b"x-y", b"evert",
+])
+def test_the_block_prefilter_agrees_with_the_message_prefilter(message: bytes) -> None:
+    from tracker.links import maybe_bytes, maybe_records
+
+    block = b"\0".join([b"before", message, b"after"])
+    starts = [len(b"before") + 1, len(b"before") + len(message) + 2, len(block) + 1]
+    assert (1 in maybe_records(block, starts)) is maybe_bytes(message)

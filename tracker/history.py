@@ -161,29 +161,14 @@ class Log:
             raise GitFailed(f"git log failed: {detail[-1] if detail else f'exit {code}'}")
 
 
-def _batches(repo: Repo, args: list[str]) -> Iterator[list[bytes]]:
-    """Raw records of `git log args`, a pipe read's worth at a time."""
-    for block in Log(repo, args):
-        yield block.split(b"\0")
-
-
-def log_batches(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[list[Commit]]:
-    """The commits `git log` gives for `revisions`, newest first, in batches as the pipe delivers
-    them (a few thousand at a time), so a reader can do per-batch work once, not per commit."""
-    make = Commit._make
-    for records in _batches(repo, [*options, *revisions, "--"]):
-        batch = []
-        for record in records:
-            fields = record.lstrip(b"\n").split(b"\x1f", 4)
-            if len(fields) == 5:
-                batch.append(make(fields))
-        yield batch
-
-
 def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]:
     """Stream the commits `git log` gives for `revisions`, newest first."""
-    for batch in log_batches(repo, revisions, *options):
-        yield from batch
+    make = Commit._make
+    for block in Log(repo, [*options, *revisions, "--"]):
+        for record in block.split(b"\0"):
+            fields = record.lstrip(b"\n").split(b"\x1f", 4)
+            if len(fields) == 5:
+                yield make(fields)
 
 
 def commits(repo: Repo, previous: str | None, build: str) -> Log:

@@ -289,10 +289,7 @@ class Lookup:
                 marks = ",".join("?" * len(batch))
                 for sha, closes, refs, pull, reverts, cherry in self.conn.execute(
                         f"SELECT sha, closes, refs, pull, reverts, cherry FROM linked WHERE sha IN ({marks})", batch):
-                    # Inline, not `_split`: this runs for every linked commit of a long range.
-                    found[sha] = Parsed(tuple(closes.split()) if closes else (), tuple(refs.split()) if refs else (),
-                                        pull or None, tuple(reverts.split()) if reverts else (),
-                                        tuple(cherry.split()) if cherry else ())
+                    found[sha] = Parsed(_split(closes), _split(refs), pull or None, _split(reverts), _split(cherry))
         except sqlite3.Error:
             self.index._broken = True
             self.close()

@@ -138,8 +138,8 @@ class Session:
             # A --previous need not be an ancestor (and checking costs a history walk), so its
             # range says nothing certain about the build's whole ancestry: never recorded.
             index = self.link_index
-            lookup = index.lookup(tag.sha)
-            record = previous is None and lookup is None and not index.complete(tag.sha)
+            lookup = index.lookup(tag.sha)  # None unless the build is indexed already
+            record = previous is None and lookup is None
             try:
                 scanned = builds.scan(stream, repo_id, requests, lookup,
                                       index.collect(tag.sha) if record else None)

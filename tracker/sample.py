@@ -51,7 +51,6 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
     """
     # Imported here: GitPython costs ~150 ms to import, and only building histories needs it.
     import git
-    from git.objects.commit import Commit
     from git.objects.fun import tree_to_stream
     from gitdb import IStream
 
@@ -71,7 +70,7 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
         listing = BytesIO()
         tree_to_stream(entries, listing.write)
         tree = repo.odb.store(IStream("tree", len(listing.getvalue()), BytesIO(listing.getvalue()))).hexsha.decode()
-        labels = _write(repo, Commit, tree, steps)
+        labels = _write(repo, tree, steps)
     finally:
         for key, value in old_env.items():
             if value is None:
@@ -81,8 +80,9 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
     return labels
 
 
-def _write(repo: Any, commit_type: Any, tree: str, steps: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def _write(repo: Any, tree: str, steps: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     import git
+    from git.objects.commit import Commit
 
     labels: dict[str, str] = {}
     heads: dict[str, str | None] = {"main": None}
@@ -114,7 +114,7 @@ def _write(repo: Any, commit_type: Any, tree: str, steps: Iterable[Mapping[str, 
             parents.append(heads[str(step["merge"])])
         name, email, when = _identity(str(step.get("author", "alice")), date)
         who = git.Actor(name, email)
-        commit = commit_type.create_from_tree(
+        commit = Commit.create_from_tree(
             repo, tree, message + "\n", parent_commits=[repo.commit(p) for p in parents],
             author=who, committer=who, author_date=when, commit_date=when)
         heads[current] = commit.hexsha
