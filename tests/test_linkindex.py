@@ -307,3 +307,30 @@ def test_two_writers_at_once_lose_nothing(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.close()
+
+
+def test_a_lookup_answers_the_same_by_query_and_by_whole_table(tmp_path: Path) -> None:
+    """A short range asks the index a block at a time; a long one reads the whole table once
+    it has asked about as many commits as the index holds. Both answer alike."""
+    path = tmp_path / "links.sqlite3"
+    index = LinkIndex(path, "acme/app")
+    said = {
+        f"{n:040x}": links.Parsed(closes=(str(n % 7),), refs=("99",) if n % 3 == 0 else (),
+                                  pull=str(n) if n % 4 == 0 else None,
+                                  reverts=(f"{n + 1:040x}",) if n % 10 == 0 else ())
+        for n in range(0, 300, 2)
+    }
+    index.add("t" * 40, None, [builds.Linked(sha, "ann", parsed) for sha, parsed in said.items()])
+    index.save()
+    asked = [f"{n:040x}" for n in range(300)]  # half of them link to nothing
+    expected = {sha: builds.as_row(parsed) for sha, parsed in said.items()}
+    for size in (40, 1000):  # 8 blocks, the whole table read from the fourth on; one block, read at once
+        lookup = LinkIndex(path, "acme/app").lookup("t" * 40)
+        assert lookup is not None
+        found: dict[str, builds.Row] = {}
+        for start in range(0, len(asked), size):
+            rows = lookup.rows(asked[start:start + size])
+            assert rows is not None
+            found.update(rows)
+        lookup.close()
+        assert found == expected

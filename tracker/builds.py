@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, compress, islice, repeat
+from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, itemgetter, methodcaller
 from typing import Protocol
 
@@ -76,10 +76,21 @@ class Scanned:
         return {s: c.parsed.pull for s, c in self.linked.items() if c.parsed.pull}
 
 
-class Lookup(Protocol):
-    """Parses already known (the link index), so a scan need not parse those messages again."""
+# What the link index holds for one commit: its closes, refs, pull, reverts and cherry-picked
+# originals, each space-separated ("" or None when it says nothing of that kind).
+Row = tuple["str | None", "str | None", "str | None", "str | None", "str | None"]
 
-    def parses(self, shas: list[str]) -> dict[str, links.Parsed] | None: ...
+
+def as_row(parsed: links.Parsed) -> Row:
+    """`parsed` in the link index's row form."""
+    return (" ".join(parsed.closes), " ".join(parsed.refs), parsed.pull, " ".join(parsed.reverts),
+            " ".join(parsed.cherry_of))
+
+
+class Lookup(Protocol):
+    """Rows already known (the link index), so a scan need not parse those messages again."""
+
+    def rows(self, shas: list[str]) -> dict[str, Row] | None: ...
 
 
 Recorder = Callable[[str, "str | None", links.Parsed], None]
@@ -96,8 +107,8 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     to a block. This loop runs once per commit of the range (100,000 for a long
     history), so it does the least it can. Which records may link to anything is
     found per block (`links.maybe_records`); only those are parsed (or, with
-    `lookup`, read from the link index in one query per block: a commit it lacks
-    links to nothing); other messages are never decoded beyond their first line;
+    `lookup`, read from the link index: a commit it lacks links to nothing; commits
+    that say the same thing share one reading); other messages are never decoded beyond their first line;
     authors are resolved once each; each change is encoded to its JSON line at once
     (`tracker.changes`). `known` are the request ids a change may list; `record`
     hears every commit that links to anything. Commits that only mention requests
@@ -106,8 +117,9 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     out = Scanned()
     # (name, email) → (login or None, the name to show as JSON): once per author, not per commit.
     authors: dict[tuple[bytes, bytes], tuple[str | None, str]] = {}
-    kind_json: dict[str, str] = {}
+    kind_json: dict[str | None, str] = {}
     ids: dict[str, str] = {}  # one string object per request id, however many commits name it
+    meanings: dict[Row, tuple[str, links.Parsed | None]] = {}
     linked = out.linked
     count = 0
     for block in blocks:
@@ -129,8 +141,9 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
         count += size
         shas = list(map(bytes.decode, shas_b))
         # What each linked commit says: from the index (it holds every linked commit of an
-        # indexed ancestry, so one query per block answers for all), else parsed.
-        said = lookup.parses(shas) if lookup is not None else None
+        # indexed ancestry, so it answers for all), else parsed.
+        said = lookup.rows(shas) if lookup is not None else None
+        readings: dict[str, links.Parsed] = {}
         if said is None:
             said = {}
             # starts[i]: where record i+1 begins (the lengths so far, plus separators).
@@ -142,26 +155,30 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
                 if links.maybe_bytes(raws[i]):
                     reading = links.parse(Commit(shas_b[i], parents[i], names[i], emails[i], raws[i]).message, repo)
                     if not reading.empty:
-                        said[shas[i]] = reading
-        for key in set(zip(names, emails, strict=True)).difference(authors):
+                        said[shas[i]] = as_row(reading)
+                        readings[shas[i]] = reading
+        keys = list(zip(names, emails, strict=True))
+        for key in set(keys).difference(authors):
             login = _login(*key)
             authors[key] = (login, string(login or decode(key[0])))
         listed: dict[str, str] = {}
-        for index in [i for i, sha in enumerate(shas) if sha in said] if said else ():
-            sha = shas[index]
-            parsed = said[sha]
-            login = authors[(names[index], emails[index])][0]
-            requests = [r for r in (*parsed.closes, *parsed.refs) if r in known]
-            if requests:
-                listed[sha] = ", ".join(f'"{r}"' for r in requests)
-            if record is not None:
-                record(sha, login, parsed)
-            if parsed.closes or parsed.pull or parsed.reverts or parsed.cherry_of:
-                closes = parsed.closes
-                linked[sha] = Linked(sha, login, links.Parsed(
-                    tuple(map(ids.setdefault, closes, closes)), (), parsed.pull, parsed.reverts, parsed.cherry_of))
-        # Merge commits are counted and linked, not listed.
-        listing = [p.find(b" ") < 0 for p in parents]
+        if said:
+            hits = list(map(said.__contains__, shas))
+            for sha, key in zip(compress(shas, hits), compress(keys, hits), strict=True):
+                row = said[sha]
+                # Thousands of commits say the same thing (`Fixes #12`): read each row once.
+                meaning = meanings.get(row)
+                if meaning is None:
+                    meaning = meanings[row] = _meaning(row, known, ids)
+                if meaning[0]:
+                    listed[sha] = meaning[0]
+                if record is not None:  # only while parsing (an indexed range is not recorded again)
+                    record(sha, authors[key][0], readings[sha])
+                if meaning[1] is not None:
+                    linked[sha] = Linked(sha, authors[key][0], meaning[1])
+        # Merge commits are counted and linked, not listed: a merge's parents field is longer
+        # than one sha and a space (tested by length, at C speed).
+        listing = list(map((len(shas_b[0]) + 1).__gt__, map(len, parents)))
         shas_listed = list(compress(shas, listing))
         messages: Iterable[bytes] = compress(raws, listing)
         if any(map(_STARTS_BLANK, raws)):  # git strips leading blank lines; a hand-made commit may not
@@ -171,17 +188,36 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
             summaries = list(map(str.strip, map(bytes.decode, heads)))
         except UnicodeDecodeError:  # a Latin-1 subject somewhere in this block
             summaries = [decode(head).strip() for head in heads]
-        kinds = [kind_json.get(k) or kind_json.setdefault(k, string(k)) if k else "null"
-                 for k in links.conventional_types(summaries)]
+        types = links.conventional_types(summaries)
+        for kind in set(types).difference(kind_json):
+            kind_json[kind] = string(kind) if kind else "null"
         # The block's entries as one text: the fixed parts interleaved with the encoded fields.
-        out.changes.write_lines("".join([part for entry in zip(
+        out.changes.write_lines("".join(chain.from_iterable(zip(
             repeat('{"sha": "'), shas_listed, repeat('", "summary": '), map(encode_str, summaries),
             repeat(', "author": '),
-            map(_AUTHOR, map(authors.__getitem__, compress(zip(names, emails, strict=True), listing))),
-            repeat(', "type": '), kinds, repeat(', "requests": ['), map(listed.get, shas_listed, repeat("")),
-            repeat("]}\n")) for part in entry]), len(shas_listed))
+            map(_AUTHOR, map(authors.__getitem__, compress(keys, listing))),
+            repeat(', "type": '), map(kind_json.__getitem__, types), repeat(', "requests": ['),
+            map(listed.get, shas_listed, repeat("")), repeat("]}\n")))), len(shas_listed))
     out.count = count
     return out
+
+
+def _meaning(row: Row, known: Container[str], ids: dict[str, str]) -> tuple[str, links.Parsed | None]:
+    """(the requests a change lists, as JSON array items; what a decision keeps of the row, or
+    None when it only mentions requests). Shared by every commit whose row is the same (a
+    Parsed is never changed once made)."""
+    closes_text, refs_text, pull, reverts_text, cherry_text = row
+    closes = _split(closes_text)
+    closes = tuple(map(ids.setdefault, closes, closes))  # one string per request id
+    named = [r for r in (*closes, *_split(refs_text)) if r in known]
+    listed = '"' + '", "'.join(named) + '"' if named else ""
+    if not (closes or pull or reverts_text or cherry_text):
+        return listed, None
+    return listed, links.Parsed(closes, (), pull or None, _split(reverts_text), _split(cherry_text))
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(value.split()) if value else ()
 
 
 @dataclass

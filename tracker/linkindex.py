@@ -23,9 +23,10 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from pathlib import Path
 
-from tracker.builds import Linked
+from tracker.builds import Linked, Row, as_row
 from tracker.links import Parsed
 
 # Bump when the link grammar changes what a message means, or the tables change.
@@ -36,6 +37,7 @@ GRAMMAR = "4"
 # scan keeps, and an index reads the same whichever way it was built. (Narrower
 # patterns such as `#[0-9]` missed `#１`, which the grammar reads as #1.)
 GREP_PATTERNS = ["#", "://", "h-", "evert", "herry", "erge request"]
+_FIRST, _REST = itemgetter(0), itemgetter(slice(1, None))
 _TABLES = ("meta", "tips", "linked", "seen", "closes", "reverts")
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -269,34 +271,61 @@ class LinkIndex:
 
 
 class Lookup:
-    """Stored parses of commits by sha, read a batch at a time (one query per few hundred)."""
+    """Stored rows of commits by sha: a query per block while the range is short, the whole
+    table in one read once the range has asked about as many commits as the index holds
+    (a long range asks about most of them; by then the queries have cost about as much)."""
 
     _BATCH = 900  # under SQLite's smallest limit on query parameters (999)
 
     def __init__(self, index: LinkIndex, conn: sqlite3.Connection | None):
         self.index = index
         self.conn = conn
+        self._asked = 0
+        self._size: int | None = None
+        self._table: dict[str, Row] | None = None
 
-    def parses(self, shas: list[str]) -> dict[str, Parsed] | None:
+    def rows(self, shas: list[str]) -> dict[str, Row] | None:
         """sha → what its message says, for those of `shas` that link to something;
         None when the stored index failed while read (then parse instead)."""
-        found = {sha: self.index._items[sha].parsed for sha in shas if sha in self.index._items}
+        pending = self.index._items
+        found = {sha: as_row(pending[sha].parsed) for sha in shas if sha in pending} if pending else {}
         if self.conn is None:
             return found
         try:
+            table = self._whole(len(shas))
+            if table is not None:
+                hits = list(filter(table.__contains__, shas))
+                found.update(zip(hits, map(table.__getitem__, hits), strict=True))
+                return found
             for start in range(0, len(shas), self._BATCH):
                 batch = shas[start:start + self._BATCH]
                 marks = ",".join("?" * len(batch))
-                for sha, closes, refs, pull, reverts, cherry in self.conn.execute(
-                        f"SELECT sha, closes, refs, pull, reverts, cherry FROM linked WHERE sha IN ({marks})", batch):
-                    found[sha] = Parsed(_split(closes), _split(refs), pull or None, _split(reverts), _split(cherry))
+                found.update(_by_sha(self.conn.execute(
+                    f"SELECT sha, closes, refs, pull, reverts, cherry FROM linked WHERE sha IN ({marks})", batch)))
         except sqlite3.Error:
             self.index._broken = True
             self.close()
             return None
         return found
 
+    def _whole(self, asking: int) -> dict[str, Row] | None:
+        """The whole table, once this lookup has been asked about as many commits as it holds."""
+        assert self.conn is not None
+        self._asked += asking
+        if self._table is None:
+            if self._size is None:
+                self._size = self.conn.execute("SELECT count(*) FROM linked").fetchone()[0]
+            if self._asked >= self._size:
+                self._table = _by_sha(self.conn.execute("SELECT sha, closes, refs, pull, reverts, cherry FROM linked"))
+        return self._table
+
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+def _by_sha(cursor: sqlite3.Cursor) -> dict[str, Row]:
+    """sha → row of `SELECT sha, closes, refs, pull, reverts, cherry` results."""
+    rows = cursor.fetchall()
+    return dict(zip(map(_FIRST, rows), map(_REST, rows), strict=True))
