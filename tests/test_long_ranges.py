@@ -7,6 +7,7 @@ check the report against what git itself says about each commit.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import pytest
 from conftest import invoke, report_of
 
 from tracker import history, sample
+from tracker.changes import Changes, write_json
 
 CONVENTIONAL = re.compile(r"\A([a-z]{2,12})(?:\([^()\n]{0,64}\))?!?:\s")
 
@@ -167,3 +169,18 @@ def test_repositories_are_found_where_git_finds_them(tmp_path: Path) -> None:
     (work / "sub").mkdir()
     result = invoke(["--repo", str(work / "sub"), "top"])
     assert result.exit_code == 2 and "not a git repository" in result.stderr
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_streamed_report_is_the_text_json_dumps_gives(indent: int | None) -> None:
+    """The report is written piece by piece (spooled changes copied, long lists encoded a few
+    hundred items at a time): the text is still exactly `json.dumps`'s."""
+    entries = [{"sha": f"{n:040x}", "summary": f"fix: café \"{n}\" \\ \u2028 <b>", "author": "ann",
+                "type": None if n % 3 else "fix", "requests": [str(n)] if n % 2 else []} for n in range(700)]
+    data = {"schema": 1, "build": "v1", "previous": None, "commits": 700,
+            "shipped": [{"id": str(n), "title": f"Wunsch {n} ✓", "voters": ["a", "b"], "commits": [f"{n:040x}"],
+                         "votes": n, "extra": {"nested": [1.5, True, None]}} for n in range(600)],
+            "withdrawn": [], "changes": Changes(entries), "credits": [{"login": "ann", "voted": ["1"]}]}
+    out = io.StringIO()
+    write_json(data, out, indent)
+    assert out.getvalue() == json.dumps({**data, "changes": entries}, ensure_ascii=False, indent=indent)

@@ -308,24 +308,34 @@ def decide(
     alive_now = _active(reverters)
     alive_before = _active(before_reverters)
 
-    def known(ids: list[str]) -> list[str]:
+    def known(ids: Sequence[str]) -> list[str]:
         if len(ids) == 1:  # the common case, without building a dict
             return [root(ids[0], requests)] if ids[0] in requests else []
         return list(dict.fromkeys(root(i, requests) for i in ids if i in requests))
 
     decision = Decision()
+    shipped, builders = decision.shipped, decision.builders
     for item in scanned.linked.values():
-        if item.parsed.reverts or not alive_now.get(item.sha, True):
+        parsed = item.parsed
+        if parsed.reverts or (alive_now and not alive_now.get(item.sha, True)):
             continue
-        ids, pull_number, pull_builders = _closing(item, pulls, originals, repo)
+        ids: Sequence[str]
+        if parsed.pull or parsed.cherry_of:
+            ids, pull_number, pull_builders = _closing(item, pulls, originals, repo)
+        else:  # most commits: their own closes, their own author
+            ids, pull_number, pull_builders = parsed.closes, None, []
         for request_id in known(ids):
-            decision.shipped.setdefault(request_id, []).append(item.sha)
+            if request_id in shipped:
+                shipped[request_id].append(item.sha)
+                people = builders[request_id]
+            else:
+                shipped[request_id] = [item.sha]
+                people = builders[request_id] = []
             if pull_number:
                 pulls_of = decision.pulls.setdefault(request_id, [])
                 if pull_number not in pulls_of:
                     pulls_of.append(pull_number)
-            people = decision.builders.setdefault(request_id, [])
-            for login in [item.author, *pull_builders]:
+            for login in [item.author, *pull_builders] if pull_builders else (item.author,):
                 if login and login not in people:
                     people.append(login)
 

@@ -24,6 +24,7 @@ string = json.JSONEncoder(ensure_ascii=False).encode
 encode_str = json.encoder.encode_basestring
 _SPOOL_BYTES = 1 << 20
 _READ = 1 << 18
+_PIECES = 256  # list items encoded at a time
 
 
 class Changes:
@@ -117,6 +118,9 @@ def write_json(data: Mapping[str, Any], out: Any, indent: int | None = None) -> 
     The output is what `json.dumps(data, ensure_ascii=False, indent=indent)` gives
     for the same report with `changes` as a plain list.
     """
+    if indent is None:
+        _write_compact(data, out)
+        return
     changes = data.get("changes")
     if not isinstance(changes, Changes):
         out.write(json.dumps(data, ensure_ascii=False, indent=indent))
@@ -126,40 +130,48 @@ def write_json(data: Mapping[str, Any], out: Any, indent: int | None = None) -> 
     before, after = text.split('"changes": []', 1)
     out.write(before)
     out.write('"changes": [')
-    if indent is None:
-        separator = ", "
-        closing = "]"
-        render = None
-    else:
-        pad = " " * indent
-        separator = ","
-        closing = f"\n{pad}]"
-
-        def render(line: str) -> str:
-            body = json.dumps(json.loads(line), ensure_ascii=False, indent=indent)
-            return "\n" + "\n".join(pad * 2 + part for part in body.split("\n"))
-
-    if render is None:
-        # Compact: the spooled text is the entries one per line; the output is the same
-        # text with ", " between entries, so copy it in big chunks, never line by line.
-        first = True
-        for chunk in changes.chunks():
-            out.write(chunk.replace("\n", separator) if first else separator + chunk.replace("\n", separator))
-            first = False
-        out.write(closing if not first else "]")
-        out.write(after)
-        return
+    pad = " " * indent
     batch: list[str] = []
     first = True
     for line in changes.lines():
         if first:
             first = False
         else:
-            batch.append(separator)
-        batch.append(render(line))
+            batch.append(",")
+        body = json.dumps(json.loads(line), ensure_ascii=False, indent=indent)
+        batch.append("\n" + "\n".join(pad * 2 + part for part in body.split("\n")))
         if len(batch) >= 256:
             out.write("".join(batch))
             batch.clear()
     out.write("".join(batch))
-    out.write(closing if not first else "]")
+    out.write(f"\n{pad}]" if not first else "]")
     out.write(after)
+
+
+def _write_compact(value: Any, out: Any) -> None:
+    """`json.dumps(value, ensure_ascii=False)` written piece by piece: a long list is encoded
+    a few hundred items at a time and spooled changes are copied, so no text of the whole
+    report (a long range's is megabytes, and its parts as many small strings) is ever made."""
+    if isinstance(value, Changes):
+        # The spooled text is the entries one per line; the output is the same text with
+        # ", " between entries, so copy it in big chunks, never line by line.
+        out.write("[")
+        first = True
+        for chunk in value.chunks():
+            out.write(chunk.replace("\n", ", ") if first else ", " + chunk.replace("\n", ", "))
+            first = False
+        out.write("]")
+    elif isinstance(value, Mapping) and all(isinstance(k, str) for k in value) and any(
+            isinstance(v, (Changes, list)) for v in value.values()):
+        out.write("{")
+        for n, (key, item) in enumerate(value.items()):
+            out.write(f"{', ' if n else ''}{string(key)}: ")
+            _write_compact(item, out)
+        out.write("}")
+    elif isinstance(value, list) and len(value) > _PIECES:
+        out.write("[")
+        for start in range(0, len(value), _PIECES):
+            out.write(("" if start == 0 else ", ") + ", ".join(map(string, value[start:start + _PIECES])))
+        out.write("]")
+    else:
+        out.write(string(value))

@@ -20,6 +20,7 @@ the grammar version they were parsed with; a change of either starts afresh.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -30,7 +31,7 @@ from tracker.builds import Linked, Row, as_row
 from tracker.links import Parsed
 
 # Bump when the link grammar changes what a message means, or the tables change.
-GRAMMAR = "4"
+GRAMMAR = "5"
 # `git log -E -i --grep` patterns for indexing a whole ancestry: the substrings
 # `links.maybe_bytes` tests (case-insensitive here, so a superset). What the grep finds
 # is then filtered with `maybe_bytes` itself, so it keeps exactly the commits a range
@@ -47,11 +48,20 @@ _SCHEMA = [
     " sha TEXT PRIMARY KEY, author TEXT, closes TEXT, refs TEXT, pull TEXT, reverts TEXT, cherry TEXT)"
     " WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS seen (sha TEXT NOT NULL, tip TEXT NOT NULL, PRIMARY KEY (sha, tip)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS seen_by_tip ON seen (tip)",
     "CREATE TABLE IF NOT EXISTS closes (request TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (request, sha))"
     " WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS closes_by_sha ON closes (sha)",
     "CREATE TABLE IF NOT EXISTS reverts (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha))"
     " WITHOUT ROWID",
 ]
+
+
+_SEEN_IN_CHAIN = "EXISTS (SELECT 1 FROM seen s JOIN temp.chain t ON t.sha = s.tip WHERE s.sha = c.sha)"
+
+
+def _count(conn: sqlite3.Connection, joined: str) -> int:
+    return int(conn.execute(f"SELECT count(*) FROM {joined}").fetchone()[0])
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -175,14 +185,23 @@ class LinkIndex:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (request TEXT PRIMARY KEY)")
             conn.executemany("INSERT OR IGNORE INTO temp.chain VALUES (?)", [(t,) for t in chain])
             conn.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", [(r,) for r in wanted])
-            # CROSS JOIN keeps SQLite from scanning every closing (temp tables have no statistics).
-            for table, found in (("temp.wanted w CROSS JOIN closes c ON c.request = w.request", closers),
-                                 ("reverts c", reverters)):
+            # Closings of the wanted requests that the chain saw: walked from whichever side
+            # has fewer rows (a long range wants thousands of requests of a short ancestry; a
+            # weekly build, a few requests of a long one). Temp tables have no statistics, so
+            # SQLite is told the order by CROSS JOIN; each count reads one index range.
+            by_chain = "temp.chain t CROSS JOIN seen s ON s.tip = t.sha"
+            by_wanted = "temp.wanted w CROSS JOIN closes c ON c.request = w.request"
+            if _count(conn, by_chain) < _count(conn, by_wanted):
+                # `+c.request`: a filter, not an index key (as a key SQLite would probe every
+                # wanted request for every closing).
+                closings = (f"{by_chain} CROSS JOIN closes c ON c.sha = s.sha"
+                            " WHERE +c.request IN (SELECT request FROM temp.wanted)")
+            else:
+                closings = f"{by_wanted} WHERE {_SEEN_IN_CHAIN}"
+            for query, found in ((closings, closers), (f"reverts c WHERE {_SEEN_IN_CHAIN}", reverters)):
                 for row in conn.execute(
-                        "SELECT DISTINCT l.sha, l.author, l.closes, l.refs, l.pull, l.reverts, l.cherry"
-                        f" FROM {table} JOIN linked l ON l.sha = c.sha"
-                        " WHERE EXISTS (SELECT 1 FROM seen s JOIN temp.chain t ON t.sha = s.tip"
-                        " WHERE s.sha = c.sha)"):
+                        "SELECT l.sha, l.author, l.closes, l.refs, l.pull, l.reverts, l.cherry FROM linked l"
+                        f" WHERE l.sha IN (SELECT c.sha FROM {query})"):
                     if row[0] not in found:
                         found[row[0]] = Linked(row[0], row[1], Parsed(
                             closes=_split(row[2]), refs=_split(row[3]), pull=row[4] or None,
@@ -271,18 +290,21 @@ class LinkIndex:
 
 
 class Lookup:
-    """Stored rows of commits by sha: a query per block while the range is short, the whole
-    table in one read once the range has asked about as many commits as the index holds
-    (a long range asks about most of them; by then the queries have cost about as much)."""
+    """Stored rows of commits by sha, one query per block of a range.
+
+    The block's shas go to SQLite as one JSON array (`json_each`): one statement per
+    block however long, ~1 µs a commit, and nothing held beyond the block (reading
+    the whole table instead costs as much time and megabytes of memory). Where SQLite
+    lacks JSON functions, batches of `IN (?, …)` do the same a little slower.
+    """
 
     _BATCH = 900  # under SQLite's smallest limit on query parameters (999)
+    _COLUMNS = "l.sha, l.closes, l.refs, l.pull, l.reverts, l.cherry"
 
     def __init__(self, index: LinkIndex, conn: sqlite3.Connection | None):
         self.index = index
         self.conn = conn
-        self._asked = 0
-        self._size: int | None = None
-        self._table: dict[str, Row] | None = None
+        self.json = True
 
     def rows(self, shas: list[str]) -> dict[str, Row] | None:
         """sha → what its message says, for those of `shas` that link to something;
@@ -292,32 +314,25 @@ class Lookup:
         if self.conn is None:
             return found
         try:
-            table = self._whole(len(shas))
-            if table is not None:
-                hits = list(filter(table.__contains__, shas))
-                found.update(zip(hits, map(table.__getitem__, hits), strict=True))
-                return found
+            if self.json:
+                try:
+                    found.update(_by_sha(self.conn.execute(
+                        f"SELECT {self._COLUMNS} FROM json_each(?) j CROSS JOIN linked l ON l.sha = j.value",
+                        (json.dumps(shas),))))
+                    return found
+                except sqlite3.OperationalError as error:
+                    if "json_each" not in str(error):
+                        raise
+                    self.json = False  # an SQLite built without JSON functions
             for start in range(0, len(shas), self._BATCH):
                 batch = shas[start:start + self._BATCH]
-                marks = ",".join("?" * len(batch))
                 found.update(_by_sha(self.conn.execute(
-                    f"SELECT sha, closes, refs, pull, reverts, cherry FROM linked WHERE sha IN ({marks})", batch)))
+                    f"SELECT {self._COLUMNS} FROM linked l WHERE l.sha IN ({','.join('?' * len(batch))})", batch)))
         except sqlite3.Error:
             self.index._broken = True
             self.close()
             return None
         return found
-
-    def _whole(self, asking: int) -> dict[str, Row] | None:
-        """The whole table, once this lookup has been asked about as many commits as it holds."""
-        assert self.conn is not None
-        self._asked += asking
-        if self._table is None:
-            if self._size is None:
-                self._size = self.conn.execute("SELECT count(*) FROM linked").fetchone()[0]
-            if self._asked >= self._size:
-                self._table = _by_sha(self.conn.execute("SELECT sha, closes, refs, pull, reverts, cherry FROM linked"))
-        return self._table
 
     def close(self) -> None:
         if self.conn is not None:

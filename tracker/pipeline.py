@@ -166,6 +166,10 @@ class Session:
         search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
         earlier = self._earlier(tag.sha, previous_sha, search, record)
         decision = builds.decide(scanned, requests, pulls, originals, earlier, repo_id)
+        # The report needs none of what the decision was made from: a long range's tens of
+        # thousands of linked commits go before the report is built (memory stays flat).
+        scanned.linked.clear()
+        del earlier, originals
         duplicates = Duplicates(requests)
         wanted = [d for rid in decision.shipped for d in [rid, *duplicates.of(rid)]]
         voters = self.issues.voters(wanted) if wanted else {}
