@@ -97,6 +97,7 @@ Recorder = Callable[[str, "str | None", links.Parsed], None]
 _LSTRIP = methodcaller("lstrip", b"\n")
 _STARTS_BLANK = methodcaller("startswith", b"\n")
 _AUTHOR = itemgetter(1)
+_MEANINGS = 4096
 
 
 def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
@@ -120,7 +121,12 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     kind_json: dict[str | None, str] = {}
     ids: dict[str, str] = {}  # one string object per request id, however many commits name it
     meanings: dict[Row, tuple[str, links.Parsed | None]] = {}
-    linked = out.linked
+    # Kept commits as columns until the range is read: their shas as bytes in one buffer, so
+    # no small object per commit outlives its block (those would pin the memory every
+    # block's temporary objects come from, and a long range's peak would grow with it).
+    kept_shas = bytearray()
+    kept_authors: list[str | None] = []
+    kept_parsed: list[links.Parsed] = []
     count = 0
     for block in blocks:
         if not block:
@@ -164,18 +170,23 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
         listed: dict[str, str] = {}
         if said:
             hits = list(map(said.__contains__, shas))
-            for sha, key in zip(compress(shas, hits), compress(keys, hits), strict=True):
+            for sha, sha_bytes, key in zip(compress(shas, hits), compress(shas_b, hits), compress(keys, hits),
+                                           strict=True):
                 row = said[sha]
                 # Thousands of commits say the same thing (`Fixes #12`): read each row once.
                 meaning = meanings.get(row)
                 if meaning is None:
+                    if len(meanings) >= _MEANINGS:
+                        meanings.clear()  # bounded: a long range has thousands of distinct rows
                     meaning = meanings[row] = _meaning(row, known, ids)
                 if meaning[0]:
                     listed[sha] = meaning[0]
                 if record is not None:  # only while parsing (an indexed range is not recorded again)
                     record(sha, authors[key][0], readings[sha])
                 if meaning[1] is not None:
-                    linked[sha] = Linked(sha, authors[key][0], meaning[1])
+                    kept_shas += sha_bytes
+                    kept_authors.append(authors[key][0])
+                    kept_parsed.append(meaning[1])
         # Merge commits are counted and linked, not listed: a merge's parents field is longer
         # than one sha and a space (tested by length, at C speed).
         listing = list(map((len(shas_b[0]) + 1).__gt__, map(len, parents)))
@@ -199,6 +210,12 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
             repeat(', "type": '), map(kind_json.__getitem__, types), repeat(', "requests": ['),
             map(listed.get, shas_listed, repeat("")), repeat("]}\n")))), len(shas_listed))
     out.count = count
+    if kept_parsed:
+        text = kept_shas.decode("ascii")
+        width = len(text) // len(kept_parsed)
+        out.linked = {sha: Linked(sha, author, parsed) for sha, author, parsed in zip(
+            map(text.__getitem__, map(slice, range(0, len(text), width), range(width, len(text) + 1, width))),
+            kept_authors, kept_parsed, strict=True)}
     return out
 
 

@@ -140,11 +140,12 @@ class Store:
         with self._connect(write=False) as conn:
             conn.execute("CREATE TEMP TABLE wanted (id TEXT PRIMARY KEY)")
             conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(i,) for i in wanted])
+            same: dict[str, str] = {}  # one string per fan, however many requests they voted on
             for request_id, login in conn.execute(
                 "SELECT v.request_id, v.login FROM votes v JOIN wanted w ON w.id = v.request_id"
                 " ORDER BY v.request_id, v.rowid"
             ):
-                out[request_id].append(login)
+                out[request_id].append(same.setdefault(login, login))
         return out
 
     def marks(self, build: str) -> dict[str, set[str]]:
