@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import invoke, report_of
 
-from tracker import history, sample
+from tracker import builds, history, sample
 from tracker.changes import Changes, write_json
 
 CONVENTIONAL = re.compile(r"\A([a-z]{2,12})(?:\([^()\n]{0,64}\))?!?:\s")
@@ -101,6 +101,16 @@ def test_the_link_index_gives_the_report_parsing_gives(long_repo: Path) -> None:
         path.unlink()
     assert report_of(long_repo, "v0006", "--previous", "v0002") == cold[1]
 
+
+
+def test_the_scans_reading_caches_are_bounded_without_changing_a_report(long_repo: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index rows a scan has read are cached (thousands of commits say the same thing)
+    up to a bound, then dropped and read again: a tiny bound gives the same report."""
+    report_of(long_repo, "v0006")  # the index holds v0006's ancestry
+    expected = report_of(long_repo, "v0006", "--previous", "v0001")
+    monkeypatch.setattr(builds, "_CACHED", 2)
+    assert report_of(long_repo, "v0006", "--previous", "v0001") == expected
 
 def test_json_to_a_file_is_the_same_text_and_rewritten_only_when_it_changes(long_repo: Path) -> None:
     target = long_repo.parent / "report.json"

@@ -97,7 +97,7 @@ Recorder = Callable[[str, "str | None", links.Parsed], None]
 _LSTRIP = methodcaller("lstrip", b"\n")
 _STARTS_BLANK = methodcaller("startswith", b"\n")
 _AUTHOR = itemgetter(1)
-_MEANINGS = 4096
+_CACHED = 4096
 
 
 def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
@@ -120,7 +120,8 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     authors: dict[tuple[bytes, bytes], tuple[str | None, str]] = {}
     kind_json: dict[str | None, str] = {}
     ids: dict[str, str] = {}  # one string object per request id, however many commits name it
-    meanings: dict[Row, tuple[str, links.Parsed | None]] = {}
+    fragments: dict[str, str] = {}  # ids a commit names → the JSON array items of those known
+    kept: dict[object, links.Parsed] = {}  # what a closing commit says → one shared reading
     # Kept commits as columns until the range is read: their shas as bytes in one buffer, so
     # no small object per commit outlives its block (those would pin the memory every
     # block's temporary objects come from, and a long range's peak would grow with it).
@@ -172,21 +173,25 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
             hits = list(map(said.__contains__, shas))
             for sha, sha_bytes, key in zip(compress(shas, hits), compress(shas_b, hits), compress(keys, hits),
                                            strict=True):
-                row = said[sha]
-                # Thousands of commits say the same thing (`Fixes #12`): read each row once.
-                meaning = meanings.get(row)
-                if meaning is None:
-                    if len(meanings) >= _MEANINGS:
-                        meanings.clear()  # bounded: a long range has thousands of distinct rows
-                    meaning = meanings[row] = _meaning(row, known, ids)
-                if meaning[0]:
-                    listed[sha] = meaning[0]
+                closes, refs, pull, reverts, cherry = said[sha]
+                # Thousands of commits say the same thing (`Fixes #12`): each text is read once.
+                mentioned = f"{closes} {refs}" if refs else closes
+                if mentioned:
+                    fragment = fragments.get(mentioned)
+                    if fragment is None:
+                        fragment = fragments[mentioned] = _fragment(mentioned, known, fragments)
+                    if fragment:
+                        listed[sha] = fragment
                 if record is not None:  # only while parsing (an indexed range is not recorded again)
                     record(sha, authors[key][0], readings[sha])
-                if meaning[1] is not None:
+                if closes or pull or reverts or cherry:
+                    what = closes if not (pull or reverts or cherry) else (closes, pull, reverts, cherry)
+                    parsed = kept.get(what)
+                    if parsed is None:
+                        parsed = kept[what] = _kept(closes, pull, reverts, cherry, ids, kept)
                     kept_shas += sha_bytes
                     kept_authors.append(authors[key][0])
-                    kept_parsed.append(meaning[1])
+                    kept_parsed.append(parsed)
         # Merge commits are counted and linked, not listed: a merge's parents field is longer
         # than one sha and a space (tested by length, at C speed).
         listing = list(map((len(shas_b[0]) + 1).__gt__, map(len, parents)))
@@ -219,18 +224,22 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     return out
 
 
-def _meaning(row: Row, known: Container[str], ids: dict[str, str]) -> tuple[str, links.Parsed | None]:
-    """(the requests a change lists, as JSON array items; what a decision keeps of the row, or
-    None when it only mentions requests). Shared by every commit whose row is the same (a
-    Parsed is never changed once made)."""
-    closes_text, refs_text, pull, reverts_text, cherry_text = row
+def _fragment(mentioned: str, known: Container[str], cache: dict[str, str]) -> str:
+    """The known ids of space-separated `mentioned`, as JSON array items ('"1", "2"')."""
+    if len(cache) >= _CACHED:
+        cache.clear()  # bounded: a long range names thousands of distinct combinations
+    named = [r for r in mentioned.split() if r in known]
+    return '"' + '", "'.join(named) + '"' if named else ""
+
+
+def _kept(closes_text: str | None, pull: str | None, reverts: str | None, cherry: str | None,
+          ids: dict[str, str], cache: dict[object, links.Parsed]) -> links.Parsed:
+    """What a decision keeps of an indexed commit: shared by every commit that says the same
+    (a Parsed is never changed once made)."""
+    if len(cache) >= _CACHED:
+        cache.clear()
     closes = _split(closes_text)
-    closes = tuple(map(ids.setdefault, closes, closes))  # one string per request id
-    named = [r for r in (*closes, *_split(refs_text)) if r in known]
-    listed = '"' + '", "'.join(named) + '"' if named else ""
-    if not (closes or pull or reverts_text or cherry_text):
-        return listed, None
-    return listed, links.Parsed(closes, (), pull or None, _split(reverts_text), _split(cherry_text))
+    return links.Parsed(tuple(map(ids.setdefault, closes, closes)), (), pull or None, _split(reverts), _split(cherry))
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -312,15 +321,16 @@ def decide(
     """
     # Who reverts whom, inside the range and before it.
     earlier = list(earlier)
-    everything: dict[str, Linked] = {e.sha: e for e in earlier}
-    everything.update(scanned.linked)
+    in_range = scanned.linked
     reverters: dict[str, list[str]] = {}
-    for item in everything.values():
-        for target in item.parsed.reverts:
-            full = next((s for s in everything if s.startswith(target)), None) or next(
-                (s for s in originals if s.startswith(target)), target)
-            reverters.setdefault(full, []).append(item.sha)
-    in_range = set(scanned.linked)
+    if any(item.parsed.reverts for item in itertools.chain(earlier, in_range.values())):
+        everything: dict[str, Linked] = {e.sha: e for e in earlier}
+        everything.update(in_range)
+        for item in everything.values():
+            for target in item.parsed.reverts:
+                full = next((s for s in everything if s.startswith(target)), None) or next(
+                    (s for s in originals if s.startswith(target)), target)
+                reverters.setdefault(full, []).append(item.sha)
     before_reverters = {t: [r for r in rs if r not in in_range] for t, rs in reverters.items()}
     alive_now = _active(reverters)
     alive_before = _active(before_reverters)
