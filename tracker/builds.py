@@ -108,12 +108,13 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     to a block. This loop runs once per commit of the range (100,000 for a long
     history), so it does the least it can. Which records may link to anything is
     found per block (`links.maybe_records`); only those are parsed (or, with
-    `lookup`, read from the link index: a commit it lacks links to nothing; commits
-    that say the same thing share one reading); other messages are never decoded beyond their first line;
-    authors are resolved once each; each change is encoded to its JSON line at once
-    (`tracker.changes`). `known` are the request ids a change may list; `record`
-    hears every commit that links to anything. Commits that only mention requests
-    are listed, not kept: nothing in a decision depends on a mention.
+    `lookup`, read from the link index: a commit it lacks links to nothing, and
+    commits that say the same thing share one reading); other messages are never
+    decoded beyond their first line; authors are resolved once each; each change is
+    encoded to its JSON line at once (`tracker.changes`). `known` are the request ids
+    a change may list; `record` hears every parsed commit that links to anything
+    (with `lookup`, nothing is parsed). Commits that only mention requests are
+    listed, not kept: nothing in a decision depends on a mention.
     """
     out = Scanned()
     # (name, email) → (login or None, the name to show as JSON): once per author, not per commit.
@@ -182,7 +183,7 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
                         fragment = fragments[mentioned] = _fragment(mentioned, known, fragments)
                     if fragment:
                         listed[sha] = fragment
-                if record is not None:  # only while parsing (an indexed range is not recorded again)
+                if record is not None and sha in readings:  # parsed now, not read from the index
                     record(sha, authors[key][0], readings[sha])
                 if closes or pull or reverts or cherry:
                     what = closes if not (pull or reverts or cherry) else (closes, pull, reverts, cherry)
@@ -217,10 +218,10 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     out.count = count
     if kept_parsed:
         text = kept_shas.decode("ascii")
-        width = len(text) // len(kept_parsed)
-        out.linked = {sha: Linked(sha, author, parsed) for sha, author, parsed in zip(
-            map(text.__getitem__, map(slice, range(0, len(text), width), range(width, len(text) + 1, width))),
-            kept_authors, kept_parsed, strict=True)}
+        width = len(text) // len(kept_parsed)  # 40 (SHA-1) or 64 (SHA-256), one kind per repository
+        kept_sha_list = [text[start:start + width] for start in range(0, len(text), width)]
+        out.linked = {sha: Linked(sha, author, parsed)
+                      for sha, author, parsed in zip(kept_sha_list, kept_authors, kept_parsed, strict=True)}
     return out
 
 
