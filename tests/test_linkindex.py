@@ -335,3 +335,18 @@ def test_a_lookup_answers_the_same_with_and_without_sqlite_json(tmp_path: Path) 
             found.update(rows)
         lookup.close()
         assert found == expected
+
+
+def test_a_lookup_that_failed_once_answers_none_from_then_on(tmp_path: Path) -> None:
+    """A scan parses every block after a failed index read: "no rows" from a failed index
+    would read as "these commits link to nothing"."""
+    path = tmp_path / "links.sqlite3"
+    index = LinkIndex(path, "acme/app")
+    index.add("t" * 40, None, [builds.Linked("c" * 40, "ann", links.Parsed(closes=("1",)))])
+    index.save()
+    lookup = LinkIndex(path, "acme/app").lookup("t" * 40)
+    assert lookup is not None and lookup.conn is not None
+    assert lookup.rows(["c" * 40]) == {"c" * 40: ("1", "", None, "", "")}
+    lookup.conn.execute("DROP TABLE linked")  # the file changes under a running scan
+    assert lookup.rows(["c" * 40]) is None
+    assert lookup.rows(["c" * 40]) is None

@@ -305,10 +305,13 @@ class Lookup:
         self.index = index
         self.conn = conn
         self.json = True
+        self.failed = False
 
     def rows(self, shas: list[str]) -> dict[str, Row] | None:
         """sha → what its message says, for those of `shas` that link to something;
-        None when the stored index failed while read (then parse instead)."""
+        None once the stored index has failed while read (then parse instead)."""
+        if self.failed:
+            return None
         pending = self.index._items
         found = {sha: as_row(pending[sha].parsed) for sha in shas if sha in pending} if pending else {}
         if self.conn is None:
@@ -330,6 +333,7 @@ class Lookup:
                     f"SELECT {self._COLUMNS} FROM linked l WHERE l.sha IN ({','.join('?' * len(batch))})", batch)))
         except sqlite3.Error:
             self.index._broken = True
+            self.failed = True  # every later block is parsed too: the index answers for all or none
             self.close()
             return None
         return found
