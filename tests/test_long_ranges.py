@@ -103,10 +103,10 @@ def test_the_link_index_gives_the_report_parsing_gives(long_repo: Path) -> None:
 
 
 
-def test_the_scans_reading_caches_are_bounded_without_changing_a_report(long_repo: Path,
+def test_the_scans_shared_readings_are_bounded_without_changing_a_report(long_repo: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The index rows a scan has read are cached (thousands of commits say the same thing)
-    up to a bound, then dropped and read again: a tiny bound gives the same report."""
+    """What closing commits say is read once and shared (thousands say `Fixes #12`) up to a
+    bound, then dropped and read again: a tiny bound gives the same report."""
     report_of(long_repo, "v0006")  # the index holds v0006's ancestry
     expected = report_of(long_repo, "v0006", "--previous", "v0001")
     monkeypatch.setattr(builds, "_CACHED", 2)

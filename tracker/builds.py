@@ -97,7 +97,7 @@ Recorder = Callable[[str, "str | None", links.Parsed], None]
 _LSTRIP = methodcaller("lstrip", b"\n")
 _STARTS_BLANK = methodcaller("startswith", b"\n")
 _AUTHOR = itemgetter(1)
-_CACHED = 4096
+_CACHED = 65536
 
 
 def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
@@ -121,7 +121,7 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     authors: dict[tuple[bytes, bytes], tuple[str | None, str]] = {}
     kind_json: dict[str | None, str] = {}
     ids: dict[str, str] = {}  # one string object per request id, however many commits name it
-    fragments: dict[str, str] = {}  # ids a commit names → the JSON array items of those known
+    quoted: dict[str, str] = {}  # request id → its JSON string, "" when not a known request
     kept: dict[object, links.Parsed] = {}  # what a closing commit says → one shared reading
     # Kept commits as columns until the range is read: their shas as bytes in one buffer, so
     # no small object per commit outlives its block (those would pin the memory every
@@ -175,17 +175,19 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
             for sha, sha_bytes, key in zip(compress(shas, hits), compress(shas_b, hits), compress(keys, hits),
                                            strict=True):
                 closes, refs, pull, reverts, cherry = said[sha]
-                # Thousands of commits say the same thing (`Fixes #12`): each text is read once.
-                mentioned = f"{closes} {refs}" if refs else closes
+                mentioned = f"{closes} {refs}".split() if refs else closes.split() if closes else ()
                 if mentioned:
-                    fragment = fragments.get(mentioned)
-                    if fragment is None:
-                        fragment = fragments[mentioned] = _fragment(mentioned, known, fragments)
+                    items = list(map(quoted.get, mentioned))
+                    if None in items:  # an id not seen yet in this range
+                        items = [quoted.get(r) or quoted.setdefault(r, f'"{r}"' if r in known else "")
+                                 for r in mentioned]
+                    fragment = ", ".join(filter(None, items))
                     if fragment:
                         listed[sha] = fragment
                 if record is not None and sha in readings:  # parsed now, not read from the index
                     record(sha, authors[key][0], readings[sha])
                 if closes or pull or reverts or cherry:
+                    # Thousands of commits say the same thing (`Fixes #12`): one reading for all.
                     what = closes if not (pull or reverts or cherry) else (closes, pull, reverts, cherry)
                     parsed = kept.get(what)
                     if parsed is None:
@@ -225,20 +227,12 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     return out
 
 
-def _fragment(mentioned: str, known: Container[str], cache: dict[str, str]) -> str:
-    """The known ids of space-separated `mentioned`, as JSON array items ('"1", "2"')."""
-    if len(cache) >= _CACHED:
-        cache.clear()  # bounded: a long range names thousands of distinct combinations
-    named = [r for r in mentioned.split() if r in known]
-    return '"' + '", "'.join(named) + '"' if named else ""
-
-
 def _kept(closes_text: str | None, pull: str | None, reverts: str | None, cherry: str | None,
           ids: dict[str, str], cache: dict[object, links.Parsed]) -> links.Parsed:
     """What a decision keeps of an indexed commit: shared by every commit that says the same
     (a Parsed is never changed once made)."""
     if len(cache) >= _CACHED:
-        cache.clear()
+        cache.clear()  # bounded, far above the distinct closings a long range has (~8,000 in 100,000)
     closes = _split(closes_text)
     return links.Parsed(tuple(map(ids.setdefault, closes, closes)), (), pull or None, _split(reverts), _split(cherry))
 
@@ -350,9 +344,15 @@ def decide(
         ids: Sequence[str]
         if parsed.pull or parsed.cherry_of:
             ids, pull_number, pull_builders = _closing(item, pulls, originals, repo)
+            targets = known(ids)
         else:  # most commits: their own closes, their own author
             ids, pull_number, pull_builders = parsed.closes, None, []
-        for request_id in known(ids):
+            request = requests.get(ids[0]) if len(ids) == 1 else None
+            if request is not None:  # one request, and most often not a duplicate
+                targets = [request.id] if not request.duplicate_of else [root(request.id, requests)]
+            else:
+                targets = known(ids)
+        for request_id in targets:
             if request_id in shipped:
                 shipped[request_id].append(item.sha)
                 people = builders[request_id]

@@ -171,7 +171,8 @@ def _write_compact(value: Any, out: Any) -> None:
     elif isinstance(value, list) and len(value) > _PIECES:
         out.write("[")
         for start in range(0, len(value), _PIECES):
-            out.write(("" if start == 0 else ", ") + ", ".join(map(string, value[start:start + _PIECES])))
+            piece = string(value[start:start + _PIECES])  # "[a, b, …]": one encoder call a piece
+            out.write(piece[1:-1] if start == 0 else ", " + piece[1:-1])
         out.write("]")
     else:
         out.write(string(value))

@@ -86,14 +86,14 @@ class Credit:
 def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterable[str]) -> list[Credit]:
     """Credits from (request id, people, builders) of each shipped request, ordered like the hall of fame."""
     exclude = tuple(exclude)
-    table: dict[str, Credit] = {}
-    built: set[tuple[str, str]] = set()  # (login key, request): a builder of thousands is no list scan
+    table: dict[str, Credit] = {}  # by login, case-insensitively (a long range credits thousands)
 
     def entry(login: str) -> Credit:
         key = login.lower()
-        if key not in table:
-            table[key] = Credit(login)
-        return table[key]
+        credit = table.get(key)
+        if credit is None:
+            credit = table[key] = Credit(login)
+        return credit
 
     for request_id, who, builders in shipped:
         for login in [who.author, *who.co_authors]:
@@ -101,9 +101,10 @@ def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterabl
                 entry(login).suggested.append(request_id)
         for login in who.voters:
             entry(login).voted.append(request_id)
+        built: set[str] = set()  # each builder once per request, whatever the case of the login
         for login in builders:
-            if login and (login.lower(), request_id) not in built and not logins.is_excluded(login, exclude):
-                built.add((login.lower(), request_id))
+            if login and login.lower() not in built and not logins.is_excluded(login, exclude):
+                built.add(login.lower())
                 entry(login).built.append(request_id)
     return order(table.values())
 
