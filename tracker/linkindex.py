@@ -323,10 +323,10 @@ class Lookup:
                         f"SELECT {self._COLUMNS} FROM json_each(?) j CROSS JOIN linked l ON l.sha = j.value",
                         (json.dumps(shas),))))
                     return found
-                except sqlite3.OperationalError as error:
-                    if "json_each" not in str(error):
-                        raise
-                    self.json = False  # an SQLite built without JSON functions
+                except sqlite3.OperationalError:
+                    # An SQLite without JSON (or table-valued) functions: ask in batches from now
+                    # on; a damaged file fails those too, and is then given up below.
+                    self.json = False
             for start in range(0, len(shas), self._BATCH):
                 batch = shas[start:start + self._BATCH]
                 found.update(_by_sha(self.conn.execute(
