@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, itemgetter, methodcaller
 from typing import Protocol
@@ -47,17 +47,39 @@ class Linked:
 
 @dataclass
 class Scanned:
-    """What one pass over `previous..build` found."""
+    """What one pass over `previous..build` found.
+
+    The commits a decision needs are kept as columns (sha, author login, what it says;
+    commits that say the same thing share one reading): a long range keeps tens of
+    thousands, and most of what is asked of them is a walk in order. `linked` (by sha)
+    is made only when asked for (reverts and cherry-picks look commits up by sha).
+    """
 
     count: int = 0
     changes: Changes = field(default_factory=Changes)
-    linked: dict[str, Linked] = field(default_factory=dict)
+    shas: list[str] = field(default_factory=list)
+    authors: list[str | None] = field(default_factory=list)
+    said: list[links.Parsed] = field(default_factory=list)
+
+    def kept(self) -> Iterator[tuple[str, str | None, links.Parsed]]:
+        """(sha, author, what it says) of each kept commit, in `git log` order."""
+        return zip(self.shas, self.authors, self.said, strict=True)
+
+    @cached_property
+    def linked(self) -> dict[str, Linked]:
+        """The kept commits by sha."""
+        return {sha: Linked(sha, author, parsed) for sha, author, parsed in self.kept()}
+
+    def release(self) -> None:
+        """Let the kept commits go (the decision is made; the report needs only count and changes)."""
+        self.shas, self.authors, self.said = [], [], []
+        self.__dict__.pop("linked", None)
 
     def wanted_outside(self) -> set[str]:
         """Shas named by reverts and cherry-picks that are not in the range: look them up."""
         wanted: set[str] = set()
-        for item in self.linked.values():
-            for sha in (*item.parsed.reverts, *item.parsed.cherry_of):
+        for parsed in self.said:
+            for sha in (*parsed.reverts, *parsed.cherry_of):
                 if self.find(sha) is None:
                     wanted.add(sha)
         return wanted
@@ -73,7 +95,7 @@ class Scanned:
 
     def pull_claims(self) -> dict[str, str]:
         """Commit sha → pull request number its subject claims (merge or squash)."""
-        return {s: c.parsed.pull for s, c in self.linked.items() if c.parsed.pull}
+        return {sha: parsed.pull for sha, _, parsed in self.kept() if parsed.pull}
 
 
 # What the link index holds for one commit: its closes, refs, pull, reverts and cherry-picked
@@ -221,9 +243,8 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     if kept_parsed:
         text = kept_shas.decode("ascii")
         width = len(text) // len(kept_parsed)  # 40 (SHA-1) or 64 (SHA-256), one kind per repository
-        kept_sha_list = [text[start:start + width] for start in range(0, len(text), width)]
-        out.linked = {sha: Linked(sha, author, parsed)
-                      for sha, author, parsed in zip(kept_sha_list, kept_authors, kept_parsed, strict=True)}
+        out.shas = [text[start:start + width] for start in range(0, len(text), width)]
+        out.authors, out.said = kept_authors, kept_parsed
     return out
 
 
@@ -316,16 +337,16 @@ def decide(
     """
     # Who reverts whom, inside the range and before it.
     earlier = list(earlier)
-    in_range = scanned.linked
     reverters: dict[str, list[str]] = {}
-    if any(item.parsed.reverts for item in itertools.chain(earlier, in_range.values())):
+    if any(item.parsed.reverts for item in earlier) or any(parsed.reverts for parsed in scanned.said):
         everything: dict[str, Linked] = {e.sha: e for e in earlier}
-        everything.update(in_range)
+        everything.update(scanned.linked)
         for item in everything.values():
             for target in item.parsed.reverts:
                 full = next((s for s in everything if s.startswith(target)), None) or next(
                     (s for s in originals if s.startswith(target)), target)
                 reverters.setdefault(full, []).append(item.sha)
+    in_range: Mapping[str, Linked] = scanned.linked if reverters else {}  # asked only about reverters
     before_reverters = {t: [r for r in rs if r not in in_range] for t, rs in reverters.items()}
     alive_now = _active(reverters)
     alive_before = _active(before_reverters)
@@ -337,13 +358,12 @@ def decide(
 
     decision = Decision()
     shipped, builders = decision.shipped, decision.builders
-    for item in scanned.linked.values():
-        parsed = item.parsed
-        if parsed.reverts or (alive_now and not alive_now.get(item.sha, True)):
+    for sha, author, parsed in scanned.kept():
+        if parsed.reverts or (alive_now and not alive_now.get(sha, True)):
             continue
         ids: Sequence[str]
         if parsed.pull or parsed.cherry_of:
-            ids, pull_number, pull_builders = _closing(item, pulls, originals, repo)
+            ids, pull_number, pull_builders = _closing(Linked(sha, author, parsed), pulls, originals, repo)
             targets = known(ids)
         else:  # most commits: their own closes, their own author
             ids, pull_number, pull_builders = parsed.closes, None, []
@@ -354,16 +374,16 @@ def decide(
                 targets = known(ids)
         for request_id in targets:
             if request_id in shipped:
-                shipped[request_id].append(item.sha)
+                shipped[request_id].append(sha)
                 people = builders[request_id]
             else:
-                shipped[request_id] = [item.sha]
+                shipped[request_id] = [sha]
                 people = builders[request_id] = []
             if pull_number:
                 pulls_of = decision.pulls.setdefault(request_id, [])
                 if pull_number not in pulls_of:
                     pulls_of.append(pull_number)
-            for login in [item.author, *pull_builders] if pull_builders else (item.author,):
+            for login in [author, *pull_builders] if pull_builders else (author,):
                 if login and login not in people:
                     people.append(login)
 

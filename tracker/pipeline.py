@@ -157,8 +157,8 @@ class Session:
         claims.update({s: o.parsed.pull for s, o in originals.items() if o.parsed.pull})
         pulls = self.issues.pulls(claims) if claims else {}
         candidates: set[str] = set()
-        for item in [*scanned.linked.values(), *originals.values()]:
-            candidates.update(item.parsed.closes)
+        for parsed in [*scanned.said, *(o.parsed for o in originals.values())]:
+            candidates.update(parsed.closes)
         for pull in pulls.values():
             candidates.update(links.references(pull.body or "", repo_id)[0])
             candidates.update(pull.closes)
@@ -168,7 +168,7 @@ class Session:
         decision = builds.decide(scanned, requests, pulls, originals, earlier, repo_id)
         # The report needs none of what the decision was made from: a long range's tens of
         # thousands of linked commits go before the report is built (memory stays flat).
-        scanned.linked.clear()
+        scanned.release()
         del earlier, originals
         duplicates = Duplicates(requests)
         wanted = [d for rid in decision.shipped for d in [rid, *duplicates.of(rid)]]

@@ -142,8 +142,8 @@ class Store:
             conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(i,) for i in wanted])
             same: dict[str, str] = {}  # one string per fan, however many requests they voted on
             for request_id, login in conn.execute(
-                "SELECT v.request_id, v.login FROM votes v JOIN wanted w ON w.id = v.request_id"
-                " ORDER BY v.request_id, v.rowid"
+                # Vote order is rowid order; each request's list is filled in it (no sort needed).
+                "SELECT v.request_id, v.login FROM votes v JOIN wanted w ON w.id = v.request_id ORDER BY v.rowid"
             ):
                 out[request_id].append(same.setdefault(login, login))
         return out
