@@ -197,13 +197,14 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
             for sha, sha_bytes, key in zip(compress(shas, hits), compress(shas_b, hits), compress(keys, hits),
                                            strict=True):
                 closes, refs, pull, reverts, cherry = said[sha]
-                mentioned = f"{closes} {refs}".split() if refs else closes.split() if closes else ()
+                mentioned = f"{closes} {refs}" if refs else closes
                 if mentioned:
-                    items = list(map(quoted.get, mentioned))
-                    if None in items:  # an id not seen yet in this range
-                        items = [quoted.get(r) or quoted.setdefault(r, f'"{r}"' if r in known else "")
-                                 for r in mentioned]
-                    fragment = ", ".join(filter(None, items))
+                    # The JSON items of the known ids it names (most name one: no list made).
+                    fragment = quoted.get(mentioned) if " " not in mentioned else None
+                    if fragment is None:
+                        fragment = ", ".join(filter(None, [
+                            quoted.get(r) or quoted.setdefault(r, f'"{r}"' if r in known else "")
+                            for r in mentioned.split()]))
                     if fragment:
                         listed[sha] = fragment
                 if record is not None and sha in readings:  # parsed now, not read from the index

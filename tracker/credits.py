@@ -51,22 +51,22 @@ def _descendants(request_id: str, children: Mapping[str, list[str]]) -> list[str
 def people(request_id: str, requests: Mapping[str, Request], voters: Mapping[str, Sequence[str]],
            exclude: Iterable[str], duplicates: Duplicates | None = None) -> People:
     """The suggester, co-suggesters (authors of duplicates) and voters of one request."""
-    exclude = tuple(exclude)
+    excluded = logins.excluder(tuple(exclude))
     request = requests[request_id]
-    author = request.author if request.author and not logins.is_excluded(request.author, exclude) else None
+    author = request.author if not excluded(request.author) else None
     result = People(author=author)
     taken = {author.lower()} if author else set()
     dups = (duplicates or Duplicates(requests)).of(request_id)
     for dup in dups:
         login = requests[dup].author
-        if login and not logins.is_excluded(login, exclude) and login.lower() not in taken:
+        if login and not excluded(login) and login.lower() not in taken:
             result.co_authors.append(login)
             taken.add(login.lower())
-    for source in [request_id, *dups]:
+    for source in [request_id, *dups] if dups else (request_id,):
         for login in voters.get(source, ()):
-            if not logins.is_excluded(login, exclude) and login.lower() not in taken:
+            if not excluded(login) and (key := login.lower()) not in taken:
                 result.voters.append(login)
-                taken.add(login.lower())
+                taken.add(key)
     return result
 
 
@@ -85,7 +85,7 @@ class Credit:
 
 def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterable[str]) -> list[Credit]:
     """Credits from (request id, people, builders) of each shipped request, ordered like the hall of fame."""
-    exclude = tuple(exclude)
+    excluded = logins.excluder(tuple(exclude))
     table: dict[str, Credit] = {}  # by login, case-insensitively (a long range credits thousands)
 
     def entry(login: str) -> Credit:
@@ -100,11 +100,12 @@ def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterabl
             if login:
                 entry(login).suggested.append(request_id)
         for login in who.voters:
-            entry(login).voted.append(request_id)
+            credit = table.get(login.lower())
+            (credit or entry(login)).voted.append(request_id)
         built: set[str] = set()  # each builder once per request, whatever the case of the login
         for login in builders:
-            if login and login.lower() not in built and not logins.is_excluded(login, exclude):
-                built.add(login.lower())
+            if login and (key := login.lower()) not in built and not excluded(login):
+                built.add(key)
                 entry(login).built.append(request_id)
     return order(table.values())
 
