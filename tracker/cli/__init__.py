@@ -7,7 +7,6 @@ a traceback only with --debug.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -110,6 +109,8 @@ def _progress(items: Iterable[Any], label: str) -> Iterator[Any]:
 def _json(data: Any, pretty: bool | None = None) -> str:
     # Indented JSON goes through the pure-Python encoder (10x slower on a 100k-commit
     # report), so indent only for a person at a terminal.
+    import json  # not before `git log` starts (a report imports it while git walks)
+
     if pretty is None:
         pretty = sys.stdout.isatty()
     return json.dumps(data, ensure_ascii=False, indent=2 if pretty else None) + "\n"

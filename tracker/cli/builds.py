@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
@@ -27,6 +26,8 @@ def demo(ctx: click.Context, directory: str | None) -> None:
       tracker demo
       tracker demo ./lumen && cd lumen && tracker top
     """
+    import tempfile
+
     from tracker import demo as sample_project
 
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="tracker-demo-"))
