@@ -139,6 +139,7 @@ class Session:
             if log is None:
                 log = history.commits(self.repo, previous_sha, tag.sha)
             from tracker import builds  # git is walking: see the module's docstring
+            from tracker import decision as decisions
             stream = self.context.track(log, f"reading {previous_name + '..' if previous_name else ''}{build}")
             # A range between a build and its own previous build is recorded in the link index
             # (unless the build is indexed already, then its messages are read from there).
@@ -169,10 +170,10 @@ class Session:
         for pull in pulls.values():
             candidates.update(links.references(pull.body or "", repo_id)[0])
             candidates.update(pull.closes)
-        candidates = {builds.root(i, requests) for i in candidates if i in requests}
+        candidates = {decisions.root(i, requests) for i in candidates if i in requests}
         search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
         earlier = self._earlier(tag.sha, previous_sha, search, record)
-        decision = builds.decide(scanned, requests, pulls, originals, earlier, repo_id)
+        decision = decisions.decide(scanned, requests, pulls, originals, earlier, repo_id)
         # The report needs none of what the decision was made from: a long range's tens of
         # thousands of linked commits go before the report is built (memory stays flat).
         scanned.release()

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracker.builds import Decision, Scanned
+from tracker.builds import Scanned
 from tracker.credits import People, tally
+from tracker.decision import Decision
 from tracker.model import Request, Tag
 
 SCHEMA = 1

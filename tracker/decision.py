@@ -1,0 +1,171 @@
+"""Decide: which requests a build shipped, which it withdrew, and who built them.
+
+`decide` is pure: the scanned range, the requests, pull requests and earlier
+commits in; a Decision out (DESIGN.md's "What shipped in build B").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from tracker import links
+from tracker.builds import Linked, Scanned
+from tracker.model import PullRequest, Request
+
+
+@dataclass
+class Decision:
+    """What the build did to requests: id → shipping commits, pulls and builders."""
+
+    shipped: dict[str, list[str]] = field(default_factory=dict)
+    pulls: dict[str, list[str]] = field(default_factory=dict)
+    builders: dict[str, list[str]] = field(default_factory=dict)
+    withdrawn: dict[str, list[str]] = field(default_factory=dict)
+    already: dict[str, list[str]] = field(default_factory=dict)
+
+
+def root(request_id: str, requests: Mapping[str, Request]) -> str:
+    """The original a duplicate was merged into (following chains)."""
+    current = requests[request_id]
+    if not current.duplicate_of:
+        return request_id  # most requests: no chain to follow
+    seen = {request_id}
+    while current.duplicate_of and current.duplicate_of in requests and current.duplicate_of not in seen:
+        seen.add(current.duplicate_of)
+        current = requests[current.duplicate_of]
+    return current.id
+
+
+def _closing(item: Linked, pulls: Mapping[str, PullRequest], originals: Mapping[str, Linked],
+             repo: links.Repository) -> tuple[list[str], str | None, list[str]]:
+    """(ids a commit closes, pull number it stands for, extra builders) — its own text,
+    its merged pull request's body and recorded closings, and cherry-pick originals."""
+    ids = list(item.parsed.closes)
+    builders: list[str] = []
+    pull_number = None
+    sources = [item] + [originals[s] for s in item.parsed.cherry_of if s in originals]
+    for source in sources:
+        if source is not item:
+            ids += [i for i in source.parsed.closes if i not in ids]
+        number = source.parsed.pull
+        pull = pulls.get(number) if number else None
+        if pull is not None and pull.merged:
+            pull_number = pull_number or pull.number
+            closes, _ = links.references(pull.body or "", repo)
+            ids += [i for i in (*closes, *pull.closes) if i not in ids]
+            if pull.author:
+                builders.append(pull.author)
+    return ids, pull_number, builders
+
+
+def _active(scanned_revert_targets: dict[str, list[str]]) -> dict[str, bool]:
+    """Which commits survive revert chains (a revert of a revert restores the original)."""
+    memo: dict[str, bool] = {}
+
+    def alive(sha: str, depth: int = 0) -> bool:
+        if sha not in memo:
+            memo[sha] = True  # guards against loops in hand-made messages
+            reverters = scanned_revert_targets.get(sha, [])
+            memo[sha] = depth > 50 or not any(alive(r, depth + 1) for r in reverters)
+        return memo[sha]
+
+    return {sha: alive(sha) for sha in scanned_revert_targets}
+
+
+def decide(
+    scanned: Scanned,
+    requests: Mapping[str, Request],
+    pulls: Mapping[str, PullRequest],
+    originals: Mapping[str, Linked],
+    earlier: Iterable[Linked],
+    repo: links.Repository,
+) -> Decision:
+    """Apply DESIGN.md's "What shipped in build B" to one scanned range.
+
+    `originals` are commits outside the range named by reverts and cherry-picks;
+    `earlier` are commits reachable from the previous build that mention the
+    candidate requests or revert something.
+    """
+    # Who reverts whom, inside the range and before it.
+    earlier = list(earlier)
+    reverters: dict[str, list[str]] = {}
+    if any(item.parsed.reverts for item in earlier) or any(parsed.reverts for parsed in scanned.said):
+        everything: dict[str, Linked] = {e.sha: e for e in earlier}
+        everything.update(scanned.linked)
+        for item in everything.values():
+            for target in item.parsed.reverts:
+                full = next((s for s in everything if s.startswith(target)), None) or next(
+                    (s for s in originals if s.startswith(target)), target)
+                reverters.setdefault(full, []).append(item.sha)
+    in_range: Mapping[str, Linked] = scanned.linked if reverters else {}  # asked only about reverters
+    before_reverters = {t: [r for r in rs if r not in in_range] for t, rs in reverters.items()}
+    alive_now = _active(reverters)
+    alive_before = _active(before_reverters)
+
+    def known(ids: Sequence[str]) -> list[str]:
+        if len(ids) == 1:  # the common case, without building a dict
+            return [root(ids[0], requests)] if ids[0] in requests else []
+        return list(dict.fromkeys(root(i, requests) for i in ids if i in requests))
+
+    decision = Decision()
+    shipped, builders = decision.shipped, decision.builders
+    for sha, author, parsed in scanned.kept():
+        if parsed.reverts or (alive_now and not alive_now.get(sha, True)):
+            continue
+        ids: Sequence[str]
+        if parsed.pull or parsed.cherry_of:
+            ids, pull_number, pull_builders = _closing(Linked(sha, author, parsed), pulls, originals, repo)
+            targets = known(ids)
+        else:  # most commits: their own closes, their own author
+            ids, pull_number, pull_builders = parsed.closes, None, []
+            request = requests.get(ids[0]) if len(ids) == 1 else None
+            if request is not None:  # one request, and most often not a duplicate
+                targets = [request.id] if not request.duplicate_of else [root(request.id, requests)]
+            else:
+                targets = known(ids)
+        for request_id in targets:
+            if request_id in shipped:
+                shipped[request_id].append(sha)
+                people = builders[request_id]
+            else:
+                shipped[request_id] = [sha]
+                people = builders[request_id] = []
+            if pull_number:
+                pulls_of = decision.pulls.setdefault(request_id, [])
+                if pull_number not in pulls_of:
+                    pulls_of.append(pull_number)
+            for login in [author, *pull_builders] if pull_builders else (author,):
+                if login and login not in people:
+                    people.append(login)
+
+    # Earlier closers: commits reachable from the previous build that closed a request.
+    closed_before: dict[str, list[str]] = {}
+    for item in earlier:
+        if item.parsed.reverts:
+            continue
+        ids, _, _ = _closing(item, pulls, originals, repo)
+        for request_id in known(ids):
+            closed_before.setdefault(request_id, []).append(item.sha)
+    # Revert targets outside the range are earlier closers too (git grep may miss a
+    # rewritten message, but the revert names the commit itself).
+    for sha, original in originals.items():
+        if sha in reverters and sha not in in_range and not original.parsed.reverts:
+            ids, _, _ = _closing(original, pulls, originals, repo)
+            for request_id in known(ids):
+                if sha not in closed_before.setdefault(request_id, []):
+                    closed_before[request_id].append(sha)
+
+    for request_id, shas in closed_before.items():
+        still = [s for s in shas if alive_now.get(s, True)]
+        was = [s for s in shas if alive_before.get(s, True)]
+        if request_id in decision.shipped:
+            if still:
+                decision.already[request_id] = decision.shipped.pop(request_id)
+                decision.pulls.pop(request_id, None)
+                decision.builders.pop(request_id, None)
+        elif was and not still:
+            decision.withdrawn[request_id] = [
+                r for s in was for r in reverters.get(s, []) if r in in_range
+            ]
+    return decision
