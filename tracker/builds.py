@@ -107,6 +107,12 @@ def as_row(parsed: links.Parsed) -> Row:
             " ".join(parsed.cherry_of))
 
 
+def as_parsed(row: Row) -> links.Parsed:
+    """A row of the link index read back (`as_row` undone)."""
+    closes, refs, pull, reverts, cherry = row
+    return links.Parsed(_split(closes), _split(refs), pull or None, _split(reverts), _split(cherry))
+
+
 class Lookup(Protocol):
     """Rows already known (the link index), so a scan need not parse those messages again."""
 

@@ -62,7 +62,7 @@ def people(request_id: str, requests: Mapping[str, Request], voters: Mapping[str
         if login and not excluded(login) and login.lower() not in taken:
             result.co_authors.append(login)
             taken.add(login.lower())
-    for source in [request_id, *dups] if dups else (request_id,):
+    for source in [request_id, *dups]:
         for login in voters.get(source, ()):
             if not excluded(login) and (key := login.lower()) not in taken:
                 result.voters.append(login)
@@ -100,8 +100,7 @@ def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterabl
             if login:
                 entry(login).suggested.append(request_id)
         for login in who.voters:
-            credit = table.get(login.lower())
-            (credit or entry(login)).voted.append(request_id)
+            entry(login).voted.append(request_id)
         built: set[str] = set()  # each builder once per request, whatever the case of the login
         for login in builders:
             if login and (key := login.lower()) not in built and not excluded(login):

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from operator import itemgetter
 from pathlib import Path
 
-from tracker.builds import Linked, Row, as_row
+from tracker.builds import Linked, Row, as_parsed, as_row
 from tracker.links import Parsed
 
 # Bump when the link grammar changes what a message means, or the tables change.
@@ -62,10 +62,6 @@ _SEEN_IN_CHAIN = "EXISTS (SELECT 1 FROM seen s JOIN temp.chain t ON t.sha = s.ti
 
 def _count(conn: sqlite3.Connection, joined: str) -> int:
     return int(conn.execute(f"SELECT count(*) FROM {joined}").fetchone()[0])
-
-
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(value.split()) if value else ()
 
 
 class LinkIndex:
@@ -104,12 +100,17 @@ class LinkIndex:
         if conn is None:
             return False
         try:
+            return self._holds(conn, tip)
+        finally:
+            conn.close()
+
+    def _holds(self, conn: sqlite3.Connection, tip: str) -> bool:
+        """True when the stored index records `tip` as complete."""
+        try:
             return conn.execute("SELECT 1 FROM tips WHERE sha = ?", (tip,)).fetchone() is not None
         except sqlite3.Error:
             self._broken = True  # a table missing, a page damaged: read history instead
             return False
-        finally:
-            conn.close()
 
     def add(self, tip: str, below: str | None, linked: Iterable[Linked]) -> None:
         """Record the linked commits of range `below..tip` (everything under `tip` when `below`
@@ -134,12 +135,12 @@ class LinkIndex:
         """What each indexed commit under complete `tip` says, for a scan to read instead of
         parsing: a commit of `tip`'s ancestry that the index lacks links to nothing.
         None when `tip` is not complete or the stored index is unusable."""
-        if not self.complete(tip):
-            return None
-        conn = self._open()
-        if conn is None and tip not in self._tips:
-            return None
-        return Lookup(self, conn)
+        conn = self._open()  # one connection: asked whether `tip` is complete, then read
+        if tip in self._tips or (conn is not None and self._holds(conn, tip)):
+            return Lookup(self, conn)
+        if conn is not None:
+            conn.close()
+        return None
 
     def _chain(self, conn: sqlite3.Connection | None, tip: str) -> set[str]:
         """`tip` and every tip below it, following recorded ranges."""
@@ -203,9 +204,7 @@ class LinkIndex:
                         "SELECT l.sha, l.author, l.closes, l.refs, l.pull, l.reverts, l.cherry FROM linked l"
                         f" WHERE l.sha IN (SELECT c.sha FROM {query})"):
                     if row[0] not in found:
-                        found[row[0]] = Linked(row[0], row[1], Parsed(
-                            closes=_split(row[2]), refs=_split(row[3]), pull=row[4] or None,
-                            reverts=_split(row[5]), cherry_of=_split(row[6])))
+                        found[row[0]] = Linked(row[0], row[1], as_parsed(row[2:]))
         # Then whatever reverts a closer, reverts that revert, and so on.
         found = dict(closers)
         frontier = set(found)

@@ -7,7 +7,7 @@ streamed, so a long range's `changes` never sits in memory whole.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,10 +22,7 @@ def emit(text: str, output: str | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
         return
-    try:
-        write_if_changed(Path(output), text)
-    except OSError as exc:
-        raise BadInput(f"-o {output}: cannot write: {exc.strerror}") from None
+    _to_file(output, lambda path: write_if_changed(path, text))
 
 
 def emit_report(data: Mapping[str, Any], output: str | None) -> None:
@@ -35,8 +32,13 @@ def emit_report(data: Mapping[str, Any], output: str | None) -> None:
         sys.stdout.write("\n")
         sys.stdout.flush()
         return
+    _to_file(output, lambda path: write_report(data, path))
+
+
+def _to_file(output: str, write: Callable[[Path], object]) -> None:
+    """`write` to the `-o` file; a file that cannot be written is bad input, said in one line."""
     try:
-        write_report(data, Path(output))
+        write(Path(output))
     except OSError as exc:
         raise BadInput(f"-o {output}: cannot write: {exc.strerror}") from None
 

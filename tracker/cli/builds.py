@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -107,6 +108,13 @@ def changelog(ctx: click.Context, build: str, previous: str | None, fmt: str | N
     output_to.emit(text, output)
 
 
+def _writes_build(command: Callable[..., None]) -> Callable[..., None]:
+    """BUILD (default: the release's tag in GitHub Actions) and --dry-run, for the commands that write."""
+    command = click.pass_context(command)
+    command = click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")(command)
+    return click.argument("build", required=False)(command)
+
+
 def _release_command(ctx: click.Context, build: str | None, dry_run: bool, ship: bool, publish: bool) -> None:
     session = _session(ctx, dry_run=dry_run)
     build, lines = session.release(build, ship=ship, publish=publish)
@@ -118,9 +126,7 @@ def _release_command(ctx: click.Context, build: str | None, dry_run: bool, ship:
 
 
 @cli.command(short_help="Mark BUILD's shipped requests in the issue system.")
-@click.argument("build", required=False)
-@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
-@click.pass_context
+@_writes_build
 def ship(ctx: click.Context, build: str | None, dry_run: bool) -> None:
     """Mark BUILD's shipped requests in the issue system (label, thank-you, close). Idempotent.
 
@@ -132,9 +138,7 @@ def ship(ctx: click.Context, build: str | None, dry_run: bool) -> None:
 
 
 @cli.command(short_help="Run the configured publishers for BUILD.")
-@click.argument("build", required=False)
-@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
-@click.pass_context
+@_writes_build
 def publish(ctx: click.Context, build: str | None, dry_run: bool) -> None:
     """Run the configured publishers for BUILD (release notes, CHANGELOG.md, site). Idempotent.
 
@@ -146,9 +150,7 @@ def publish(ctx: click.Context, build: str | None, dry_run: bool) -> None:
 
 
 @cli.command()
-@click.argument("build", required=False)
-@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
-@click.pass_context
+@_writes_build
 def release(ctx: click.Context, build: str | None, dry_run: bool) -> None:
     """Ship and publish BUILD: what the GitHub Action runs. Idempotent.
 
