@@ -330,9 +330,11 @@ def test_a_lookup_answers_the_same_with_and_without_sqlite_json(tmp_path: Path) 
         lookup.json = use_json
         found: dict[str, builds.Row] = {}
         for start in range(0, len(asked), 1000):
-            rows = lookup.rows(asked[start:start + 1000])
+            block = asked[start:start + 1000]
+            rows = lookup.rows(block)
             assert rows is not None
-            found.update(rows)
+            assert [n for n, _ in rows] == sorted({n for n, _ in rows})  # in order, each once
+            found.update((block[n], row) for n, row in rows)
         lookup.close()
         assert found == expected
 
@@ -346,7 +348,42 @@ def test_a_lookup_that_failed_once_answers_none_from_then_on(tmp_path: Path) -> 
     index.save()
     lookup = LinkIndex(path, "acme/app").lookup("t" * 40)
     assert lookup is not None and lookup.conn is not None
-    assert lookup.rows(["c" * 40]) == {"c" * 40: ("1", "", None, "", "")}
+    assert lookup.rows(["b" * 40, "c" * 40]) == [(1, builds.as_row(links.Parsed(closes=("1",))))]
     lookup.conn.execute("DROP TABLE linked")  # the file changes under a running scan
     assert lookup.rows(["c" * 40]) is None
     assert lookup.rows(["c" * 40]) is None
+
+
+def test_an_index_failing_in_the_middle_of_a_subjects_only_scan(make_repo: Any, monkeypatch: Any) -> None:
+    """Read through the index, git gives subjects only: when the index fails after some
+    blocks, the range is read again with whole messages, and the report is unchanged."""
+    from tracker import history
+    from tracker.linkindex import Lookup
+
+    steps: list[dict[str, Any]] = [{"commit": "Initial"}, {"tag": "v1"}]
+    steps += [{"commit": f"Fixes #{n % 6 + 1}\n\nbody {n}" if n % 3 else f"Change {n}"} for n in range(60)]
+    steps.append({"tag": "v2"})
+    repo, _ = make_repo(steps, config=CONFIG, requests=REQUESTS)
+    clean = _clean_reports(repo, ["v2"])["v2"]
+    report_of(repo, "v2")  # indexed from now on
+    monkeypatch.setattr(history, "_BLOCK", 512)  # many blocks to a range
+    calls = []
+    real = Lookup.rows
+
+    def failing(self: Lookup, shas: list[str]) -> dict[str, builds.Row] | None:
+        calls.append(len(shas))
+        if len(calls) == 2:
+            self.failed = True
+        return real(self, shas)
+
+    monkeypatch.setattr(Lookup, "rows", failing)
+    scans: list[bool] = []
+    real_scan = builds.scan
+
+    def scan(*args: Any, subjects: bool = False, **kwargs: Any) -> builds.Scanned:
+        scans.append(subjects)
+        return real_scan(*args, subjects=subjects, **kwargs)
+
+    monkeypatch.setattr(builds, "scan", scan)
+    assert report_of(repo, "v2") == clean
+    assert len(calls) == 2 and scans == [True, False]  # subjects first, then whole messages

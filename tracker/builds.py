@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import deque
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate, chain, compress, islice, repeat
-from operator import add, itemgetter, methodcaller
-from typing import Protocol
+from operator import add, itemgetter
+from typing import Protocol, cast
 
 from tracker import links, logins
 from tracker.changes import Changes, encode_str, string
-from tracker.model import Commit, decode
+from tracker.model import GIT_SPACE, Commit, decode, split_ident, subject
 
 _NOREPLY = re.compile(r"\A(?:\d+\+)?([^@]+)@users\.noreply\.github\.com\Z", re.IGNORECASE)
 
@@ -96,59 +97,73 @@ class Scanned:
         return {sha: parsed.pull for sha, _, parsed in self.kept() if parsed.pull}
 
 
-# What the link index holds for one commit: its closes, refs, pull, reverts and cherry-picked
-# originals, each space-separated ("" or None when it says nothing of that kind).
-Row = tuple["str | None", "str | None", "str | None", "str | None", "str | None"]
+# What the link index holds for one commit, as one text: its closes, refs, pull, reverts and
+# cherry-picked originals, each space-separated, joined by US (0x1f; none of them holds
+# one). One text, not five columns: fewer objects per row read, and one key for the scan's
+# memo of what each distinct text means.
+Row = str
+_FIELDS = "\x1f"
 
 
 def as_row(parsed: links.Parsed) -> Row:
     """`parsed` in the link index's row form."""
-    return (" ".join(parsed.closes), " ".join(parsed.refs), parsed.pull, " ".join(parsed.reverts),
-            " ".join(parsed.cherry_of))
+    return _FIELDS.join((" ".join(parsed.closes), " ".join(parsed.refs), parsed.pull or "",
+                         " ".join(parsed.reverts), " ".join(parsed.cherry_of)))
 
 
 def as_parsed(row: Row) -> links.Parsed:
     """A row of the link index read back (`as_row` undone)."""
-    closes, refs, pull, reverts, cherry = row
+    closes, refs, pull, reverts, cherry = row.split(_FIELDS)
     return links.Parsed(_split(closes), _split(refs), pull or None, _split(reverts), _split(cherry))
 
 
 class Lookup(Protocol):
     """Rows already known (the link index), so a scan need not parse those messages again."""
 
-    def rows(self, shas: list[str]) -> dict[str, Row] | None: ...
+    def rows(self, shas: list[str]) -> list[tuple[int, Row]] | None:
+        """(position in `shas`, row) of each commit that links to something, in position order;
+        None when the index cannot answer."""
 
 
 Recorder = Callable[[str, "str | None", links.Parsed], None]
-_LSTRIP = methodcaller("lstrip", b"\n")
-_STARTS_BLANK = methodcaller("startswith", b"\n")
-_AUTHOR = itemgetter(1)
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
+_FIRST_BYTE = itemgetter(slice(None, 1))
 _CACHED = 65536
 
 
+class LookupFailed(Exception):
+    """The link index failed while a scan of subjects only was reading it: the messages
+    it stood for were never read, so the range must be read again, whole."""
+
+
 def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
-         lookup: Lookup | None = None, record: Recorder | None = None) -> Scanned:
+         lookup: Lookup | None = None, record: Recorder | None = None, subjects: bool = False) -> Scanned:
     """One streaming pass: count commits, list changes, keep the commits a decision needs.
 
-    `blocks` are `git log` output in `history.FORMAT`: records separated by NUL, many
-    to a block. This loop runs once per commit of the range (100,000 for a long
+    `blocks` are `git log` output in `history.FORMAT` (with `subjects`, in
+    `history.SUBJECTS`, and then only `lookup` says what messages link to, and
+    LookupFailed is raised if it cannot): records separated by NUL, many to a block.
+    This loop runs once per commit of the range (100,000 for a long
     history), so it does the least it can. Which records may link to anything is
     found per block (`links.maybe_records`); only those are parsed (or, with
     `lookup`, read from the link index: a commit it lacks links to nothing, and
     commits that say the same thing share one reading); other messages are never
-    decoded beyond their first line; authors are resolved once each; each change is
+    decoded beyond their subject; authors are resolved once each; each change is
     encoded to its JSON line at once (`tracker.changes`). `known` are the request ids
     a change may list; `record` hears every parsed commit that links to anything
     (with `lookup`, nothing is parsed). Commits that only mention requests are
     listed, not kept: nothing in a decision depends on a mention.
     """
     out = Scanned()
-    # (name, email) → (login or None, the name to show as JSON): once per author, not per commit.
-    authors: dict[tuple[bytes, bytes], tuple[str | None, str]] = {}
+    # An author (the `name<email` field) → (login or None, the name to show as JSON): once
+    # per author, not per commit.
+    authors: dict[bytes, tuple[str | None, str]] = {}
     kind_json: dict[str | None, str] = {}
     ids: dict[str, str] = {}  # one string object per request id, however many commits name it
     quoted: dict[str, str] = {}  # request id → its JSON string, "" when not a known request
     kept: dict[object, links.Parsed] = {}  # what a closing commit says → one shared reading
+    memo: dict[Row, tuple[str, links.Parsed | None]] = {}  # a row → `_facts` of it
+    readings: list[tuple[int, links.Parsed]] = []  # (record, what it says) for `record`
     # Kept commits as columns until the range is read: their shas as bytes in one buffer, so
     # no small object per commit outlives its block (those would pin the memory every
     # block's temporary objects come from, and a long range's peak would grow with it).
@@ -166,70 +181,72 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
         size = block.count(b"\0") + 1
         columns: list[Sequence[bytes]]
         records: list[bytes] | None = None
-        if len(fields) == 5 * size:
-            columns = [fields[n::5] for n in range(5)]
+        if len(fields) == 4 * size:
+            columns = [fields[n::4] for n in range(4)]
         else:
             records = block.split(b"\0")
-            columns = list(zip(*(r.split(b"\x1f", 4) for r in records), strict=True))
-        shas_b, parents, names, emails, raws = columns
+            columns = list(zip(*(r.split(b"\x1f", 3) for r in records), strict=True))
+        shas_b, parents, idents, raws = columns
         count += size
         shas = list(map(bytes.decode, shas_b))
         # What each linked commit says: from the index (it holds every linked commit of an
         # indexed ancestry, so it answers for all), else parsed.
-        said = lookup.rows(shas) if lookup is not None else None
-        readings: dict[str, links.Parsed] = {}
-        if said is None:
-            said = {}
+        found = lookup.rows(shas) if lookup is not None else None
+        if found is None:
+            if subjects:
+                raise LookupFailed("the link index failed while read")
+            found = []
             # starts[i]: where record i+1 begins (the lengths so far, plus separators).
             if records is None:
-                starts = list(map(add, islice(accumulate(map(len, fields)), 4, None, 5), itertools.count(5, 5)))
+                starts = list(map(add, islice(accumulate(map(len, fields)), 3, None, 4), itertools.count(4, 4)))
             else:
                 starts = list(map(add, accumulate(map(len, records)), itertools.count(1)))
             for i in sorted(links.maybe_records(block, starts)):
                 if links.maybe_bytes(raws[i]):
-                    reading = links.parse(Commit(shas_b[i], parents[i], names[i], emails[i], raws[i]).message, repo)
+                    name, email = split_ident(idents[i])
+                    reading = links.parse(Commit(shas_b[i], parents[i], name, email, raws[i]).message, repo)
                     if not reading.empty:
-                        said[shas[i]] = as_row(reading)
-                        readings[shas[i]] = reading
-        keys = list(zip(names, emails, strict=True))
-        for key in set(keys).difference(authors):
-            login = _login(*key)
-            authors[key] = (login, string(login or decode(key[0])))
-        listed: dict[str, str] = {}
-        if said:
-            hits = list(map(said.__contains__, shas))
-            for sha, sha_bytes, key in zip(compress(shas, hits), compress(shas_b, hits), compress(keys, hits),
-                                           strict=True):
-                closes, refs, pull, reverts, cherry = said[sha]
-                mentioned = f"{closes} {refs}" if refs else closes
-                if mentioned:
-                    # The JSON items of the known ids it names (most name one: no list made).
-                    fragment = quoted.get(mentioned) if " " not in mentioned else None
-                    if fragment is None:
-                        fragment = ", ".join(filter(None, [
-                            quoted.get(r) or quoted.setdefault(r, f'"{r}"' if r in known else "")
-                            for r in mentioned.split()]))
-                    if fragment:
-                        listed[sha] = fragment
-                if record is not None and sha in readings:  # parsed now, not read from the index
-                    record(sha, authors[key][0], readings[sha])
-                if closes or pull or reverts or cherry:
-                    # Thousands of commits say the same thing (`Fixes #12`): one reading for all.
-                    what = closes if not (pull or reverts or cherry) else (closes, pull, reverts, cherry)
-                    parsed = kept.get(what)
-                    if parsed is None:
-                        parsed = kept[what] = _kept(closes, pull, reverts, cherry, ids, kept)
-                    kept_shas += sha_bytes
-                    kept_authors.append(authors[key][0])
-                    kept_parsed.append(parsed)
+                        found.append((i, as_row(reading)))
+                        if record is not None:
+                            readings.append((i, reading))
+        for ident in set(idents).difference(authors):
+            login = _login(*split_ident(ident))
+            authors[ident] = (login, string(login or decode(split_ident(ident)[0])))
+        if readings:  # parsed now (not read from the index), and `record` wants them
+            for i, reading in readings:
+                record(shas[i], authors[idents[i]][0], reading)  # type: ignore[misc]
+            readings.clear()
+        requests = [""] * size  # each commit's JSON request items
+        if found:
+            # Column by column again: what each linked commit says, as (its JSON request
+            # items, what a decision keeps of it or None), made once per distinct row.
+            at = list(map(_FIRST, found))
+            rows = list(map(_SECOND, found))
+            facts = list(map(memo.get, rows))
+            if None in facts:
+                if len(memo) >= _CACHED:
+                    memo.clear()  # bounded, far above the distinct rows a long range has
+                for n, row in enumerate(rows):
+                    if facts[n] is None:
+                        fact = memo.get(row)  # a row new to this block may occur twice in it
+                        if fact is None:
+                            fact = memo[row] = _facts(row, known, quoted, ids, kept)
+                        facts[n] = fact
+            made = cast("list[tuple[str, links.Parsed | None]]", facts)  # no None left
+            deque(map(requests.__setitem__, at, map(_FIRST, made)), 0)
+            decides = list(map(_SECOND, made))
+            keep = list(map(bool, decides))
+            if any(keep):
+                at_kept = list(compress(at, keep))
+                kept_shas += b"".join(map(shas_b.__getitem__, at_kept))
+                kept_authors += map(_FIRST, map(authors.__getitem__, map(idents.__getitem__, at_kept)))
+                kept_parsed += compress(decides, keep)
         # Merge commits are counted and linked, not listed: a merge's parents field is longer
         # than one sha and a space (tested by length, at C speed).
         listing = list(map((len(shas_b[0]) + 1).__gt__, map(len, parents)))
-        shas_listed = list(compress(shas, listing))
-        messages: Iterable[bytes] = compress(raws, listing)
-        if any(map(_STARTS_BLANK, raws)):  # git strips leading blank lines; a hand-made commit may not
-            messages = map(_LSTRIP, messages)
-        heads = [raw[:end] if (end := raw.find(b"\n")) >= 0 else raw for raw in messages]
+        heads = list(compress(raws, listing))
+        if not subjects:
+            heads = _subjects(heads)
         try:
             summaries = list(map(str.strip, map(bytes.decode, heads)))
         except UnicodeDecodeError:  # a Latin-1 subject somewhere in this block
@@ -239,11 +256,10 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
             kind_json[kind] = string(kind) if kind else "null"
         # The block's entries as one text: the fixed parts interleaved with the encoded fields.
         out.changes.write_lines("".join(chain.from_iterable(zip(
-            repeat('{"sha": "'), shas_listed, repeat('", "summary": '), map(encode_str, summaries),
-            repeat(', "author": '),
-            map(_AUTHOR, map(authors.__getitem__, compress(keys, listing))),
+            repeat('{"sha": "'), compress(shas, listing), repeat('", "summary": '), map(encode_str, summaries),
+            repeat(', "author": '), map(_SECOND, map(authors.__getitem__, compress(idents, listing))),
             repeat(', "type": '), map(kind_json.__getitem__, types), repeat(', "requests": ['),
-            map(listed.get, shas_listed, repeat("")), repeat("]}\n")))), len(shas_listed))
+            compress(requests, listing), repeat("]}\n")))), len(summaries))
     out.count = count
     if kept_parsed:
         text = kept_shas.decode("ascii")
@@ -253,14 +269,55 @@ def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
     return out
 
 
-def _kept(closes_text: str | None, pull: str | None, reverts: str | None, cherry: str | None,
-          ids: dict[str, str], cache: dict[object, links.Parsed]) -> links.Parsed:
-    """What a decision keeps of an indexed commit: shared by every commit that says the same
-    (a Parsed is never changed once made)."""
-    if len(cache) >= _CACHED:
-        cache.clear()  # bounded, far above the distinct closings a long range has (~8,000 in 100,000)
-    closes = _split(closes_text)
-    return links.Parsed(tuple(map(ids.setdefault, closes, closes)), (), pull or None, _split(reverts), _split(cherry))
+def _subjects(messages: list[bytes]) -> list[bytes]:
+    """`model.subject` of each raw message: at C speed for the usual shape (one subject
+    line, then nothing or a blank line), line by line for the rest."""
+    parts = list(map(bytes.partition, messages, repeat(b"\n")))
+    heads = list(map(bytes.rstrip, map(_FIRST, parts), repeat(GIT_SPACE)))
+    # The subject ends at its first line when what follows is nothing or an empty line.
+    usual = list(map(b"\n".startswith, map(_FIRST_BYTE, map(_THIRD, parts))))
+    if all(heads) and all(usual):
+        return heads
+    return [head if head and ends else subject(message) for head, ends, message
+            in zip(heads, usual, messages, strict=True)]
+
+
+def _facts(row: Row, known: Container[str], quoted: dict[str, str], ids: dict[str, str],
+           cache: dict[object, links.Parsed]) -> tuple[str, links.Parsed | None]:
+    """What the scan makes of one linked row: the JSON items of the known requests it
+    names ("" for none), and what a decision keeps of it (None when it only mentions).
+
+    `quoted` holds each request id's JSON string ("" when not a known request); `ids`
+    one string object per request id; `cache` one reading per distinct decision-relevant
+    part, shared by every commit that says the same (a Parsed is never changed once made).
+    """
+    closes, refs, pull, reverts, cherry = row.split(_FIELDS)
+    if closes and not (refs or pull or reverts or cherry) and " " not in closes:
+        # Most linked commits close one request and say nothing else: the short way.
+        fragment = quoted.get(closes)
+        if fragment is None:
+            fragment = quoted[closes] = f'"{closes}"' if closes in known else ""
+        parsed = cache.get(closes)
+        if parsed is None:
+            if len(cache) >= _CACHED:
+                cache.clear()
+            one = ids.setdefault(closes, closes)
+            parsed = cache[one] = links.Parsed((one,))
+        return fragment, parsed
+    mentioned = f"{closes} {refs}" if refs else closes
+    fragment = ", ".join(filter(None, [quoted.get(r) or quoted.setdefault(r, f'"{r}"' if r in known else "")
+                                       for r in mentioned.split()])) if mentioned else ""
+    if not (closes or pull or reverts or cherry):
+        return fragment, None  # a mention only: nothing in a decision depends on it
+    what = closes if not (pull or reverts or cherry) else (closes, pull, reverts, cherry)
+    parsed = cache.get(what)
+    if parsed is None:
+        if len(cache) >= _CACHED:
+            cache.clear()
+        ids_closed = _split(closes)
+        parsed = cache[what] = links.Parsed(tuple(map(ids.setdefault, ids_closed, ids_closed)), (), pull or None,
+                                            _split(reverts), _split(cherry))
+    return fragment, parsed
 
 
 def _split(value: str | None) -> tuple[str, ...]:

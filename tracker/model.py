@@ -64,8 +64,33 @@ class Commit(NamedTuple):
 
     @property
     def summary(self) -> str:
-        """The first line of the message."""
-        return decode(self.raw.lstrip(b"\n").split(b"\n", 1)[0]).strip()
+        """The message's subject, as `git log --format=%s` prints it (see `subject`)."""
+        return decode(subject(self.raw)).strip()
+
+
+def split_ident(ident: bytes) -> tuple[bytes, bytes]:
+    """(name, email) of a `%an<%ae` field: git never lets a name hold `<` (it reads the
+    name as everything before the first one), so the first `<` is the boundary."""
+    name, _, email = ident.partition(b"<")
+    return name, email
+
+
+# What git counts as white space in a message (its own `isspace`: not \v or \f).
+GIT_SPACE = b" \t\n\r"
+
+
+def subject(raw: bytes) -> bytes:
+    """The subject of a raw commit message exactly as git's `%s` makes it: blank lines at
+    the start skipped, then the first paragraph's lines, each without its trailing white
+    space, joined by one space (so a subject wrapped over two lines reads as one)."""
+    lines: list[bytes] = []
+    for line in raw.split(b"\n"):
+        line = line.rstrip(GIT_SPACE)
+        if line:
+            lines.append(line)
+        elif lines:
+            break
+    return b" ".join(lines)
 
 
 

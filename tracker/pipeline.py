@@ -122,39 +122,47 @@ class Session:
         """The schema-1 report of one build."""
         # Overlap what waits on git with Python's own work: `git describe` runs while tags
         # and requests are read; with --previous, `git log` starts before requests load.
+        # When the link index already knows what the build's messages say, git is asked
+        # for subjects only (a scan then never reads a message body).
         pending = None if previous else self._previous_of(build, None)
         log: history.Log | None = None
+        lookup = None
         try:
             try:
                 tag = self.build_tag(build)
                 self.check_history()
+                lookup = self.link_index.lookup(tag.sha)  # None unless the build is indexed already
                 if pending is None:
                     previous_name, previous_sha = self._previous_of(build, previous)()
-                    log = history.commits(self.repo, previous_sha, tag.sha)
+                    log = history.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
                 requests = self.requests
                 repo_id = self.repository
             finally:
                 if pending is not None:
                     previous_name, previous_sha = pending()
             if log is None:
-                log = history.commits(self.repo, previous_sha, tag.sha)
+                log = history.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
             from tracker import builds  # git is walking: see the module's docstring
             from tracker import decision as decisions
-            stream = self.context.track(log, f"reading {previous_name + '..' if previous_name else ''}{build}")
+            label = f"reading {previous_name + '..' if previous_name else ''}{build}"
             # A range between a build and its own previous build is recorded in the link index
             # (unless the build is indexed already, then its messages are read from there).
             # A --previous need not be an ancestor (and checking costs a history walk), so its
             # range says nothing certain about the build's whole ancestry: never recorded.
             index = self.link_index
-            lookup = index.lookup(tag.sha)  # None unless the build is indexed already
             record = previous is None and lookup is None
             try:
-                scanned = builds.scan(stream, repo_id, requests, lookup,
-                                      index.collect(tag.sha) if record else None)
-            finally:
-                if lookup is not None:
-                    lookup.close()
+                scanned = builds.scan(self.context.track(log, label), repo_id, requests, lookup,
+                                      index.collect(tag.sha) if record else None, subjects=log.subjects)
+            except builds.LookupFailed:
+                # The index broke mid-read (it answers None from now on): read the range again,
+                # messages and all, and parse them.
+                log.close()
+                log = history.commits(self.repo, previous_sha, tag.sha)
+                scanned = builds.scan(self.context.track(log, label), repo_id, requests)
         finally:
+            if lookup is not None:
+                lookup.close()
             if log is not None:
                 log.close()
         originals = {

@@ -1,0 +1,93 @@
+"""A change's summary is the commit's subject exactly as `git log --format=%s` prints it,
+whether the scan read whole messages (and made the subject itself) or git's subjects
+(when the link index already knows what every message says)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import report_of
+
+from tracker import builds, history, links
+from tracker.model import decode, subject
+
+# Messages as bytes, exactly as stored: no `git commit` clean-up has touched them.
+MESSAGES = [
+    b"",
+    b"One line",
+    b"One line\n",
+    b"Subject\n\nBody #1\n",
+    b"\n\nAfter blank lines\n\nbody",
+    b"  \t \n \nAfter white lines\n",
+    b"Wrapped subject that\ngoes on here\n\nbody",
+    b"Trailing spaces   \t\nand a second line  \n",
+    b"CRLF subject\r\nwrapped\r\n\r\nbody\r\n",
+    b"Ends at a white line\n   \nbody",
+    b"Vertical\x0b tab\x0b\n\x0b\nnot blank to git",
+    b"Form\x0c feed\n",
+    b"  indented subject  \n",
+    b"feat: wrapped\nconventional (#12)\n\nFixes #3",
+    b"Caf\xe9 in Latin-1\n",
+    b"\xe4\xb8\xad\xe6\x96\x87\xe3\x80\x80\n\xe7\xac\xac\xe4\xba\x8c\xe8\xa1\x8c\n",
+    b"a\x1fb unit separator\nsecond\n",
+    b"Trailing white then nothing \n \n \n",
+]
+
+
+def _git(repo: Path, *args: str, data: bytes | None = None) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, input=data, capture_output=True, check=True)
+    return done.stdout.decode("ascii").strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """One commit per message, made as raw objects; `v2` tags the tip (the first build)."""
+    path = tmp_path / "raw"
+    path.mkdir()
+    _git(path, "init", "-q")
+    tree = _git(path, "hash-object", "-t", "tree", "-w", "--stdin", data=b"")
+    parent = None
+    for n, message in enumerate(MESSAGES):
+        header = f"tree {tree}\n" + (f"parent {parent}\n" if parent else "")
+        header += f"author Ann <ann@example.com> {1700000000 + n} +0000\n"
+        header += f"committer Ann <ann@example.com> {1700000000 + n} +0000\n\n"
+        parent = _git(path, "hash-object", "-t", "commit", "-w", "--stdin", data=header.encode() + message)
+    _git(path, "tag", "v2", parent)
+    _git(path, "update-ref", "refs/heads/main", parent)
+    return path
+
+
+def _git_subjects(repo: Path) -> list[bytes]:
+    out = subprocess.run(["git", "log", "--format=tformat:%s", "-z", "v2"], cwd=repo, capture_output=True,
+                         check=True).stdout
+    return out.split(b"\0")[:-1]
+
+
+def test_subject_is_what_git_prints(repo: Path) -> None:
+    assert [subject(m) for m in reversed(MESSAGES)] == _git_subjects(repo)
+
+
+def test_both_ways_of_reading_give_the_same_summaries(repo: Path) -> None:
+    expected = [decode(s).strip() for s in _git_subjects(repo)]
+    for subjects in (False, True):
+        log = history.commits(history.open_repo(repo), None, "v2", subjects=subjects)
+
+        class Empty:
+            def rows(self, shas: list[str]) -> list[tuple[int, builds.Row]]:
+                return []
+
+        scanned = builds.scan(log, links.Repository("acme/app"), set(), Empty() if subjects else None,
+                              subjects=subjects)
+        assert [change["summary"] for change in scanned.changes] == expected, subjects
+
+
+def test_reports_read_through_the_index_keep_wrapped_subjects(repo: Path) -> None:
+    first = report_of(repo, "v2")  # no index yet: whole messages
+    assert (repo / ".git" / "tracker" / "links.sqlite3").is_file()
+    second = report_of(repo, "v2")  # indexed: subjects only
+    assert first == second
+    summaries = [c["summary"] for c in first["changes"]]
+    assert "Wrapped subject that goes on here" in summaries
+    assert "CRLF subject wrapped" in summaries
