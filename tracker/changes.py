@@ -2,9 +2,9 @@
 
 A long range lists a hundred thousand commits; held as dicts they cost more
 memory than everything else a run holds. Each entry is encoded once, as the scan
-reads its commit, into a `tempfile.SpooledTemporaryFile` that stays in memory up
-to 1 MiB and moves to disk past it, so memory stays flat in history length and
-the JSON output copies the lines instead of encoding them again.
+reads its commit, into a `tempfile.SpooledTemporaryFile` (UTF-8 bytes) that stays
+in memory up to 1 MiB and moves to disk past it, so memory stays flat in history
+length and the JSON output copies the bytes instead of encoding them again.
 
 For everything else `Changes` reads as the list of dicts it stands for.
 """
@@ -32,8 +32,7 @@ class Changes:
 
     def __init__(self, entries: Iterable[Mapping[str, Any]] = ()):
         # Lives as long as the report does (closed by `close` or when collected).
-        self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115
-            max_size=_SPOOL_BYTES, mode="w+", encoding="utf-8")
+        self._file = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b")  # noqa: SIM115
         self._count = 0
         self._moved = False  # a reader moved the file position away from the end
         for item in entries:
@@ -44,8 +43,7 @@ class Changes:
         if self._moved:
             self._file.seek(0, 2)
             self._moved = False
-        self._file.write(line)
-        self._file.write("\n")
+        self._file.write(line.encode("utf-8") + b"\n")
         self._count += 1
 
     def write_lines(self, text: str, count: int) -> None:
@@ -55,13 +53,13 @@ class Changes:
         if self._moved:
             self._file.seek(0, 2)
             self._moved = False
-        self._file.write(text)
+        self._file.write(text.encode("utf-8"))
         self._count += count
 
-    def chunks(self) -> Iterator[str]:
-        """The entries as JSON text, many whole lines at a time (each chunk without its last newline)."""
+    def chunks(self) -> Iterator[bytes]:
+        """The entries as UTF-8 JSON, many whole lines at a time (each chunk without its last newline)."""
         position = 0
-        pending = ""
+        pending = b""
         while True:
             self._moved = True
             self._file.seek(position)
@@ -70,7 +68,7 @@ class Changes:
                 break
             position = self._file.tell()
             pending += chunk
-            cut = pending.rfind("\n")
+            cut = pending.rfind(b"\n")
             if cut > 0:
                 yield pending[:cut]
                 pending = pending[cut + 1:]
@@ -78,7 +76,7 @@ class Changes:
     def lines(self) -> Iterator[str]:
         """The entries as JSON text, in order (readers may interleave: each keeps its own place)."""
         for block in self.chunks():
-            yield from block.split("\n")
+            yield from block.decode("utf-8").split("\n")
 
     def close(self) -> None:
         """Drop the spooled entries (a temporary file is removed)."""
@@ -154,12 +152,23 @@ def _write_compact(value: Any, out: Any) -> None:
     report (a long range's is megabytes, and its parts as many small strings) is ever made."""
     if isinstance(value, Changes):
         # The spooled text is the entries one per line; the output is the same text with
-        # ", " between entries, so copy it in big chunks, never line by line.
+        # ", " between entries, so copy it in big chunks, never line by line, as bytes
+        # straight to the stream's buffer where it has one (no decoding and encoding again).
         out.write("[")
+        utf8 = (getattr(out, "encoding", None) or "").lower().replace("-", "") == "utf8"
+        raw = getattr(out, "buffer", None) if utf8 else None
+        if raw is not None:
+            out.flush()
         first = True
         for chunk in value.chunks():
-            out.write(chunk.replace("\n", ", ") if first else ", " + chunk.replace("\n", ", "))
+            part = chunk.replace(b"\n", b", ") if first else b", " + chunk.replace(b"\n", b", ")
+            if raw is not None:
+                raw.write(part)
+            else:
+                out.write(part.decode("utf-8"))
             first = False
+        if raw is not None:
+            raw.flush()
         out.write("]")
     elif isinstance(value, Mapping) and all(isinstance(k, str) for k in value) and any(
             isinstance(v, (Changes, list)) for v in value.values()):

@@ -62,11 +62,14 @@ def people(request_id: str, requests: Mapping[str, Request], voters: Mapping[str
         if login and not excluded(login) and login.lower() not in taken:
             result.co_authors.append(login)
             taken.add(login.lower())
+    counted = logins.keys(tuple(exclude))  # per vote: a dict lookup, not a call
+    add, append = taken.add, result.voters.append
     for source in [request_id, *dups]:
         for login in voters.get(source, ()):
-            if not excluded(login) and (key := login.lower()) not in taken:
-                result.voters.append(login)
-                taken.add(key)
+            key = counted[login]
+            if key is not None and key not in taken:
+                append(login)
+                add(key)
     return result
 
 
@@ -87,10 +90,11 @@ def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterabl
     """Credits from (request id, people, builders) of each shipped request, ordered like the hall of fame."""
     excluded = logins.excluder(tuple(exclude))
     table: dict[str, Credit] = {}  # by login, case-insensitively (a long range credits thousands)
+    get = table.get
 
     def entry(login: str) -> Credit:
         key = login.lower()
-        credit = table.get(key)
+        credit = get(key)
         if credit is None:
             credit = table[key] = Credit(login)
         return credit
@@ -99,8 +103,12 @@ def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterabl
         for login in [who.author, *who.co_authors]:
             if login:
                 entry(login).suggested.append(request_id)
-        for login in who.voters:
-            entry(login).voted.append(request_id)
+        for login in who.voters:  # tens of thousands for a long range: `entry`, inline
+            key = login.lower()
+            credit = get(key)
+            if credit is None:
+                credit = table[key] = Credit(login)
+            credit.voted.append(request_id)
         built: set[str] = set()  # each builder once per request, whatever the case of the login
         for login in builders:
             if login and (key := login.lower()) not in built and not excluded(login):

@@ -11,6 +11,7 @@ model earns its import.
 
 from __future__ import annotations
 
+import atexit
 import fnmatch
 import os
 import subprocess
@@ -108,7 +109,7 @@ class Log:
 
     def __init__(self, repo: Repo, args: list[str], fmt: str = FORMAT):
         self.subjects = fmt == SUBJECTS  # records end with the subject, not the whole message
-        command = repo._command(["log", f"--format=tformat:{fmt}", "-z", "--no-color", *args])
+        command = self.command = repo._command(["log", f"--format=tformat:{fmt}", "-z", "--no-color", *args])
         # GIT_FLUSH=0: git flushes its output after every commit when writing to a pipe (for a
         # pager), a write per commit; unflushed it writes whole buffers, ~18x fewer writes,
         # and a long range reads ~35% faster.
@@ -186,9 +187,32 @@ def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]
 def commits(repo: Repo, previous: str | None, build: str, subjects: bool = False) -> Log:
     """The commits of a build, `previous..build` (everything up to `build` for the first),
     as a started `git log` read in blocks of raw records (`tracker.builds.scan` reads them);
-    with `subjects`, each record ends with the subject instead of the whole message."""
+    with `subjects`, each record ends with the subject instead of the whole message.
+
+    A `git log` started earlier for exactly this (`prestart`) is handed over instead."""
     revisions = [build] if previous is None else [f"{previous}..{build}"]
-    return Log(repo, [*revisions, "--"], SUBJECTS if subjects else FORMAT)
+    fmt = SUBJECTS if subjects else FORMAT
+    key = (str(repo.work_tree), *repo._command(["log", f"--format=tformat:{fmt}", "-z", "--no-color", *revisions,
+                                                "--"]))
+    started = _STARTED.pop(key, None)
+    for guess in _STARTED.values():  # started for this command, and not what it asks for
+        guess.close()
+    _STARTED.clear()
+    return started if started is not None else Log(repo, [*revisions, "--"], fmt)
+
+
+# `git log`s started before anything asked for them (`tracker.early`), by working directory
+# and command: `commits` hands one over when asked for exactly that; the others are
+# stopped when the process exits, unread.
+_STARTED: dict[tuple[str, ...], Log] = {}
+
+
+def prestart(repo: Repo, previous: str, build: str, subjects: bool) -> None:
+    """Start `commits(repo, previous, build, subjects)` now, for a later call to take over."""
+    log = Log(repo, [f"{previous}..{build}", "--"], SUBJECTS if subjects else FORMAT)
+    key = (str(repo.work_tree), *log.command)
+    _STARTED[key] = log
+    atexit.register(log.close)
 
 
 def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:

@@ -38,6 +38,25 @@ def excluder(patterns: tuple[str, ...]) -> Callable[[str | None], bool]:
     return excluded
 
 
+class _Keys(dict[str, "str | None"]):
+    """login → the key it is counted under (lower case), None for bots and excluded logins;
+    each login worked out once, then answered by a plain dict lookup."""
+
+    def __init__(self, patterns: tuple[str, ...]):
+        super().__init__()
+        self.patterns = patterns
+
+    def __missing__(self, login: str) -> str | None:
+        key = self[login] = None if not login or _excluded(login, self.patterns) else login.lower()
+        return key
+
+
+@lru_cache(maxsize=16)
+def keys(patterns: tuple[str, ...]) -> dict[str, str | None]:
+    """`_Keys` for one set of patterns (credits ask once per vote)."""
+    return _Keys(patterns)
+
+
 @lru_cache(maxsize=65536)
 def _excluded(login: str, patterns: tuple[str, ...]) -> bool:
     """True for bots and anyone `credits.exclude` names.

@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,9 @@ from tracker.model import Request, Tag
 if TYPE_CHECKING:
     from tracker import builds
     from tracker.linkindex import LinkIndex
+
+
+_CLOSES = attrgetter("closes")
 
 
 def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str]) -> str:
@@ -172,9 +177,7 @@ class Session:
         claims = scanned.pull_claims()
         claims.update({s: o.parsed.pull for s, o in originals.items() if o.parsed.pull})
         pulls = self.issues.pulls(claims) if claims else {}
-        candidates: set[str] = set()
-        for parsed in [*scanned.said, *(o.parsed for o in originals.values())]:
-            candidates.update(parsed.closes)
+        candidates = set(chain.from_iterable(map(_CLOSES, chain(scanned.said, (o.parsed for o in originals.values())))))
         for pull in pulls.values():
             candidates.update(links.references(pull.body or "", repo_id)[0])
             candidates.update(pull.closes)

@@ -1,0 +1,99 @@
+"""`git log` started before the command line loads (`tracker.early`): a guess the pipeline
+takes over only when it would run exactly that command, and that changes no output."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import report_of
+
+from tracker import early, history
+
+REQUESTS = [{"id": str(n), "title": f"Request {n}", "author": "fan"} for n in range(1, 4)]
+STEPS: list[dict[str, Any]] = [
+    {"commit": "Initial"}, {"tag": "v1"},
+    {"commit": "Fixes #1", "author": "ann"}, {"tag": "v2"},
+    {"commit": "feat: wrapped\nsubject\n\nFixes #2", "author": "bob"}, {"commit": "Refactor"}, {"tag": "v3"},
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["changelog", "v3", "--previous", "v1"], (".", "v3", "v1")),
+    (["--repo", "r", "-v", "changelog", "--previous=v1", "v3", "--format", "json", "-o", "out.json"], ("r", "v3", "v1")),
+    (["--repo=r", "--config", "c.yml", "changelog", "v3", "-oout.json", "--previous", "v1"], ("r", "v3", "v1")),
+    (["changelog", "v3"], None),  # the previous build is found by the pipeline: nothing to guess
+    (["changelog", "v3", "--previous"], None),
+    (["changelog", "v3", "v4", "--previous", "v1"], None),
+    (["changelog", "v3", "--previous", "v1", "--help"], None),
+    (["--unknown", "changelog", "v3", "--previous", "v1"], None),
+    (["release", "v3", "--previous", "v1"], None),
+    (["--repo", "", "changelog", "v3", "--previous", "v1"], None),
+    ([], None),
+])
+def test_only_the_plain_form_is_read(argv: list[str], expected: tuple[str, str, str] | None) -> None:
+    assert early.parse(argv) == expected
+
+
+def _started() -> list[list[str]]:
+    return [log.command for log in history._STARTED.values()]
+
+
+def test_a_started_log_is_taken_over(make_repo: Any) -> None:
+    repo, _ = make_repo(STEPS, requests=REQUESTS)
+    clean = report_of(repo, "v3", "--previous", "v1")
+    report_of(repo, "v3")  # indexes the build: the next run reads subjects only
+    for expected_subjects in (True, False):
+        if not expected_subjects:
+            for path in (repo / ".git" / "tracker").glob("links.sqlite3*"):
+                path.unlink()
+        early.start(["--repo", str(repo), "changelog", "v3", "--previous", "v1", "--format", "json"])
+        started = list(history._STARTED.values())
+        assert len(started) == 1 and started[0].subjects is expected_subjects
+        assert report_of(repo, "v3", "--previous", "v1") == clean
+        assert not history._STARTED  # taken over, not started again
+        assert started[0]._done
+
+
+def test_a_wrong_guess_is_stopped_and_changes_nothing(make_repo: Any) -> None:
+    repo, _ = make_repo(STEPS, requests=REQUESTS)
+    clean = report_of(repo, "v3", "--previous", "v1")
+    report_of(repo, "v3")
+    index = repo / ".git" / "tracker" / "links.sqlite3"
+    conn = sqlite3.connect(index)
+    conn.execute("UPDATE meta SET value = 'another:acme/elsewhere'")  # the pipeline will not trust it
+    conn.commit()
+    conn.close()
+    early.start(["--repo", str(repo), "changelog", "v3", "--previous", "v1"])
+    guess = list(history._STARTED.values())
+    assert len(guess) == 1 and guess[0].subjects  # the guess: subjects only
+    assert report_of(repo, "v3", "--previous", "v1") == clean  # read whole, as the pipeline wants
+    assert not history._STARTED and guess[0]._done and guess[0].proc.returncode is not None
+
+
+def test_nothing_is_started_for_bad_input(make_repo: Any, tmp_path: Path) -> None:
+    repo, _ = make_repo(STEPS, requests=REQUESTS)
+    for argv in (["--repo", str(repo), "changelog", "v9", "--previous", "v1"],
+                 ["--repo", str(repo), "changelog", "v3", "--previous", "nope"],
+                 ["--repo", str(tmp_path / "missing"), "changelog", "v3", "--previous", "v1"]):
+        early.start(argv)
+        assert not _started(), argv
+
+
+def test_the_console_entry_point_gives_the_same_report(make_repo: Any) -> None:
+    repo, _ = make_repo(STEPS, requests=REQUESTS)
+    clean = report_of(repo, "v3", "--previous", "v1")
+    report_of(repo, "v3")
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v3", "--previous",
+                               "v1", "--format", "json"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == clean
+    bad = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v3", "--previous",
+                          "v1", "--format", "nope"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.startswith("tracker: ") and len(bad.stderr.splitlines()) == 1

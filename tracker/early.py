@@ -1,0 +1,116 @@
+"""The console entry point: start a long range's `git log` before the command line loads.
+
+`tracker changelog B --previous A` reads A..B. At 100,000 commits git walks for
+~0.1 s before it prints its first commit, and Python takes ~0.15 s to load click,
+the pipeline and its plugins before it would start git: started first, git walks
+while Python loads. Only for that plain form, and only as a guess: the pipeline
+takes the started process over when it would run exactly the same command
+(`history.commits`); for anything else (another repository, a tag that is not a
+build, bad input of any kind) it is stopped unread at exit, and the command
+reports whatever is wrong as it always does.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# The options `tracker` and `tracker changelog` take, with a value or without one.
+_GLOBAL_VALUES = {"--repo", "--config", "--issues"}
+_GLOBAL_FLAGS = {"-v", "--verbose", "--debug"}
+_CHANGELOG_VALUES = {"--previous", "--format", "--template", "--locale", "-o", "--output"}
+
+
+def main() -> None:
+    """Console entry point (`tracker`, `python -m tracker`)."""
+    start(sys.argv[1:])
+    from tracker.cli import main as cli
+
+    cli()
+
+
+def start(argv: Sequence[str]) -> None:
+    """Start the `git log` that `argv` will ask for, if it is `changelog BUILD --previous PREV`."""
+    parsed = parse(argv)
+    if parsed is None:
+        return
+    path, build, previous = parsed
+    try:
+        from tracker import history
+
+        repo = history.open_repo(path)
+        previous_sha = history.resolve_previous(repo, previous)
+        build_sha = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{build}^{{commit}}",
+                             check=False)
+        if build_sha:
+            history.prestart(repo, previous_sha, build_sha.strip(), _indexed(repo.git_dir, build_sha.strip()))
+    except Exception:  # only a guess: the command itself says what is wrong
+        return
+
+
+def parse(argv: Sequence[str]) -> tuple[str, str, str] | None:
+    """(repository path, BUILD, PREV) of `tracker [options] changelog BUILD --previous PREV [options]`;
+    None for any other command line, or one this cannot read for certain."""
+    args = list(argv)
+    repo = "."
+    at = 0
+    while at < len(args) and args[at].startswith("-"):
+        name, value, at = _option(args, at, _GLOBAL_VALUES, _GLOBAL_FLAGS)
+        if name is None:
+            return None
+        if name == "--repo":
+            repo = value or ""
+    if args[at:at + 1] != ["changelog"]:
+        return None
+    at += 1
+    build = previous = None
+    while at < len(args):
+        if args[at].startswith("-") and args[at] != "-":
+            name, value, at = _option(args, at, _CHANGELOG_VALUES, set())
+            if name is None:
+                return None
+            if name == "--previous":
+                previous = value
+        elif build is None:
+            build, at = args[at], at + 1
+        else:
+            return None  # a second argument: click says what is wrong
+    if not (repo and build and previous):
+        return None
+    return repo, build, previous
+
+
+def _option(args: list[str], at: int, values: set[str], flags: set[str]) -> tuple[str | None, str | None, int]:
+    """(name, value, next position) of the option at `args[at]`; name None when unknown."""
+    token = args[at]
+    name, equals, value = token.partition("=")
+    if name in flags and not equals:
+        return name, None, at + 1
+    if name not in values:
+        if token[:2] in values and not token.startswith("--"):  # `-oFILE`
+            return token[:2], token[2:], at + 1
+        return None, None, at + 1
+    if equals:
+        return name, value, at + 1
+    if at + 1 >= len(args):
+        return None, None, at + 1
+    return name, args[at + 1], at + 2
+
+
+def _indexed(git_dir: Path, build_sha: str) -> bool:
+    """Whether the link index (probably) knows every message under the build: then the
+    pipeline will ask git for subjects only. A wrong guess costs only the guess."""
+    import sqlite3
+
+    path = git_dir / "tracker" / "links.sqlite3"
+    if not path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM tips WHERE sha = ?", (build_sha,)).fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
