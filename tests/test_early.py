@@ -25,7 +25,8 @@ STEPS: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize(("argv", "expected"), [
     (["changelog", "v3", "--previous", "v1"], (".", "v3", "v1")),
-    (["--repo", "r", "-v", "changelog", "--previous=v1", "v3", "--format", "json", "-o", "out.json"], ("r", "v3", "v1")),
+    (["--repo", "r", "-v", "changelog", "--previous=v1", "v3", "--format", "json", "-o", "out.json"],
+     ("r", "v3", "v1")),
     (["--repo=r", "--config", "c.yml", "changelog", "v3", "-oout.json", "--previous", "v1"], ("r", "v3", "v1")),
     (["changelog", "v3"], None),  # the previous build is found by the pipeline: nothing to guess
     (["changelog", "v3", "--previous"], None),

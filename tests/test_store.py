@@ -130,3 +130,21 @@ def test_concurrent_votes_are_all_kept(repo: Path) -> None:
     assert codes == [0] * 16
     rows = json.loads(invoke(["--repo", str(repo), "top", "--format", "json"]).stdout)
     assert rows[0]["votes"] == 16
+
+
+def test_voters_are_the_same_with_and_without_sqlite_json(tmp_path: Path) -> None:
+    """Voters are asked for with the ids as one JSON array; an SQLite without JSON functions
+    gets a temporary table instead. Either way: each request's voters in vote order."""
+    from tracker.model import Request
+    from tracker.store import Store
+
+    store = Store(tmp_path / "store.sqlite3")
+    with store.transaction() as conn:
+        for n in range(1, 6):
+            store.upsert(conn, Request(id=str(n), title=f"R{n}", author="fan"))
+        for n, logins in [(1, ["ann", "bob"]), (3, ["cy"]), (1, ["dee"]), (5, ["ann", "eve"])]:
+            store.add_votes(conn, str(n), logins)
+    expected = {"1": ["ann", "bob", "dee"], "3": ["cy"], "4": [], "9": []}
+    assert store.voters(["1", "3", "4", "9", "1"]) == expected
+    store.json = False
+    assert store.voters(["1", "3", "4", "9", "1"]) == expected

@@ -88,7 +88,7 @@ class Credit:
 
 def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterable[str]) -> list[Credit]:
     """Credits from (request id, people, builders) of each shipped request, ordered like the hall of fame."""
-    excluded = logins.excluder(tuple(exclude))
+    counted = logins.keys(tuple(exclude))
     table: dict[str, Credit] = {}  # by login, case-insensitively (a long range credits thousands)
     get = table.get
 
@@ -111,9 +111,14 @@ def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterabl
             credit.voted.append(request_id)
         built: set[str] = set()  # each builder once per request, whatever the case of the login
         for login in builders:
-            if login and (key := login.lower()) not in built and not excluded(login):
-                built.add(key)
-                entry(login).built.append(request_id)
+            builder = counted[login]  # None for bots and `credits.exclude`
+            if builder is None or builder in built:
+                continue
+            built.add(builder)
+            credit = get(builder)
+            if credit is None:
+                credit = table[builder] = Credit(login)
+            credit.built.append(request_id)
     return order(table.values())
 
 

@@ -110,9 +110,26 @@ def decide(
 
     decision = Decision()
     shipped, builders = decision.shipped, decision.builders
+    request_of = requests.get
     for sha, author, parsed in scanned.kept():
         if parsed.reverts or (alive_now and not alive_now.get(sha, True)):
             continue
+        closes = parsed.closes
+        if len(closes) == 1 and not (parsed.pull or parsed.cherry_of):
+            # Most commits of a long range: one request closed by its own text, most often not
+            # a duplicate. The general path below, without its lists (tens of thousands of times).
+            request = request_of(closes[0])
+            if request is not None and not request.duplicate_of:
+                commits = shipped.get(request.id)
+                if commits is None:
+                    shipped[request.id] = [sha]
+                    builders[request.id] = [author] if author else []
+                else:
+                    commits.append(sha)
+                    people = builders[request.id]
+                    if author and author not in people:
+                        people.append(author)
+                continue
         ids: Sequence[str]
         if parsed.pull or parsed.cherry_of:
             ids, pull_number, pull_builders = _closing(Linked(sha, author, parsed), pulls, originals, repo)
