@@ -4,6 +4,7 @@ keeping only the commits a decision needs (`tracker.decision` decides from them)
 
 from __future__ import annotations
 
+import gc
 import itertools
 import re
 from collections import deque
@@ -138,6 +139,20 @@ class LookupFailed(Exception):
 
 def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
          lookup: Lookup | None = None, record: Recorder | None = None, subjects: bool = False) -> Scanned:
+    """`_scan`, with the cyclic garbage collector off: each block makes thousands of
+    short-lived containers and no reference cycles (reference counting frees them), and
+    the collector's passes over them cost ~40 ms of a 100,000-commit range."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(blocks, repo, known, lookup, record, subjects)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
+          lookup: Lookup | None, record: Recorder | None, subjects: bool) -> Scanned:
     """One streaming pass: count commits, list changes, keep the commits a decision needs.
 
     `blocks` are `git log` output in `history.FORMAT` (with `subjects`, in

@@ -10,6 +10,7 @@ on every command, and git's walk to its first commit overlaps those imports.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,7 +149,7 @@ class Session:
             if log is None:
                 log = history.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
             from tracker import builds  # git is walking: see the module's docstring
-            from tracker import decision as decisions
+
             label = f"reading {previous_name + '..' if previous_name else ''}{build}"
             # A range between a build and its own previous build is recorded in the link index
             # (unless the build is indexed already, then its messages are read from there).
@@ -170,6 +171,22 @@ class Session:
                 lookup.close()
             if log is not None:
                 log.close()
+        # What exists now (the requests, the scan's kept commits) lives until the report is
+        # built: frozen, the collector's passes while the report is built skip it (a full pass
+        # over a long range's objects costs ~25 ms). Unfrozen once the report is made.
+        gc.freeze()
+        try:
+            return self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record)
+        finally:
+            gc.unfreeze()
+
+    def _report_from(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
+                     requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,
+                     record: bool) -> dict[str, Any]:
+        """The report of a scanned range: decide, credit, assemble."""
+        from tracker import builds
+        from tracker import decision as decisions
+
         originals = {
             sha: builds.Linked(c.sha, builds.commit_login(c), links.parse(c.message, repo_id))
             for sha, c in history.show(self.repo, scanned.wanted_outside()).items()
