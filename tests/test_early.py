@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import report_of
 
-from tracker import early, history
+from tracker import early, gitlog
 
 REQUESTS = [{"id": str(n), "title": f"Request {n}", "author": "fan"} for n in range(1, 4)]
 STEPS: list[dict[str, Any]] = [
@@ -41,27 +41,46 @@ def test_only_the_plain_form_is_read(argv: list[str], expected: tuple[str, str, 
     assert early.parse(argv) == expected
 
 
-def _started() -> list[list[str]]:
-    return [log.command for log in history._STARTED.values()]
+def _started() -> list[tuple[str, ...]]:
+    return list(gitlog.STARTED)
 
 
-def test_a_started_log_is_taken_over(make_repo: Any) -> None:
+def _format_of(key: tuple[str, ...]) -> str:
+    return next(arg for arg in key if arg.startswith("--format="))
+
+
+def _count_starts(monkeypatch: Any) -> list[list[str]]:
+    """Every `git log A..B` started from now on (early ones included)."""
+    started: list[list[str]] = []
+    real = gitlog.start
+
+    def start(args: list[str], cwd: str) -> Any:
+        if any(".." in arg for arg in args):
+            started.append(args)
+        return real(args, cwd)
+
+    monkeypatch.setattr(gitlog, "start", start)
+    return started
+
+
+def test_a_started_log_is_taken_over(make_repo: Any, monkeypatch: Any) -> None:
     repo, _ = make_repo(STEPS, requests=REQUESTS)
     clean = report_of(repo, "v3", "--previous", "v1")
     report_of(repo, "v3")  # indexes the build: the next run reads subjects only
-    for expected_subjects in (True, False):
-        if not expected_subjects:
+    for fmt in (gitlog.SUBJECTS, gitlog.FORMAT):
+        if fmt == gitlog.FORMAT:
             for path in (repo / ".git" / "tracker").glob("links.sqlite3*"):
                 path.unlink()
+        starts = _count_starts(monkeypatch)
         early.start(["--repo", str(repo), "changelog", "v3", "--previous", "v1", "--format", "json"])
-        started = list(history._STARTED.values())
-        assert len(started) == 1 and started[0].subjects is expected_subjects
+        [key] = gitlog.STARTED
+        assert _format_of(key) == f"--format=tformat:{fmt}" and key[0] == str(repo)
         assert report_of(repo, "v3", "--previous", "v1") == clean
-        assert not history._STARTED  # taken over, not started again
-        assert started[0]._done
+        assert not gitlog.STARTED
+        assert len(starts) == 1  # taken over, not started again
 
 
-def test_a_wrong_guess_is_stopped_and_changes_nothing(make_repo: Any) -> None:
+def test_a_wrong_guess_is_stopped_and_changes_nothing(make_repo: Any, monkeypatch: Any) -> None:
     repo, _ = make_repo(STEPS, requests=REQUESTS)
     clean = report_of(repo, "v3", "--previous", "v1")
     report_of(repo, "v3")
@@ -70,17 +89,23 @@ def test_a_wrong_guess_is_stopped_and_changes_nothing(make_repo: Any) -> None:
     conn.execute("UPDATE meta SET value = 'another:acme/elsewhere'")  # the pipeline will not trust it
     conn.commit()
     conn.close()
+    starts = _count_starts(monkeypatch)
     early.start(["--repo", str(repo), "changelog", "v3", "--previous", "v1"])
-    guess = list(history._STARTED.values())
-    assert len(guess) == 1 and guess[0].subjects  # the guess: subjects only
+    [(key, proc)] = gitlog.STARTED.items()
+    assert _format_of(key) == f"--format=tformat:{gitlog.SUBJECTS}"  # the guess: subjects only
     assert report_of(repo, "v3", "--previous", "v1") == clean  # read whole, as the pipeline wants
-    assert not history._STARTED and guess[0]._done and guess[0].proc.returncode is not None
+    assert not gitlog.STARTED and proc.returncode is not None  # stopped (and waited for)
+    assert [_format_of(tuple(args)) for args in starts] == [f"--format=tformat:{f}"
+                                                             for f in (gitlog.SUBJECTS, gitlog.FORMAT)]
 
 
 def test_nothing_is_started_for_bad_input(make_repo: Any, tmp_path: Path) -> None:
     repo, _ = make_repo(STEPS, requests=REQUESTS)
+    (repo / "sub").mkdir()
     for argv in (["--repo", str(repo), "changelog", "v9", "--previous", "v1"],
                  ["--repo", str(repo), "changelog", "v3", "--previous", "nope"],
+                 ["--repo", str(repo), "changelog", "v3", "--previous", "-v1"],
+                 ["--repo", str(repo / "sub"), "changelog", "v3", "--previous", "v1"],
                  ["--repo", str(tmp_path / "missing"), "changelog", "v3", "--previous", "v1"]):
         early.start(argv)
         assert not _started(), argv

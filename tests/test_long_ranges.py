@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import invoke, report_of
 
-from tracker import builds, history, sample
+from tracker import builds, changes, history, sample
 from tracker.changes import Changes, write_json
 
 CONVENTIONAL = re.compile(r"\A([a-z]{2,12})(?:\([^()\n]{0,64}\))?!?:\s")
@@ -191,6 +191,18 @@ def test_a_streamed_report_is_the_text_json_dumps_gives(indent: int | None) -> N
             "shipped": [{"id": str(n), "title": f"Wunsch {n} ✓", "voters": ["a", "b"], "commits": [f"{n:040x}"],
                          "votes": n, "extra": {"nested": [1.5, True, None]}} for n in range(600)],
             "withdrawn": [], "changes": Changes(entries), "credits": [{"login": "ann", "voted": ["1"]}]}
-    out = io.StringIO()
+    expected = json.dumps({**data, "changes": entries}, ensure_ascii=False, indent=indent)
+    out = io.StringIO()  # a text stream without a byte buffer: written as text
     write_json(data, out, indent)
-    assert out.getvalue() == json.dumps({**data, "changes": entries}, ensure_ascii=False, indent=indent)
+    assert out.getvalue() == expected
+    for read in (7, 1 << 18):  # a UTF-8 stream: spooled bytes copied as read, lines straddling pieces
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(changes, "_READ", read)
+            stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+            write_json(data, stream, indent)
+            stream.flush()
+            assert stream.buffer.getvalue().decode("utf-8") == expected, read
+    empty = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    write_json({"changes": Changes()}, empty)
+    empty.flush()
+    assert empty.buffer.getvalue() == b'{"changes": []}'

@@ -73,6 +73,18 @@ class Changes:
                 yield pending[:cut]
                 pending = pending[cut + 1:]
 
+    def pieces(self) -> Iterator[bytes]:
+        """The spooled bytes as read, in pieces of any length (lines may straddle two)."""
+        position = 0
+        while True:
+            self._moved = True
+            self._file.seek(position)
+            piece = self._file.read(_READ)
+            if not piece:
+                return
+            position += len(piece)
+            yield piece
+
     def lines(self) -> Iterator[str]:
         """The entries as JSON text, in order (readers may interleave: each keeps its own place)."""
         for block in self.chunks():
@@ -157,17 +169,18 @@ def _write_compact(value: Any, out: Any) -> None:
         out.write("[")
         utf8 = (getattr(out, "encoding", None) or "").lower().replace("-", "") == "utf8"
         raw = getattr(out, "buffer", None) if utf8 else None
-        if raw is not None:
+        if raw is None:
+            for n, chunk in enumerate(value.chunks()):
+                out.write(("" if n == 0 else ", ") + chunk.decode("utf-8").replace("\n", ", "))
+        else:
             out.flush()
-        first = True
-        for chunk in value.chunks():
-            part = chunk.replace(b"\n", b", ") if first else b", " + chunk.replace(b"\n", b", ")
-            if raw is not None:
-                raw.write(part)
-            else:
-                out.write(part.decode("utf-8"))
-            first = False
-        if raw is not None:
+            # Pieces as read, wherever they end: every newline but the last becomes ", ".
+            held = b""
+            for part in value.pieces():
+                if held:
+                    raw.write(held.replace(b"\n", b", "))
+                held = part
+            raw.write(held[:-1].replace(b"\n", b", "))
             raw.flush()
         out.write("]")
     elif isinstance(value, Mapping) and all(isinstance(k, str) for k in value) and any(

@@ -12,9 +12,12 @@ reports whatever is wrong as it always does.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+
+from tracker import gitlog
 
 # The options `tracker` and `tracker changelog` take, with a value or without one.
 _GLOBAL_VALUES = {"--repo", "--config", "--issues"}
@@ -31,22 +34,31 @@ def main() -> None:
 
 
 def start(argv: Sequence[str]) -> None:
-    """Start the `git log` that `argv` will ask for, if it is `changelog BUILD --previous PREV`."""
+    """Start the `git log` that `argv` will ask for, if it is `changelog BUILD --previous PREV`.
+
+    One `git rev-parse` finds the repository and both commits, as `history.open_repo`,
+    the build's tag and `history.resolve_previous` would (in a bare repository, or for
+    anything unusual, it fails and nothing is started); only `os`, `subprocess` and
+    `sqlite3` are loaded first.
+    """
     parsed = parse(argv)
     if parsed is None:
         return
     path, build, previous = parsed
-    try:
-        from tracker import history
-
-        repo = history.open_repo(path)
-        previous_sha = history.resolve_previous(repo, previous)
-        build_sha = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{build}^{{commit}}",
-                             check=False)
-        if build_sha:
-            history.prestart(repo, previous_sha, build_sha.strip(), _indexed(repo.git_dir, build_sha.strip()))
-    except Exception:  # only a guess: the command itself says what is wrong
+    if previous.startswith("-"):
         return
+    try:
+        done = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--show-toplevel",
+                               f"refs/tags/{build}^{{commit}}", f"{previous}^{{commit}}"],
+                              cwd=path, capture_output=True, timeout=30)
+        lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if done.returncode != 0 or len(lines) != 4 or os.path.realpath(lines[1]) != os.path.realpath(path):
+            return
+        git_dir, work_tree, build_sha, previous_sha = lines
+        fmt = gitlog.SUBJECTS if _indexed(git_dir, build_sha) else gitlog.FORMAT
+        gitlog.prestart(gitlog.command(git_dir, fmt, [f"{previous_sha}..{build_sha}", "--"]), work_tree)
+    except (OSError, subprocess.SubprocessError, UnicodeError):
+        return  # only a guess: the command itself says what is wrong
 
 
 def parse(argv: Sequence[str]) -> tuple[str, str, str] | None:
@@ -98,16 +110,16 @@ def _option(args: list[str], at: int, values: set[str], flags: set[str]) -> tupl
     return name, args[at + 1], at + 2
 
 
-def _indexed(git_dir: Path, build_sha: str) -> bool:
+def _indexed(git_dir: str, build_sha: str) -> bool:
     """Whether the link index (probably) knows every message under the build: then the
     pipeline will ask git for subjects only. A wrong guess costs only the guess."""
     import sqlite3
 
-    path = git_dir / "tracker" / "links.sqlite3"
-    if not path.is_file():
+    path = os.path.join(git_dir, "tracker", "links.sqlite3")
+    if not os.path.isfile(path):
         return False
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(path, timeout=1)
         try:
             return conn.execute("SELECT 1 FROM tips WHERE sha = ?", (build_sha,)).fetchone() is not None
         finally:

@@ -11,7 +11,6 @@ model earns its import.
 
 from __future__ import annotations
 
-import atexit
 import fnmatch
 import os
 import subprocess
@@ -20,18 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tracker import gitlog
 from tracker.errors import BadInput, WorkFailed
 from tracker.model import Commit, Tag, split_ident
 
-# Fields are separated by US (0x1f); records by NUL (`-z`). Git forbids NUL in
-# messages, and the message is the last field, so a stray 0x1f in it is harmless. The
-# author is one field, `name<email` (`model.split_ident`): one key per commit to look up.
-FORMAT = "%H%x1f%P%x1f%an<%ae%x1f%B"
-# The same with the subject (`%s`) in place of the whole message: what a scan needs when
-# the link index already knows what every message says. Bodies are most of what git
-# formats and writes for a long range (a real project's pull-request texts even more).
-SUBJECTS = "%H%x1f%P%x1f%an<%ae%x1f%s"
-_PIPE = 1 << 20
+FORMAT, SUBJECTS = gitlog.FORMAT, gitlog.SUBJECTS
 _BLOCK = 1 << 18
 
 
@@ -89,17 +81,6 @@ def work_tree(repo: Repo) -> Path:
     return repo.work_tree
 
 
-def _widen(fd: int) -> None:
-    """Let git run ahead of the reader by up to 1 MiB: with the default 64 KiB pipe, git
-    waits whenever this process is busy with a batch and the two take turns on two cores."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE)
-    except (ImportError, AttributeError, OSError):
-        pass  # not Linux, or capped by /proc/sys/fs/pipe-max-size: the default pipe still works
-
-
 class Log:
     """One running `git log`: started at once, read as blocks of whole records.
 
@@ -107,17 +88,14 @@ class Log:
     ahead; `close` stops it when the reader gives up early or never reads.
     """
 
-    def __init__(self, repo: Repo, args: list[str], fmt: str = FORMAT):
+    def __init__(self, repo: Repo, args: list[str], fmt: str = FORMAT, early: bool = False):
+        """Start `git log ARGS` in `fmt`; with `early`, take over the one `tracker.early`
+        started for exactly this command if there is one."""
         self.subjects = fmt == SUBJECTS  # records end with the subject, not the whole message
-        command = self.command = repo._command(["log", f"--format=tformat:{fmt}", "-z", "--no-color", *args])
-        # GIT_FLUSH=0: git flushes its output after every commit when writing to a pipe (for a
-        # pager), a write per commit; unflushed it writes whole buffers, ~18x fewer writes,
-        # and a long range reads ~35% faster.
-        self.proc = subprocess.Popen(command, cwd=repo.work_tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env={**os.environ, "GIT_FLUSH": "0"})
+        command = gitlog.command(str(repo.git_dir), fmt, args)
+        started = gitlog.take(command, str(repo.work_tree)) if early else None
+        self.proc = started or gitlog.start(command, str(repo.work_tree))
         self._done = False
-        assert self.proc.stdout is not None
-        _widen(self.proc.stdout.fileno())
 
     def __iter__(self) -> Iterator[bytes]:
         """Blocks of NUL-separated records (no trailing NUL), a pipe read's worth at a time."""
@@ -187,32 +165,10 @@ def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]
 def commits(repo: Repo, previous: str | None, build: str, subjects: bool = False) -> Log:
     """The commits of a build, `previous..build` (everything up to `build` for the first),
     as a started `git log` read in blocks of raw records (`tracker.builds.scan` reads them);
-    with `subjects`, each record ends with the subject instead of the whole message.
-
-    A `git log` started earlier for exactly this (`prestart`) is handed over instead."""
+    with `subjects`, each record ends with the subject instead of the whole message. A
+    `git log` started for exactly this before the command line loaded is taken over."""
     revisions = [build] if previous is None else [f"{previous}..{build}"]
-    fmt = SUBJECTS if subjects else FORMAT
-    key = (str(repo.work_tree), *repo._command(["log", f"--format=tformat:{fmt}", "-z", "--no-color", *revisions,
-                                                "--"]))
-    started = _STARTED.pop(key, None)
-    for guess in _STARTED.values():  # started for this command, and not what it asks for
-        guess.close()
-    _STARTED.clear()
-    return started if started is not None else Log(repo, [*revisions, "--"], fmt)
-
-
-# `git log`s started before anything asked for them (`tracker.early`), by working directory
-# and command: `commits` hands one over when asked for exactly that; the others are
-# stopped when the process exits, unread.
-_STARTED: dict[tuple[str, ...], Log] = {}
-
-
-def prestart(repo: Repo, previous: str, build: str, subjects: bool) -> None:
-    """Start `commits(repo, previous, build, subjects)` now, for a later call to take over."""
-    log = Log(repo, [f"{previous}..{build}", "--"], SUBJECTS if subjects else FORMAT)
-    key = (str(repo.work_tree), *log.command)
-    _STARTED[key] = log
-    atexit.register(log.close)
+    return Log(repo, [*revisions, "--"], SUBJECTS if subjects else FORMAT, early=True)
 
 
 def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:
