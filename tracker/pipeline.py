@@ -102,10 +102,6 @@ class Session:
     def build_tag(self, name: str) -> Tag:
         return history.resolve_build(self.build_tags, name, self.config.build_tags)
 
-    def previous_of(self, tag: Tag, override: str | None) -> tuple[str | None, str | None]:
-        """(name, sha) of the previous build: `--previous`, else the nearest ancestor build tag."""
-        return self._previous_of(tag.name, override)()
-
     def _previous_of(self, build: str, override: str | None) -> Callable[[], tuple[str | None, str | None]]:
         """Start finding the previous build of `build`; the returned function waits for the answer."""
         if override:
@@ -126,10 +122,9 @@ class Session:
 
     def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
         """The schema-1 report of one build."""
-        # Overlap what waits on git with Python's own work: `git describe` runs while tags
-        # and requests are read; with --previous, `git log` starts before requests load.
-        # When the link index already knows what the build's messages say, git is asked
-        # for subjects only (a scan then never reads a message body).
+        # `git describe` runs while tags and requests are read; with --previous, `git log`
+        # starts before requests load, for subjects only when the link index already knows
+        # what the build's messages say (the scan then never reads a message body).
         pending = None if previous else self._previous_of(build, None)
         log: history.Log | None = None
         lookup = None
@@ -171,9 +166,8 @@ class Session:
                 lookup.close()
             if log is not None:
                 log.close()
-        # What exists now (the requests, the scan's kept commits) lives until the report is
-        # built: frozen, the collector's passes while the report is built skip it (a full pass
-        # over a long range's objects costs ~25 ms). Unfrozen once the report is made.
+        # What exists now (requests, the scan's kept commits) lives until the report is built:
+        # frozen, the collector's passes meanwhile skip it (~25 ms each over a long range's).
         gc.freeze()
         try:
             return self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record)
