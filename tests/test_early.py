@@ -35,6 +35,10 @@ STEPS: list[dict[str, Any]] = [
     (["--unknown", "changelog", "v3", "--previous", "v1"], None),
     (["release", "v3", "--previous", "v1"], None),
     (["--repo", "", "changelog", "v3", "--previous", "v1"], None),
+    (["changelog", "v3^", "--previous", "v1"], None),  # not a plain tag name: nothing certain
+    (["changelog", "v3~1", "--previous", "v1"], None),
+    (["changelog", "v1..v3", "--previous", "v1"], None),
+    (["changelog", "v3@{1}", "--previous", "v1"], None),
     ([], None),
 ])
 def test_only_the_plain_form_is_read(argv: list[str], expected: tuple[str, str, str] | None) -> None:
@@ -123,3 +127,21 @@ def test_the_console_entry_point_gives_the_same_report(make_repo: Any) -> None:
     bad = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v3", "--previous",
                           "v1", "--format", "nope"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.startswith("tracker: ") and len(bad.stderr.splitlines()) == 1
+
+
+def test_running_in_process_leaves_the_collector_as_it_was(make_repo: Any) -> None:
+    """Only the console entry point freezes the collector at exit; a program that runs the
+    CLI in its own process keeps its objects collectable, and its own frozen ones frozen."""
+    import gc
+
+    repo, _ = make_repo(STEPS, requests=REQUESTS)
+    assert gc.get_freeze_count() == 0
+    report_of(repo, "v3", "--previous", "v1")
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        report_of(repo, "v3", "--previous", "v1")
+        assert gc.get_freeze_count() >= frozen  # not thawed by the report
+    finally:
+        gc.unfreeze()

@@ -41,6 +41,10 @@ def _git(repo: Path, *args: str, data: bytes | None = None) -> str:
     return done.stdout.decode("ascii").strip()
 
 
+# (name, email) of each commit's author, as stored: one name holds the field separator.
+AUTHORS = {3: (b"x\x1fy", b"ann@example.com"), 7: (b"Zo\xc3\xab", b"zoe@example.com")}
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """One commit per message, made as raw objects; `v2` tags the tip (the first build)."""
@@ -51,9 +55,11 @@ def repo(tmp_path: Path) -> Path:
     parent = None
     for n, message in enumerate(MESSAGES):
         header = f"tree {tree}\n" + (f"parent {parent}\n" if parent else "")
-        header += f"author Ann <ann@example.com> {1700000000 + n} +0000\n"
-        header += f"committer Ann <ann@example.com> {1700000000 + n} +0000\n\n"
-        parent = _git(path, "hash-object", "-t", "commit", "-w", "--stdin", data=header.encode() + message)
+        name, email = AUTHORS.get(n, (b"Ann", b"ann@example.com"))
+        author = b"author " + name + b" <" + email + f"> {1700000000 + n} +0000\n".encode()
+        header += f"committer Ann <ann@example.com> {1700000000 + n} +0000\n"
+        parent = _git(path, "hash-object", "-t", "commit", "-w", "--stdin",
+                      data=header.encode() + author + b"\n" + message)
     _git(path, "tag", "v2", parent)
     _git(path, "update-ref", "refs/heads/main", parent)
     return path
@@ -81,6 +87,25 @@ def test_both_ways_of_reading_give_the_same_summaries(repo: Path) -> None:
         scanned = builds.scan(log, links.Repository("acme/app"), set(), Empty() if subjects else None,
                               subjects=subjects)
         assert [change["summary"] for change in scanned.changes] == expected, subjects
+
+
+def test_a_separator_in_an_author_name_shifts_nothing(repo: Path) -> None:
+    """Git lets a name hold 0x1f (the field separator): the author is read up to its `>`."""
+    expected = [decode(s).strip() for s in _git_subjects(repo)]
+    for subjects in (False, True):
+        log = history.commits(history.open_repo(repo), None, "v2", subjects=subjects)
+
+        class Empty:
+            def rows(self, shas: list[str]) -> list[tuple[int, builds.Row]]:
+                return []
+
+        changes = list(builds.scan(log, links.Repository("acme/app"), set(), Empty() if subjects else None,
+                                   subjects=subjects).changes)
+        assert [c["summary"] for c in changes] == expected
+        authors = [c["author"] for c in reversed(changes)]
+        assert authors[3] == "x\x1fy" and authors[7] == "Zoë" and authors[0] == "Ann", subjects
+    commit = next(c for c in history.log(history.open_repo(repo), ["v2"]) if c.name_bytes == b"x\x1fy")
+    assert commit.email_bytes == b"ann@example.com" and commit.summary == "Subject"
 
 
 def test_reports_read_through_the_index_keep_wrapped_subjects(repo: Path) -> None:

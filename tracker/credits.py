@@ -51,7 +51,8 @@ def _descendants(request_id: str, children: Mapping[str, list[str]]) -> list[str
 def people(request_id: str, requests: Mapping[str, Request], voters: Mapping[str, Sequence[str]],
            exclude: Iterable[str], duplicates: Duplicates | None = None) -> People:
     """The suggester, co-suggesters (authors of duplicates) and voters of one request."""
-    excluded = logins.excluder(tuple(exclude))
+    patterns = tuple(exclude)  # read once: `exclude` may be any iterable
+    excluded = logins.excluder(patterns)
     request = requests[request_id]
     author = request.author if not excluded(request.author) else None
     result = People(author=author)
@@ -62,7 +63,7 @@ def people(request_id: str, requests: Mapping[str, Request], voters: Mapping[str
         if login and not excluded(login) and login.lower() not in taken:
             result.co_authors.append(login)
             taken.add(login.lower())
-    counted = logins.keys(tuple(exclude))  # per vote: a dict lookup, not a call
+    counted = logins.keys(patterns)  # per vote: a dict lookup, not a call
     add, append = taken.add, result.voters.append
     for source in [request_id, *dups]:
         for login in voters.get(source, ()):

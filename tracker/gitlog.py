@@ -13,13 +13,13 @@ import os
 import subprocess
 
 # Fields are separated by US (0x1f); records by NUL (`-z`). Git forbids NUL in
-# messages, and the message is the last field, so a stray 0x1f in it is harmless. The
-# author is one field, `name<email` (`model.split_ident`): one key per commit to look up.
-FORMAT = "%H%x1f%P%x1f%an<%ae%x1f%B"
+# messages. The author is one field, `name<email>` (`model.split_ident`): one key per
+# commit to look up. A stray 0x1f in a name or a message is read around (`fields`).
+FORMAT = "%H%x1f%P%x1f%an<%ae>%x1f%B"
 # The same with the subject (`%s`) in place of the whole message: what a scan needs when
 # the link index already knows what every message says. Bodies are most of what git
 # formats and writes for a long range (a real project's pull-request texts even more).
-SUBJECTS = "%H%x1f%P%x1f%an<%ae%x1f%s"
+SUBJECTS = "%H%x1f%P%x1f%an<%ae>%x1f%s"
 _PIPE = 1 << 20
 
 # Processes started before anything asked for them, by (working directory, *command).
@@ -29,6 +29,21 @@ STARTED: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
 def command(git_dir: str, fmt: str, revisions: list[str]) -> list[str]:
     """The `git log` command line for `revisions` in `fmt` (FORMAT or SUBJECTS)."""
     return ["git", f"--git-dir={git_dir}", "log", f"--format=tformat:{fmt}", "-z", "--no-color", *revisions]
+
+
+def fields(record: bytes) -> list[bytes]:
+    """sha, parents, `name<email>` and message (or subject) of one record, wherever else the
+    separator occurs: git lets no name hold `<` and no email hold `>`, so the author field
+    ends at the first `>` after the first `<`. Fewer than four fields for a damaged record."""
+    parts = record.split(b"\x1f", 2)
+    if len(parts) < 3:
+        return parts
+    sha, parents, rest = parts
+    opening = rest.find(b"<")
+    closing = rest.find(b">\x1f", opening) if opening >= 0 else -1
+    if closing < 0:
+        return record.split(b"\x1f", 3)
+    return [sha, parents, rest[:closing + 1], rest[closing + 2:]]
 
 
 def start(args: list[str], cwd: str) -> subprocess.Popen[bytes]:

@@ -156,7 +156,7 @@ def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]
     """Stream the commits `git log` gives for `revisions`, newest first."""
     for block in Log(repo, [*options, *revisions, "--"]):
         for record in block.split(b"\0"):
-            fields = record.lstrip(b"\n").split(b"\x1f", 3)
+            fields = gitlog.fields(record.lstrip(b"\n"))
             if len(fields) == 4:
                 sha, parents, ident, raw = fields
                 yield Commit(sha, parents, *split_ident(ident), raw)

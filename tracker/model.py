@@ -69,10 +69,10 @@ class Commit(NamedTuple):
 
 
 def split_ident(ident: bytes) -> tuple[bytes, bytes]:
-    """(name, email) of a `%an<%ae` field: git never lets a name hold `<` (it reads the
+    """(name, email) of a `%an<%ae>` field: git never lets a name hold `<` (it reads the
     name as everything before the first one), so the first `<` is the boundary."""
     name, _, email = ident.partition(b"<")
-    return name, email
+    return name, email[:-1] if email.endswith(b">") else email
 
 
 # What git counts as white space in a message (its own `isspace`: not \v or \f).

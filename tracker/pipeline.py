@@ -10,7 +10,6 @@ on every command, and git's walk to its first commit overlaps those imports.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -166,13 +165,8 @@ class Session:
                 lookup.close()
             if log is not None:
                 log.close()
-        # What exists now (requests, the scan's kept commits) lives until the report is built:
-        # frozen, the collector's passes meanwhile skip it (~25 ms each over a long range's).
-        gc.freeze()
-        try:
+        with builds.frozen():  # requests and the kept commits live until the report is built
             return self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record)
-        finally:
-            gc.unfreeze()
 
     def _report_from(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
                      requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,

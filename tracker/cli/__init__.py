@@ -7,7 +7,6 @@ a traceback only with --debug.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -39,10 +38,6 @@ class Group(click.Group):
             super().main(args=argv, prog_name=prog_name or "tracker", standalone_mode=False, **extra)
             for session in _SESSIONS:
                 session.save_caches()
-            # Done: the process exits next, and its memory goes with it. Frozen, the objects a
-            # long range leaves (tens of thousands) skip the collector's last full pass at exit
-            # (~20 ms); everything that holds a file or a connection was closed already.
-            gc.freeze()
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
         except click.Abort:
