@@ -131,6 +131,9 @@ Recorder = Callable[[str, "str | None", links.Parsed], None]
 _FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
 _FIRST_BYTE = itemgetter(slice(None, 1))
 _CACHED = 65536
+# Rows remembered with what they mean: a long range has ~12,000 distinct ones, and holding
+# them all would make its memory grow with its length (~2.5 MiB at 100,000 commits).
+_MEMO = 4096
 
 
 class LookupFailed(Exception):
@@ -256,8 +259,8 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             rows = list(map(_SECOND, found))
             facts = list(map(memo.get, rows))
             if None in facts:
-                if len(memo) >= _CACHED:
-                    memo.clear()  # bounded, far above the distinct rows a long range has
+                if len(memo) >= _MEMO:
+                    memo.clear()
                 for n, row in enumerate(rows):
                     if facts[n] is None:
                         fact = memo.get(row)  # a row new to this block may occur twice in it
