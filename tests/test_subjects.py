@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import report_of
@@ -75,32 +76,32 @@ def test_subject_is_what_git_prints(repo: Path) -> None:
     assert [subject(m) for m in reversed(MESSAGES)] == _git_subjects(repo)
 
 
+class _Unlinked:
+    """A link index that knows every commit links to nothing (so git gives subjects only)."""
+
+    def rows(self, shas: list[str]) -> list[tuple[int, builds.Row]]:
+        return []
+
+
+def _changes(repo: Path, subjects: bool) -> list[dict[str, Any]]:
+    """The changes a scan of `v2` lists, read as whole messages or as git's subjects."""
+    log = history.commits(history.open_repo(repo), None, "v2", subjects=subjects)
+    scanned = builds.scan(log, links.Repository("acme/app"), set(), _Unlinked() if subjects else None,
+                          subjects=subjects)
+    return list(scanned.changes)
+
+
 def test_both_ways_of_reading_give_the_same_summaries(repo: Path) -> None:
     expected = [decode(s).strip() for s in _git_subjects(repo)]
     for subjects in (False, True):
-        log = history.commits(history.open_repo(repo), None, "v2", subjects=subjects)
-
-        class Empty:
-            def rows(self, shas: list[str]) -> list[tuple[int, builds.Row]]:
-                return []
-
-        scanned = builds.scan(log, links.Repository("acme/app"), set(), Empty() if subjects else None,
-                              subjects=subjects)
-        assert [change["summary"] for change in scanned.changes] == expected, subjects
+        assert [change["summary"] for change in _changes(repo, subjects)] == expected, subjects
 
 
 def test_a_separator_in_an_author_name_shifts_nothing(repo: Path) -> None:
     """Git lets a name hold 0x1f (the field separator): the author is read up to its `>`."""
     expected = [decode(s).strip() for s in _git_subjects(repo)]
     for subjects in (False, True):
-        log = history.commits(history.open_repo(repo), None, "v2", subjects=subjects)
-
-        class Empty:
-            def rows(self, shas: list[str]) -> list[tuple[int, builds.Row]]:
-                return []
-
-        changes = list(builds.scan(log, links.Repository("acme/app"), set(), Empty() if subjects else None,
-                                   subjects=subjects).changes)
+        changes = _changes(repo, subjects)
         assert [c["summary"] for c in changes] == expected
         authors = [c["author"] for c in reversed(changes)]
         assert authors[3] == "x\x1fy" and authors[7] == "Zoë" and authors[0] == "Ann", subjects

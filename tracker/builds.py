@@ -175,8 +175,8 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
           lookup: Lookup | None, record: Recorder | None, subjects: bool) -> Scanned:
     """One streaming pass: count commits, list changes, keep the commits a decision needs.
 
-    `blocks` are `git log` output in `history.FORMAT` (with `subjects`, in
-    `history.SUBJECTS`, and then only `lookup` says what messages link to, and
+    `blocks` are `git log` output in `gitlog.FORMAT` (with `subjects`, in
+    `gitlog.SUBJECTS`, and then only `lookup` says what messages link to, and
     LookupFailed is raised if it cannot): records separated by NUL, many to a block.
     This loop runs once per commit of the range (100,000 for a long
     history), so it does the least it can. Which records may link to anything is
@@ -327,18 +327,6 @@ def _facts(row: Row, known: Container[str], quoted: dict[str, str], ids: dict[st
     part, shared by every commit that says the same (a Parsed is never changed once made).
     """
     closes, refs, pull, reverts, cherry = row.split(_FIELDS)
-    if closes and not (refs or pull or reverts or cherry) and " " not in closes:
-        # Most linked commits close one request and say nothing else: the short way.
-        fragment = quoted.get(closes)
-        if fragment is None:
-            fragment = quoted[closes] = f'"{closes}"' if closes in known else ""
-        parsed = cache.get(closes)
-        if parsed is None:
-            if len(cache) >= _CACHED:
-                cache.clear()
-            one = ids.setdefault(closes, closes)
-            parsed = cache[one] = links.Parsed((one,))
-        return fragment, parsed
     mentioned = f"{closes} {refs}" if refs else closes
     fragment = ", ".join(filter(None, [quoted.get(r) or quoted.setdefault(r, f'"{r}"' if r in known else "")
                                        for r in mentioned.split()])) if mentioned else ""
@@ -355,5 +343,5 @@ def _facts(row: Row, known: Container[str], quoted: dict[str, str], ids: dict[st
     return fragment, parsed
 
 
-def _split(value: str | None) -> tuple[str, ...]:
+def _split(value: str) -> tuple[str, ...]:
     return tuple(value.split()) if value else ()

@@ -58,16 +58,9 @@ class Changes:
 
     def chunks(self) -> Iterator[bytes]:
         """The entries as UTF-8 JSON, many whole lines at a time (each chunk without its last newline)."""
-        position = 0
         pending = b""
-        while True:
-            self._moved = True
-            self._file.seek(position)
-            chunk = self._file.read(_READ)
-            if not chunk:
-                break
-            position = self._file.tell()
-            pending += chunk
+        for piece in self.pieces():
+            pending += piece
             cut = pending.rfind(b"\n")
             if cut > 0:
                 yield pending[:cut]

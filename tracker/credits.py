@@ -51,19 +51,18 @@ def _descendants(request_id: str, children: Mapping[str, list[str]]) -> list[str
 def people(request_id: str, requests: Mapping[str, Request], voters: Mapping[str, Sequence[str]],
            exclude: Iterable[str], duplicates: Duplicates | None = None) -> People:
     """The suggester, co-suggesters (authors of duplicates) and voters of one request."""
-    patterns = tuple(exclude)  # read once: `exclude` may be any iterable
-    excluded = logins.excluder(patterns)
+    counted = logins.keys(tuple(exclude))  # login → its key, None if excluded (a dict lookup a vote)
     request = requests[request_id]
-    author = request.author if not excluded(request.author) else None
+    author = request.author if request.author and counted[request.author] else None
     result = People(author=author)
     taken = {author.lower()} if author else set()
     dups = (duplicates or Duplicates(requests)).of(request_id)
     for dup in dups:
         login = requests[dup].author
-        if login and not excluded(login) and login.lower() not in taken:
+        key = counted[login] if login else None
+        if login and key is not None and key not in taken:
             result.co_authors.append(login)
-            taken.add(login.lower())
-    counted = logins.keys(patterns)  # per vote: a dict lookup, not a call
+            taken.add(key)
     add, append = taken.add, result.voters.append
     for source in [request_id, *dups]:
         for login in voters.get(source, ()):

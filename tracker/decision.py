@@ -133,14 +133,9 @@ def decide(
         ids: Sequence[str]
         if parsed.pull or parsed.cherry_of:
             ids, pull_number, pull_builders = _closing(Linked(sha, author, parsed), pulls, originals, repo)
-            targets = known(ids)
-        else:  # most commits: their own closes, their own author
-            ids, pull_number, pull_builders = parsed.closes, None, []
-            request = requests.get(ids[0]) if len(ids) == 1 else None
-            if request is not None:  # one request, and most often not a duplicate
-                targets = [request.id] if not request.duplicate_of else [root(request.id, requests)]
-            else:
-                targets = known(ids)
+        else:  # its own closes (several, or a duplicate or unknown request), its own author
+            ids, pull_number, pull_builders = closes, None, []
+        targets = known(ids)
         for request_id in targets:
             if request_id in shipped:
                 shipped[request_id].append(sha)

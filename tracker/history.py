@@ -23,7 +23,6 @@ from tracker import gitlog
 from tracker.errors import BadInput, WorkFailed
 from tracker.model import Commit, Tag, split_ident
 
-FORMAT, SUBJECTS = gitlog.FORMAT, gitlog.SUBJECTS
 _BLOCK = 1 << 18
 
 
@@ -88,10 +87,10 @@ class Log:
     ahead; `close` stops it when the reader gives up early or never reads.
     """
 
-    def __init__(self, repo: Repo, args: list[str], fmt: str = FORMAT, early: bool = False):
+    def __init__(self, repo: Repo, args: list[str], fmt: str = gitlog.FORMAT, early: bool = False):
         """Start `git log ARGS` in `fmt`; with `early`, take over the one `tracker.early`
         started for exactly this command if there is one."""
-        self.subjects = fmt == SUBJECTS  # records end with the subject, not the whole message
+        self.subjects = fmt == gitlog.SUBJECTS  # records end with the subject, not the whole message
         command = gitlog.command(str(repo.git_dir), fmt, args)
         started = gitlog.take(command, str(repo.work_tree)) if early else None
         self.proc = started or gitlog.start(command, str(repo.work_tree))
@@ -168,7 +167,7 @@ def commits(repo: Repo, previous: str | None, build: str, subjects: bool = False
     with `subjects`, each record ends with the subject instead of the whole message. A
     `git log` started for exactly this before the command line loaded is taken over."""
     revisions = [build] if previous is None else [f"{previous}..{build}"]
-    return Log(repo, [*revisions, "--"], SUBJECTS if subjects else FORMAT, early=True)
+    return Log(repo, [*revisions, "--"], gitlog.SUBJECTS if subjects else gitlog.FORMAT, early=True)
 
 
 def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:

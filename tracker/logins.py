@@ -7,35 +7,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 
 def valid(login: str) -> bool:
     """Letters of any script, digits, `-`, `_` and `.`; not starting with `.`; 1–100 long."""
     return bool(login) and not login.startswith(".") and re.fullmatch(r"[\w.-]{1,100}", login) is not None
-
-
-def is_excluded(login: str | None, patterns: Iterable[str]) -> bool:
-    """True for bots and anyone `credits.exclude` names (see `_excluded`)."""
-    return not login or _excluded(login, tuple(patterns))
-
-
-@lru_cache(maxsize=16)
-def excluder(patterns: tuple[str, ...]) -> Callable[[str | None], bool]:
-    """`is_excluded` for one set of patterns, remembering each login's answer (credits ask
-    once per vote: tens of thousands of times for a long range)."""
-    answers: dict[str, bool] = {}
-
-    def excluded(login: str | None) -> bool:
-        if not login:
-            return True
-        answer = answers.get(login)
-        if answer is None:
-            answer = answers[login] = _excluded(login, patterns)
-        return answer
-
-    return excluded
 
 
 class _Keys(dict[str, "str | None"]):
