@@ -24,7 +24,7 @@ from github_fixtures import CONFIG, HISTORY, LABEL, LOCAL_REQUESTS, TOKEN, env_f
 from github_server import FakeGitHub, serve
 
 from tracker.hooks import SHIPPED, Context, Mark, marker
-from tracker.model import Request
+from tracker.model import REPORT, REQUEST, Request
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 
@@ -85,7 +85,12 @@ def test_release_marks_exactly_the_shipped_requests(project: tuple[Path, dict[st
         ours = [c for c in server.comments(number) if marker(SHIPPED, "v2") in c["body"]]
         assert len(ours) == 1 and ours[0]["user"]["login"] == "tracker-bot"
     assert "@alice, @dave and the 3 who voted" in server.comments(1)[0]["body"]
-    for number in (4, 5, 6, 40, 41, 42, 43):  # not requests, not shipped, or pull requests
+    # #4 is a bug report (`reports.labels`: bug): fixed, its reporter thanked, labelled and closed too.
+    assert server.issue(4)["state"] == "closed"
+    assert {lb["name"] for lb in server.issue(4)["labels"]} == {"bug", "shipped"}
+    assert [c["body"] for c in server.comments(4)] == [
+        f"Fixed in **v2** — thank you @zed for reporting!\n\n{marker(SHIPPED, 'v2')}"]
+    for number in (5, 6, 40, 41, 42, 43):  # not shipped, or pull requests
         assert server.snapshot()["issues"][str(number)]["labels"] in ([LABEL], ["bug"], [])
         assert all("tracker:" not in c["body"] for c in server.comments(number))
     assert server.issue(5)["state"] == "open"
@@ -243,7 +248,7 @@ def test_lost_answers_never_duplicate_a_comment(project: tuple[Path, dict[str, s
     server.drop_after_write = True  # every write lands, and its answer is a 502
     result = run(project[0], server, "release", "v2")
     assert result.exit_code == 0, result.stderr
-    assert server.writes("/comments$") == 3  # each comment posted once, found on re-reading
+    assert server.writes("/comments$") == 4  # each comment posted once (three shipped, one fixed), found on re-reading
     assert state(server) == reference[0]
 
 
@@ -286,8 +291,10 @@ def test_api_budget(project: tuple[Path, dict[str, str]], server: FakeGitHub) ->
     seed(server, labels)
     result = run(repo, server, "-v", "release", "v2")
     assert result.exit_code == 0, result.stderr
-    requests_, pulls, shipped = 5, 3, 3  # requests #1 #2 #3 #5 #6; pulls #40 #41 #43
-    budget = math.ceil(requests_ / 100) + math.ceil(pulls / 100) + 2 * shipped + 10
+    requests_, pulls, shipped = 6, 3, 4  # requests #1 #2 #3 #5 #6 and bug #4; pulls #40 #41 #43; #4 fixed
+    labels, commits = 2, 6  # a listing per label (feature-request, bug); the commit listing for builders
+    budget = labels * math.ceil(requests_ / 100) + math.ceil(pulls / 100) + math.ceil(commits / 100) \
+        + 2 * shipped + 10
     assert server.reads() <= budget and server.writes() <= 3 * shipped + 2, (server.reads(), server.writes())
     assert f"github: {server.reads()} reads, {server.writes()} writes" in result.stderr
     server.reset_log()
@@ -434,8 +441,10 @@ def test_requests_are_plain_data(project: tuple[Path, dict[str, str]], server: F
     plugin = GithubIssues(Context(config=Config(), root=project[0], git_dir=project[0] / ".git",
                                   env=env_for(server)))
     found = {r.id: r for r in plugin.requests()}
-    assert sorted(found) == ["1", "2", "3", "5", "6"]  # no bug report, no pull request
+    assert sorted(found) == ["1", "2", "3", "4", "5", "6"]  # no pull request
     assert found["6"] == Request(id="6", title="Night mode", author="dave", state="closed",
                                  created_at=found["6"].created_at, url=f"{server.root_url}/acme/app/issues/6",
-                                 votes=1, duplicate_of="1")
+                                 votes=1, duplicate_of="1", labels=(LABEL,))
+    assert found["4"].kind == REPORT and found["4"].labels == ("bug",)  # a bug report, from the same kind of listing
+    assert {r.kind for rid, r in found.items() if rid != "4"} == {REQUEST}
     assert found["1"].votes == 4  # GitHub's own count; the voter list later drops the bot and the ghost
