@@ -70,3 +70,19 @@ def env_for(server: FakeGitHub, **extra: str) -> dict[str, str]:
     """What a GitHub Action would set, pointed at the fake server."""
     return {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "acme/app", "GITHUB_API_URL": server.url,
             "TRACKER_GITHUB_FAST_RETRY": "1", **extra}
+
+
+def seed_commits(server: FakeGitHub, repo: Any, accounts: dict[str, str], tip: str = "HEAD") -> int:
+    """The history up to `tip` on the fake, as GitHub lists it: each commit linked to the
+    account `accounts` gives its author's email (unlinked when none); return how many."""
+    import subprocess
+    from datetime import datetime
+
+    out = subprocess.run(["git", "log", "--format=%H%x1f%P%x1f%ae%x1f%aI", tip], cwd=repo, capture_output=True,
+                         text=True, check=True).stdout
+    lines = out.splitlines()
+    for line in reversed(lines):
+        sha, parents, email, date = line.split("\x1f")
+        server.add_commit(sha, author=accounts.get(email), parents=parents.split(),
+                          date=datetime.fromisoformat(date.replace("Z", "+00:00")))
+    return len(lines)

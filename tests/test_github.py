@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 from click.testing import Result
 from conftest import invoke, schema
-from github_fixtures import CONFIG, HISTORY, LABEL, LOCAL_REQUESTS, TOKEN, env_for, seed
+from github_fixtures import CONFIG, HISTORY, LABEL, LOCAL_REQUESTS, TOKEN, env_for, seed, seed_commits
 from github_server import FakeGitHub, serve
 
 from tracker.hooks import SHIPPED, Context, Mark, marker
@@ -281,6 +281,47 @@ def test_concurrent_runs_keep_one_comment(project: tuple[Path, dict[str, str]], 
     lines = plugin.mark([Mark("3", "v2", SHIPPED, "Thanks", "shipped", True)])
     assert any(line.startswith("github: #3 delete duplicate comment") for line in lines)
     assert [c["body"] for c in server.comments(3)] == [f"Thanks from the other run\n\n{tag}"]
+
+
+# -- who built it -------------------------------------------------------------------
+
+
+def test_builders_are_named_by_their_github_accounts_in_one_listing(make_repo: MakeRepo, server: FakeGitHub) -> None:
+    """GitHub links a commit to the account whose email wrote it: that login is credited,
+    read from the commit listing (one call for a weekly build), never guessed from a name."""
+    history = [{"commit": "Initial", "author": "Maint <maint@corp.example>"}, {"tag": "v1"},
+               *({"commit": f"Refactor {n}", "author": "Maint <maint@corp.example>"} for n in range(3)),
+               {"commit": "Dark mode\n\nFixes #1", "author": "Frank F <frank@corp.example>"},
+               {"commit": "Export\n\nFixes #2", "author": "alice <alice@example.org>"},
+               {"commit": "Sync\n\nFixes #3\n\nCo-authored-by: Gil <gil@corp.example>",
+                "author": "Ed <7+ed@users.noreply.github.com>"},
+               {"tag": "v2"}]
+    repo, _ = make_repo(history, config=CONFIG)
+    for number, title in ((1, "Dark mode"), (2, "Export"), (3, "Sync")):
+        server.add_issue(number, title, user="zoe", labels=[LABEL])
+    # GitHub knows Frank's and Gil's addresses; alice@example.org is nobody's (she is not @alice).
+    seed_commits(server, repo, {"frank@corp.example": "frank-f", "gil@corp.example": "gil"})
+    server.reset_log()
+    result = run(repo, server, "changelog", "v2", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    by_id = {s["id"]: s for s in json.loads(result.stdout)["shipped"]}
+    assert (by_id["1"]["builders"], by_id["1"]["builder_names"]) == (["frank-f"], [])
+    assert (by_id["2"]["builders"], by_id["2"]["builder_names"]) == ([], ["alice"])
+    # Ed by his no-reply address (GitHub is not asked); a co-author's email is no commit: named as written.
+    assert (by_id["3"]["builders"], by_id["3"]["builder_names"]) == (["ed"], ["Gil"])
+    assert server.reads(r"/commits$") == 1  # the listing: one page, for the two commits it was asked about
+    assert server.reads(r"/commits/") == 0  # never one call per commit
+
+
+def test_builders_github_does_not_know_are_named_as_written(project: tuple[Path, dict[str, str]],
+                                                             server: FakeGitHub) -> None:
+    repo, labels = project
+    seed(server, labels)  # no commits on the fake: GitHub answers 422 for the build's commit
+    result = run(repo, server, "changelog", "v2", "--format", "json")
+    assert result.exit_code == 0 and result.stderr == "", result.stderr
+    by_id = {s["id"]: s for s in json.loads(result.stdout)["shipped"]}
+    assert (by_id["1"]["builders"], by_id["1"]["builder_names"]) == ([], ["frank"])
+    assert by_id["3"]["builders"] == ["dev"]  # the squash-merged pull request's author, from GitHub
 
 
 # -- budget ------------------------------------------------------------------------

@@ -201,24 +201,30 @@ _TRAILERS = "%(trailers:" + ",".join(f"key={key}" for key in CREDIT_TRAILERS) + 
 
 def credit_trailers(repo: Repo, shas: Iterable[str]) -> dict[str, tuple[str, list[tuple[str, str]]]]:
     """sha → (author `Name<email>` after `.mailmap`, [(trailer key in lower case, value)]) of
-    the commits `shas`, in one `git log --no-walk`: only the commits that ship something ask."""
+    the commits `shas`, in one `git log --no-walk` (the shas on its stdin: a long range ships
+    tens of thousands, more than a command line holds): only commits that ship something ask."""
     wanted = sorted(set(shas))
     if not wanted:
         return {}
+    fmt = f"--format=tformat:%H%x1f%aN<%aE>%x1f{_TRAILERS}"
+    done = subprocess.run(repo._command(["log", "--no-walk=unsorted", "--stdin", fmt, "-z", "--no-color"]),
+                          cwd=repo.work_tree, input="\n".join(wanted).encode("ascii") + b"\n", capture_output=True)
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitFailed(f"git log failed: {detail[-1] if detail else f'exit {done.returncode}'}")
     out: dict[str, tuple[str, list[tuple[str, str]]]] = {}
-    fmt = f"%H%x1f%aN<%aE>%x1f{_TRAILERS}"
-    for block in Log(repo, ["--no-walk=unsorted", *wanted, "--"], fmt):
-        for record in block.split(b"\0"):
-            parts = decode(record.strip(b"\n")).split("\x1f", 2)
-            if len(parts) != 3:
-                continue
-            sha, ident, text = parts
-            trailers = []
-            for line in filter(None, text.split("\x1e")):
+    for record in done.stdout.split(b"\0"):
+        parts = decode(record.strip(b"\n")).split("\x1f", 2)
+        if len(parts) != 3:
+            continue
+        sha, ident, text = parts
+        trailers = []
+        if text:
+            for line in text.split("\x1e"):
                 key, colon, value = line.partition(":")
                 if colon and value.strip():
                     trailers.append((key.strip().lower(), value.strip()))
-            out[sha] = (ident, trailers)
+        out[sha] = (ident, trailers)
     return out
 
 

@@ -60,7 +60,7 @@ def contact(value: str) -> tuple[str, str | None, str | None]:
     """(name, email, login given with `@`) of a trailer value such as `Co-authored-by:`'s."""
     value = value.strip()
     given = _GIVEN.match(value)
-    if given:
+    if given and logins.valid(given.group("login")):
         return value[1:], None, given.group("login")
     match = _CONTACT.match(value)
     if match:
@@ -85,6 +85,7 @@ class Names:
         self.given = given
         self._logins: dict[str, str | None] = {}  # identity → login
         self._contacts: dict[str, tuple[Person, str | None]] = {}  # trailer value → (person, email)
+        self._people: dict[str, Person] = {}  # builder → person (a long range names each builder often)
 
     def learn(self, idents: Iterable[str], contacts: Iterable[str],
               mailmap: Callable[[list[str]], Mapping[str, str]]) -> None:
@@ -110,14 +111,19 @@ class Names:
         for ident, login in logins_of.items():
             if self._logins.get(ident) is None and login and logins.valid(login):
                 self._logins[ident] = login
+        self._people.clear()
 
     def person(self, builder: str) -> Person:
         """A builder as the decision lists it: a commit author's identity, or a pull request author's login."""
-        if not is_ident(builder):
-            return Person(builder, builder)
-        name, email = split_ident(builder)
-        login = self._logins[builder] if builder in self._logins else login_for(email, self.given)
-        return Person(name, login)
+        known = self._people.get(builder)
+        if known is None:
+            if not is_ident(builder):
+                known = Person(builder, builder)
+            else:
+                name, email = split_ident(builder)
+                known = Person(name, self._logins[builder] if builder in self._logins else login_for(email, self.given))
+            self._people[builder] = known
+        return known
 
     def contact(self, value: str) -> Person:
         """The person a trailer names."""
