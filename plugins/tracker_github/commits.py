@@ -37,7 +37,9 @@ def logins(repo: GhRepository, shas: Sequence[str], head: str, within: int) -> d
         try:
             page = listing.get_page(index)
         except GithubException as exc:
-            if exc.status in (404, 409, 422):  # GitHub does not have this history (not pushed): nothing known
+            # 404/422: GitHub does not have this history (not pushed); 409: an empty repository;
+            # 403: a token without `contents: read`. Authors are then named as git has them.
+            if exc.status in (403, 404, 409, 422):
                 return found
             raise
         for commit in page:
