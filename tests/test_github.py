@@ -304,7 +304,9 @@ def test_builders_are_named_by_their_github_accounts_in_one_listing(make_repo: M
     server.reset_log()
     result = run(repo, server, "changelog", "v2", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    by_id = {s["id"]: s for s in json.loads(result.stdout)["shipped"]}
+    report = json.loads(result.stdout)
+    jsonschema.Draft202012Validator(schema("report-1.schema.json")).validate(report)
+    by_id = {s["id"]: s for s in report["shipped"]}
     assert (by_id["1"]["builders"], by_id["1"]["builder_names"]) == (["frank-f"], [])
     assert (by_id["2"]["builders"], by_id["2"]["builder_names"]) == ([], ["alice"])
     # Ed by his no-reply address (GitHub is not asked); a co-author's email is no commit: named as written.

@@ -9,12 +9,21 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
-from conftest import invoke, report_of, tree_state
+from conftest import invoke, schema, tree_state
+from conftest import report_of as raw_report_of
 
 from tracker import config, naming
 from tracker.errors import ConfigError
 from tracker.pipeline import default_issue_system
+
+
+def report_of(repo: Path, build: str) -> dict[str, Any]:
+    """The build's JSON report, checked against the report schema."""
+    report = raw_report_of(repo, build)
+    jsonschema.Draft202012Validator(schema("report-1.schema.json")).validate(report)
+    return report
 
 
 @pytest.fixture
