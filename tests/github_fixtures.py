@@ -2,7 +2,7 @@
 
 `HISTORY` is a real history (tracker.sample steps) with a squash-merged pull
 request, a merged one, a direct closing commit, a pull request closed without
-merging and a fix for an issue that is not a fan request. `seed()` puts the
+merging and a fix for a bug report (`reports.labels`). `seed()` puts the
 matching issues, votes, duplicate and pull requests on a FakeGitHub, and
 `LOCAL_REQUESTS` is the same data in the import format, for comparing with the
 local store.
@@ -54,7 +54,7 @@ def seed(server: FakeGitHub, labels: dict[str, str]) -> None:
     server.add_issue(2, "Export to CSV", user="bob", labels=[LABEL])
     server.add_reaction(2, "alice", "+1")
     server.add_issue(3, "Offline mode", user="carol", labels=[LABEL])
-    server.add_issue(4, "Crash on start", user="zed", labels=["bug"])  # a bug report, not a fan request
+    server.add_issue(4, "Crash on start", user="zed", labels=["bug"])  # a bug report (reports.labels), fixed in v2
     server.add_issue(5, "Sync", user="erin", labels=[LABEL])
     server.add_issue(6, "Night mode", user="dave", labels=[LABEL], state="closed", state_reason="duplicate")
     server.add_reaction(6, "erin", "+1")
@@ -70,3 +70,19 @@ def env_for(server: FakeGitHub, **extra: str) -> dict[str, str]:
     """What a GitHub Action would set, pointed at the fake server."""
     return {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "acme/app", "GITHUB_API_URL": server.url,
             "TRACKER_GITHUB_FAST_RETRY": "1", **extra}
+
+
+def seed_commits(server: FakeGitHub, repo: Any, accounts: dict[str, str], tip: str = "HEAD") -> int:
+    """The history up to `tip` on the fake, as GitHub lists it: each commit linked to the
+    account `accounts` gives its author's email (unlinked when none); return how many."""
+    import subprocess
+    from datetime import datetime
+
+    out = subprocess.run(["git", "log", "--format=%H%x1f%P%x1f%ae%x1f%aI", tip], cwd=repo, capture_output=True,
+                         text=True, check=True).stdout
+    lines = out.splitlines()
+    for line in reversed(lines):
+        sha, parents, email, date = line.split("\x1f")
+        server.add_commit(sha, author=accounts.get(email), parents=parents.split(),
+                          date=datetime.fromisoformat(date.replace("Z", "+00:00")))
+    return len(lines)

@@ -192,6 +192,7 @@ class _Commit:
     author: str | None
     date: datetime
     pulls: list[int] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -612,10 +613,18 @@ class FakeGitHub:
                 self._link(sha, issue.number, message=f"Merge pull request #{issue.number}", author=user)
             return self._issue_json(issue)
 
-    def add_commit(self, sha: str, message: str = "", author: str | None = "alice") -> dict[str, Any]:
+    def add_commit(self, sha: str, message: str = "", author: str | None = "alice",
+                   parents: list[str] | None = None, date: datetime | None = None) -> dict[str, Any]:
+        """A commit (for GET /commits/{sha} and the listing GET /commits?sha=, which walks
+        `parents` newest first by `date`); `author` is the account GitHub links it to."""
         with self._lock:
             self._link(sha, None, message=message, author=author)
-            return self._commit_json(self._commits[sha])
+            commit = self._commits[sha]
+            if parents is not None:
+                commit.parents = list(parents)
+            if date is not None:
+                commit.date = date
+            return self._commit_json(commit)
 
     def _link(self, sha: str, pull_number: int | None, *, message: str = "", author: str | None = "alice") -> None:
         commit = self._commits.get(sha)
@@ -1092,7 +1101,7 @@ class FakeGitHub:
             },
             "author": self._user_json(c.author),
             "committer": self._user_json(c.author),
-            "parents": [],
+            "parents": [{"sha": p, "url": f"{api}/commits/{p}"} for p in c.parents],
             "stats": {"total": 0, "additions": 0, "deletions": 0},
             "files": [],
         }
@@ -1295,6 +1304,7 @@ class FakeGitHub:
             ("DELETE", repo + r"/labels/(.+)", self._delete_label),
             ("GET", repo + r"/pulls", self._list_pulls),
             ("GET", repo + r"/pulls/(\d+)", self._get_pull),
+            ("GET", repo + r"/commits", self._list_commits),
             ("GET", repo + r"/commits/([^/]+)", self._get_commit),
             ("GET", repo + r"/commits/([^/]+)/pulls", self._list_commit_pulls),
             ("GET", repo + r"/releases", self._list_releases),
@@ -1749,6 +1759,23 @@ class FakeGitHub:
 
     def _get_commit(self, req: _Request, ref: str) -> _Response:
         return _Response(200, self._commit_json(self._find_commit(ref)))
+
+    def _list_commits(self, req: _Request) -> _Response:
+        """The commits reachable from `sha` (default: every known commit), newest first."""
+        start = req.query.get("sha")
+        if start is None:
+            found = list(self._commits.values())
+        else:
+            found, stack, seen = [], [self._find_commit(start)], set()
+            while stack:
+                commit = stack.pop()
+                if commit.sha in seen:
+                    continue
+                seen.add(commit.sha)
+                found.append(commit)
+                stack += [self._commits[p] for p in commit.parents if p in self._commits]
+        found.sort(key=lambda c: c.date, reverse=True)
+        return self._paginate(req, [self._commit_json(c) for c in found])
 
     def _list_commit_pulls(self, req: _Request, ref: str) -> _Response:
         commit = self._find_commit(ref)

@@ -51,7 +51,7 @@ def seed(server: FakeGitLab, labels: dict[str, str]) -> None:
     server.add_issue(2, "Export to CSV", user="bob", labels=[LABEL])
     server.add_award(2, "alice")
     server.add_issue(3, "Offline mode", user="carol", labels=[LABEL])
-    server.add_issue(4, "Crash on start", user="zed", labels=["bug"])  # a bug report, not a fan request
+    server.add_issue(4, "Crash on start", user="zed", labels=["bug"])  # a bug report (reports.labels), fixed in v2
     server.add_issue(5, "Sync", user="erin", labels=[LABEL])
     server.add_issue(6, "Night mode", user="dave", labels=[LABEL], state="closed", duplicate_of=1)
     server.add_award(6, "erin")

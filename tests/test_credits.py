@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tracker.credits import Duplicates, people, tally
+from tracker.credits import Duplicates, Part, people, tally
 from tracker.model import Request
 
 REQUESTS = {
@@ -27,7 +27,8 @@ def test_people_leave_out_bots_and_excluded_logins_given_as_any_iterable() -> No
 def test_tally_counts_each_person_once_per_request_and_leaves_out_excluded_builders() -> None:
     one = people("1", REQUESTS, VOTERS, ["*[bot]"], Duplicates(REQUESTS))
     three = people("3", REQUESTS, VOTERS, ["*[bot]"])
-    credits = tally([("1", one, ["Cy", "cy", "github-actions[bot]"]), ("3", three, ["ann"])], iter(["*[bot]"]))
+    credits = tally([Part("1", one, builders=["Cy", "cy", "github-actions[bot]"]), Part("3", three, builders=["ann"])],
+                    iter(["*[bot]"]))
     table = {c.login.lower(): (c.suggested, c.voted, c.built) for c in credits}
     assert table == {
         "ann": (["1"], ["3"], ["3"]),

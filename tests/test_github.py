@@ -20,11 +20,11 @@ import jsonschema
 import pytest
 from click.testing import Result
 from conftest import invoke, schema
-from github_fixtures import CONFIG, HISTORY, LABEL, LOCAL_REQUESTS, TOKEN, env_for, seed
+from github_fixtures import CONFIG, HISTORY, LABEL, LOCAL_REQUESTS, TOKEN, env_for, seed, seed_commits
 from github_server import FakeGitHub, serve
 
 from tracker.hooks import SHIPPED, Context, Mark, marker
-from tracker.model import Request
+from tracker.model import REPORT, REQUEST, Request
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 
@@ -85,7 +85,12 @@ def test_release_marks_exactly_the_shipped_requests(project: tuple[Path, dict[st
         ours = [c for c in server.comments(number) if marker(SHIPPED, "v2") in c["body"]]
         assert len(ours) == 1 and ours[0]["user"]["login"] == "tracker-bot"
     assert "@alice, @dave and the 3 who voted" in server.comments(1)[0]["body"]
-    for number in (4, 5, 6, 40, 41, 42, 43):  # not requests, not shipped, or pull requests
+    # #4 is a bug report (`reports.labels`: bug): fixed, its reporter thanked, labelled and closed too.
+    assert server.issue(4)["state"] == "closed"
+    assert {lb["name"] for lb in server.issue(4)["labels"]} == {"bug", "shipped"}
+    assert [c["body"] for c in server.comments(4)] == [
+        f"Fixed in **v2** — thank you @zed for reporting!\n\n{marker(SHIPPED, 'v2')}"]
+    for number in (5, 6, 40, 41, 42, 43):  # not shipped, or pull requests
         assert server.snapshot()["issues"][str(number)]["labels"] in ([LABEL], ["bug"], [])
         assert all("tracker:" not in c["body"] for c in server.comments(number))
     assert server.issue(5)["state"] == "open"
@@ -243,7 +248,7 @@ def test_lost_answers_never_duplicate_a_comment(project: tuple[Path, dict[str, s
     server.drop_after_write = True  # every write lands, and its answer is a 502
     result = run(project[0], server, "release", "v2")
     assert result.exit_code == 0, result.stderr
-    assert server.writes("/comments$") == 3  # each comment posted once, found on re-reading
+    assert server.writes("/comments$") == 4  # each comment posted once (three shipped, one fixed), found on re-reading
     assert state(server) == reference[0]
 
 
@@ -278,6 +283,49 @@ def test_concurrent_runs_keep_one_comment(project: tuple[Path, dict[str, str]], 
     assert [c["body"] for c in server.comments(3)] == [f"Thanks from the other run\n\n{tag}"]
 
 
+# -- who built it -------------------------------------------------------------------
+
+
+def test_builders_are_named_by_their_github_accounts_in_one_listing(make_repo: MakeRepo, server: FakeGitHub) -> None:
+    """GitHub links a commit to the account whose email wrote it: that login is credited,
+    read from the commit listing (one call for a weekly build), never guessed from a name."""
+    history = [{"commit": "Initial", "author": "Maint <maint@corp.example>"}, {"tag": "v1"},
+               *({"commit": f"Refactor {n}", "author": "Maint <maint@corp.example>"} for n in range(3)),
+               {"commit": "Dark mode\n\nFixes #1", "author": "Frank F <frank@corp.example>"},
+               {"commit": "Export\n\nFixes #2", "author": "alice <alice@example.org>"},
+               {"commit": "Sync\n\nFixes #3\n\nCo-authored-by: Gil <gil@corp.example>",
+                "author": "Ed <7+ed@users.noreply.github.com>"},
+               {"tag": "v2"}]
+    repo, _ = make_repo(history, config=CONFIG)
+    for number, title in ((1, "Dark mode"), (2, "Export"), (3, "Sync")):
+        server.add_issue(number, title, user="zoe", labels=[LABEL])
+    # GitHub knows Frank's and Gil's addresses; alice@example.org is nobody's (she is not @alice).
+    seed_commits(server, repo, {"frank@corp.example": "frank-f", "gil@corp.example": "gil"})
+    server.reset_log()
+    result = run(repo, server, "changelog", "v2", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    jsonschema.Draft202012Validator(schema("report-1.schema.json")).validate(report)
+    by_id = {s["id"]: s for s in report["shipped"]}
+    assert (by_id["1"]["builders"], by_id["1"]["builder_names"]) == (["frank-f"], [])
+    assert (by_id["2"]["builders"], by_id["2"]["builder_names"]) == ([], ["alice"])
+    # Ed by his no-reply address (GitHub is not asked); a co-author's email is no commit: named as written.
+    assert (by_id["3"]["builders"], by_id["3"]["builder_names"]) == (["ed"], ["Gil"])
+    assert server.reads(r"/commits$") == 1  # the listing: one page, for the two commits it was asked about
+    assert server.reads(r"/commits/") == 0  # never one call per commit
+
+
+def test_builders_github_does_not_know_are_named_as_written(project: tuple[Path, dict[str, str]],
+                                                             server: FakeGitHub) -> None:
+    repo, labels = project
+    seed(server, labels)  # no commits on the fake: GitHub answers 422 for the build's commit
+    result = run(repo, server, "changelog", "v2", "--format", "json")
+    assert result.exit_code == 0 and result.stderr == "", result.stderr
+    by_id = {s["id"]: s for s in json.loads(result.stdout)["shipped"]}
+    assert (by_id["1"]["builders"], by_id["1"]["builder_names"]) == ([], ["frank"])
+    assert by_id["3"]["builders"] == ["dev"]  # the squash-merged pull request's author, from GitHub
+
+
 # -- budget ------------------------------------------------------------------------
 
 
@@ -286,8 +334,10 @@ def test_api_budget(project: tuple[Path, dict[str, str]], server: FakeGitHub) ->
     seed(server, labels)
     result = run(repo, server, "-v", "release", "v2")
     assert result.exit_code == 0, result.stderr
-    requests_, pulls, shipped = 5, 3, 3  # requests #1 #2 #3 #5 #6; pulls #40 #41 #43
-    budget = math.ceil(requests_ / 100) + math.ceil(pulls / 100) + 2 * shipped + 10
+    requests_, pulls, shipped = 6, 3, 4  # requests #1 #2 #3 #5 #6 and bug #4; pulls #40 #41 #43; #4 fixed
+    labels, commits = 2, 6  # a listing per label (feature-request, bug); the commit listing for builders
+    budget = labels * math.ceil(requests_ / 100) + math.ceil(pulls / 100) + math.ceil(commits / 100) \
+        + 2 * shipped + 10
     assert server.reads() <= budget and server.writes() <= 3 * shipped + 2, (server.reads(), server.writes())
     assert f"github: {server.reads()} reads, {server.writes()} writes" in result.stderr
     server.reset_log()
@@ -434,8 +484,10 @@ def test_requests_are_plain_data(project: tuple[Path, dict[str, str]], server: F
     plugin = GithubIssues(Context(config=Config(), root=project[0], git_dir=project[0] / ".git",
                                   env=env_for(server)))
     found = {r.id: r for r in plugin.requests()}
-    assert sorted(found) == ["1", "2", "3", "5", "6"]  # no bug report, no pull request
+    assert sorted(found) == ["1", "2", "3", "4", "5", "6"]  # no pull request
     assert found["6"] == Request(id="6", title="Night mode", author="dave", state="closed",
                                  created_at=found["6"].created_at, url=f"{server.root_url}/acme/app/issues/6",
-                                 votes=1, duplicate_of="1")
+                                 votes=1, duplicate_of="1", labels=(LABEL,))
+    assert found["4"].kind == REPORT and found["4"].labels == ("bug",)  # a bug report, from the same kind of listing
+    assert {r.kind for rid, r in found.items() if rid != "4"} == {REQUEST}
     assert found["1"].votes == 4  # GitHub's own count; the voter list later drops the bot and the ghost

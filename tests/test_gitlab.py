@@ -61,7 +61,11 @@ def test_release_marks_exactly_the_shipped_requests(project: tuple[Path, dict[st
         assert issue["state"] == "closed" and set(issue["labels"]) == {LABEL, "shipped"}
         assert [n[0] for n in issue["notes"] if marker(SHIPPED, "v2") in n[1]] == ["tracker-bot"]
     assert "@alice, @dave and the 3 who voted" in snap["issues"]["1"]["notes"][0][1]
-    for number in ("4", "5", "6"):  # not a request, not shipped, a duplicate
+    # #4 is a bug report (`reports.labels`: bug): fixed, its reporter thanked, labelled and closed too.
+    assert snap["issues"]["4"]["state"] == "closed" and set(snap["issues"]["4"]["labels"]) == {"bug", "shipped"}
+    assert [n[1] for n in snap["issues"]["4"]["notes"]] == [
+        f"Fixed in **v2** — thank you @zed for reporting!\n\n{marker(SHIPPED, 'v2')}"]
+    for number in ("5", "6"):  # not shipped, a duplicate
         assert "shipped" not in snap["issues"][number]["labels"]
         assert all("tracker:" not in n[1] for n in snap["issues"][number]["notes"])
     assert snap["issues"]["5"]["state"] == "opened"

@@ -66,7 +66,7 @@ def long_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _expected_changes(repo: Path, spec: str) -> list[dict[str, Any]]:
     """The `changes` list as git's own output says it should be (independently of the scan)."""
-    out = subprocess.run(["git", "log", "--format=%H%x00%an%x00%B%x1e", spec], cwd=repo,
+    out = subprocess.run(["git", "log", "--format=%H%x00%aN%x00%B%x1e", spec], cwd=repo,
                          capture_output=True, check=True).stdout.decode()
     changes = []
     for record in out.split("\x1e")[:-1]:
@@ -74,7 +74,7 @@ def _expected_changes(repo: Path, spec: str) -> list[dict[str, Any]]:
         summary = message.split("\n", 1)[0].strip()
         kind = CONVENTIONAL.match(summary)
         requests = [m for m in re.findall(r"#(\d+)", message) if int(m) <= 40]
-        changes.append({"sha": sha, "summary": summary, "author": author,
+        changes.append({"sha": sha, "summary": summary, "author": author, "login": None,  # no no-reply addresses
                         "type": kind.group(1) if kind else None, "requests": requests})
     return changes
 

@@ -2,7 +2,10 @@
 
 A new case is a folder, not code: `history.yml` (steps for tracker.sample),
 `requests.json` (the import format), `expected.yml` (per build: previous,
-shipped, withdrawn, not_shipped, commits, people, credits), optional `config.yml`.
+shipped, fixed, withdrawn, not_shipped, commits, changes_by (a change's summary → its
+author and login), people (of shipped or fixed entries),
+credits (with any of their keys), markdown / not_in_markdown (lines of the Markdown
+changelog)), optional `config.yml`.
 """
 
 from __future__ import annotations
@@ -50,13 +53,29 @@ def test_scenario(case: str, make_repo: Any) -> None:
             assert report["commits"] == want["commits"], build
         for rid in want.get("changes_mention", []):
             assert any(rid in c["requests"] for c in report["changes"]), (build, rid)
+        for summary, (author, login) in want.get("changes_by", {}).items():
+            change = next(c for c in report["changes"] if c["summary"] == summary)
+            assert (change["author"], change["login"]) == (author, login), (build, summary)
+        if "fixed" in want:
+            assert sorted(f["id"] for f in report["fixed"]) == sorted(want["fixed"]), build
         for rid, people in want.get("people", {}).items():
-            entry = next(s for s in report["shipped"] if s["id"] == rid)
+            entry = next(s for s in [*report["shipped"], *report["fixed"]] if s["id"] == rid)
             for key, value in people.items():
                 assert entry[key] == value, (build, rid, key)
         if "credits" in want:
-            got = [{k: c[k] for k in ("login", "suggested", "voted", "built")} for c in report["credits"]]
-            assert got == want["credits"], build
+            # The keys the expected entries name (login, suggested, voted, built at least); a
+            # role an entry leaves out is expected empty, and `first` false.
+            keys = list(dict.fromkeys(["login", "suggested", "voted", "built",
+                                       *(k for c in want["credits"] for k in c)]))
+            got = [{k: c.get(k) for k in keys} for c in report["credits"]]
+            credited = [{k: c.get(k, False if k == "first" else []) for k in keys} for c in want["credits"]]
+            assert got == credited, build
+        if "markdown" in want or "not_in_markdown" in want:
+            text = markdown_of(repo, build)
+            for line in want.get("markdown", []):
+                assert line in text, (build, line, text)
+            for line in want.get("not_in_markdown", []):
+                assert line not in text, (build, line, text)
     # The same reports from the link index (as a weekly run reads them), and after the
     # index is deleted (as a first run reads them), in the opposite order.
     index = repo / ".git" / "tracker" / "links.sqlite3"
@@ -66,6 +85,13 @@ def test_scenario(case: str, make_repo: Any) -> None:
     index.unlink()
     for build in reversed(list(expected)):
         assert report_of(repo, build) == reports[build], build
+
+
+def markdown_of(repo: Path, build: str) -> str:
+    """`tracker changelog BUILD` (Markdown)."""
+    result = invoke(["--repo", str(repo), "changelog", build])
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
 
 
 def test_shipped_is_ordered_by_votes(make_repo: Any) -> None:

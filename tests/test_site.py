@@ -278,7 +278,7 @@ def test_views_fans_count_a_request_shipped_again_after_its_withdrawal() -> None
 
     newest_first = [report("v3", ["7"], []), report("v2", [], ["7"]), report("v1", ["7"], [])]
     assert views.fans(newest_first) == [{"login": "ann", "suggested": ["7"], "voted": [], "built": [],
-                                         "builds": ["v3"]}]
+                                         "reported": [], "tested": [], "builds": ["v3"]}]
     assert views.fans(newest_first[1:]) == []
 
 

@@ -6,40 +6,37 @@ from __future__ import annotations
 
 import gc
 import itertools
-import re
 from collections import deque
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, itemgetter
 from typing import Protocol, cast
 
-from tracker import gitlog, links, logins
+from tracker import gitlog, links, naming
 from tracker.changes import Changes, encode_str, string
 from tracker.model import GIT_SPACE, Commit, decode, split_ident, subject
 
-_NOREPLY = re.compile(r"\A(?:\d+\+)?([^@]+)@users\.noreply\.github\.com\Z", re.IGNORECASE)
+
+def commit_author(commit: Commit) -> str:
+    """The commit's author as the scan keeps it: `Name<email>` (after `.mailmap`), never a login
+    (logins are found later, for the few commits that ship something: `tracker.naming`)."""
+    return f"{decode(commit.name_bytes)}<{decode(commit.email_bytes)}>"
 
 
-def commit_login(commit: Commit) -> str | None:
-    """The login behind a commit: the GitHub no-reply address, else a login-shaped author name."""
-    return _login(commit.name_bytes, commit.email_bytes)
-
-
-@lru_cache(maxsize=4096)
-def _login(name_bytes: bytes, email_bytes: bytes) -> str | None:
-    match = _NOREPLY.match(decode(email_bytes))
-    if match and logins.valid(match.group(1)):
-        return match.group(1)
-    name = decode(name_bytes).strip()
-    return name if logins.valid(name) else None
+def _author(name_bytes: bytes, email_bytes: bytes, given: Mapping[str, str]) -> tuple[str, str]:
+    """(the author as kept, its change entry's `author` and `login` as JSON) of one identity."""
+    name, email = decode(name_bytes), decode(email_bytes)
+    login = naming.login_for(email, given)
+    return f"{name}<{email}>", f'{string(name.strip())}, "login": {string(login) if login else "null"}'
 
 
 @dataclass(slots=True)
 class Linked:
-    """A commit that says something about requests, reduced to what it says."""
+    """A commit that says something about requests, reduced to what it says (and its author's
+    `Name<email>`; None where an older link index stored none)."""
 
     sha: str
     author: str | None
@@ -50,7 +47,7 @@ class Linked:
 class Scanned:
     """What one pass over `previous..build` found.
 
-    The commits a decision needs are kept as columns (sha, author login, what it says;
+    The commits a decision needs are kept as columns (sha, author `Name<email>`, what it says;
     commits that say the same thing share one reading): a long range keeps tens of
     thousands, and most of what is asked of them is a walk in order. `linked` (by sha)
     is made only when asked for (reverts and cherry-picks look commits up by sha).
@@ -59,7 +56,7 @@ class Scanned:
     count: int = 0
     changes: Changes = field(default_factory=Changes)
     shas: list[str] = field(default_factory=list)
-    authors: list[str | None] = field(default_factory=list)
+    authors: list[str | None] = field(default_factory=list)  # `Name<email>`, see `commit_author`
     said: list[links.Parsed] = field(default_factory=list)
 
     def kept(self) -> Iterator[tuple[str, str | None, links.Parsed]]:
@@ -142,14 +139,15 @@ class LookupFailed(Exception):
 
 
 def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
-         lookup: Lookup | None = None, record: Recorder | None = None, subjects: bool = False) -> Scanned:
+         lookup: Lookup | None = None, record: Recorder | None = None, subjects: bool = False,
+         given: Mapping[str, str] | None = None) -> Scanned:
     """`_scan`, with the cyclic garbage collector off: each block makes thousands of
     short-lived containers and no reference cycles (reference counting frees them), and
     the collector's passes over them cost ~40 ms of a 100,000-commit range."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _scan(blocks, repo, known, lookup, record, subjects)
+        return _scan(blocks, repo, known, lookup, record, subjects, given or {})
     finally:
         if enabled:
             gc.enable()
@@ -172,7 +170,7 @@ def frozen() -> Iterator[None]:
 
 
 def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
-          lookup: Lookup | None, record: Recorder | None, subjects: bool) -> Scanned:
+          lookup: Lookup | None, record: Recorder | None, subjects: bool, given: Mapping[str, str]) -> Scanned:
     """One streaming pass: count commits, list changes, keep the commits a decision needs.
 
     `blocks` are `git log` output in `gitlog.FORMAT` (with `subjects`, in
@@ -184,14 +182,16 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
     `lookup`, read from the link index: a commit it lacks links to nothing, and
     commits that say the same thing share one reading); other messages are never
     decoded beyond their subject; authors are resolved once each; each change is
-    encoded to its JSON line at once (`tracker.changes`). `known` are the request ids
+    encoded to its JSON line at once (`tracker.changes`; `author` is the name, `login` the
+    login its email stands for by `given` (`credits.logins`) or a no-reply address, else
+    null). `known` are the request ids
     a change may list; `record` hears every parsed commit that links to anything
     (with `lookup`, nothing is parsed). Commits that only mention requests are
     listed, not kept: nothing in a decision depends on a mention.
     """
     out = Scanned()
-    # An author (the `name<email` field) → (login or None, the name to show as JSON): once
-    # per author, not per commit.
+    # An author (the `name<email` field) → (`Name<email>` as kept, its entry's author and login
+    # as JSON): once per author, not per commit.
     authors: dict[bytes, tuple[str | None, str]] = {}
     kind_json: dict[str | None, str] = {}
     ids: dict[str, str] = {}  # one string object per request id, however many commits name it
@@ -245,8 +245,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
                         if record is not None:
                             readings.append((i, reading))
         for ident in set(idents).difference(authors):
-            login = _login(*split_ident(ident))
-            authors[ident] = (login, string(login or decode(split_ident(ident)[0])))
+            authors[ident] = _author(*split_ident(ident), given)
         if readings:  # parsed now (not read from the index), and `record` wants them
             for i, reading in readings:
                 record(shas[i], authors[idents[i]][0], reading)  # type: ignore[misc]

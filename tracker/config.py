@@ -8,6 +8,7 @@ last value, and `site.dir: ""` would put the site in the repository's root.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ _SCHEMA: dict[str, Any] = {
         "labels": (list, ["feature-request"], None),
         "votes": (list, ["+1"], None),
     },
+    "reports": {"labels": (list, ["bug"], None)},
     "builds": {"tags": (str, "v*", None)},
     "ship": {
         "label": (str, "shipped", None),
@@ -42,7 +44,7 @@ _SCHEMA: dict[str, Any] = {
     },
     "store": (str, None, None),
     "publish": (list, ["github-release", "changelog-file"], None),
-    "credits": {"exclude": (list, ["*[bot]"], None)},
+    "credits": {"exclude": (list, ["*[bot]"], None), "logins": (dict, {}, None)},
 }
 
 _TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list", dict: "a mapping"}
@@ -56,6 +58,7 @@ class Config:
     repository: str | None = None
     request_labels: tuple[str, ...] = ("feature-request",)
     vote_reactions: tuple[str, ...] = ("+1",)
+    report_labels: tuple[str, ...] = ("bug",)
     build_tags: str = "v*"
     ship_label: str = "shipped"
     ship_comment: bool = True
@@ -68,6 +71,8 @@ class Config:
     store: str | None = None
     publish: tuple[str, ...] = ("github-release", "changelog-file")
     credits_exclude: tuple[str, ...] = ("*[bot]",)
+    # email (lower case) → login: who a git author is, when no no-reply address says so.
+    credits_logins: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -119,6 +124,8 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
                 raise ConfigError(f"{where}:{line}: '{prefix}{key}' must be a list of strings")
             if any(not item.strip() for item in value):
                 raise ConfigError(f"{where}:{line}: '{prefix}{key}' must not hold an empty string")
+        if ok and expected is dict:
+            _check_logins(value, f"{prefix}{key}", f"{where}:{line}")
         if ok and expected is str and not value.strip():
             raise ConfigError(f"{where}:{line}: '{prefix}{key}' must not be empty")
         if not ok:
@@ -132,6 +139,18 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
             )
         out[key] = value
     return out
+
+
+def _check_logins(value: dict[Any, Any], key: str, where: str) -> None:
+    """`credits.logins`: every key an email address, every value a login."""
+    from tracker import logins
+
+    for email, login in value.items():
+        if not isinstance(email, str) or "@" not in email or not email.strip() or any(c in email for c in " <>"):
+            raise ConfigError(f"{where}: '{key}' maps emails to logins; {email!r} is not an email address")
+        if not isinstance(login, str) or not logins.valid(login):
+            raise ConfigError(f"{where}: '{key}': {login!r} (for {email}) is not a login"
+                              " (letters, digits, '-', '_', '.')")
 
 
 def parse(text: str, where: str) -> Config:
@@ -161,6 +180,7 @@ def parse(text: str, where: str) -> Config:
         repository=get("repository"),
         request_labels=tuple(get("requests", "labels")),
         vote_reactions=tuple(get("requests", "votes")),
+        report_labels=tuple(get("reports", "labels")),
         build_tags=get("builds", "tags"),
         ship_label=get("ship", "label"),
         ship_comment=get("ship", "comment"),
@@ -173,6 +193,7 @@ def parse(text: str, where: str) -> Config:
         store=get("store"),
         publish=tuple(get("publish")),
         credits_exclude=tuple(get("credits", "exclude")),
+        credits_logins={email.strip().lower(): login for email, login in get("credits", "logins").items()},
         source=where,
     )
 

@@ -1,12 +1,15 @@
-"""Credit: the people behind each shipped request — suggesters, co-suggesters, voters, builders.
+"""Credit: the people behind each shipped request and fixed bug report — suggesters,
+co-suggesters, voters, reporters, testers, builders (DESIGN "Who is credited").
 
-Each person is counted once per request, in the most honourable role they had:
-suggester, then co-suggester, then voter. Bots and `credits.exclude` are left out.
+Each person is counted once per request among its suggesters and voters, in the most
+honourable role they had: suggester, then co-suggester, then voter. Bots and
+`credits.exclude` are left out. Who a git author is (`Name<email>` → login) is
+`tracker.naming`'s question; everything here is already a login.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tracker import logins
@@ -73,6 +76,12 @@ def people(request_id: str, requests: Mapping[str, Request], voters: Mapping[str
     return result
 
 
+# Every part a person can have in a build, in the report's order.
+ROLES = ("suggested", "voted", "built", "reported", "tested")
+# The parts whose history tracker can check cheaply (see `first_candidates`).
+FIRST_ROLES = ("suggested", "reported", "built")
+
+
 @dataclass
 class Credit:
     """One person's part in a build (or across builds)."""
@@ -81,45 +90,89 @@ class Credit:
     suggested: list[str] = field(default_factory=list)
     voted: list[str] = field(default_factory=list)
     built: list[str] = field(default_factory=list)
+    reported: list[str] = field(default_factory=list)
+    tested: list[str] = field(default_factory=list)
+    first: bool = False
 
     def as_dict(self) -> dict[str, object]:
-        return {"login": self.login, "suggested": self.suggested, "voted": self.voted, "built": self.built}
+        return {"login": self.login, "suggested": self.suggested, "voted": self.voted, "built": self.built,
+                "reported": self.reported, "tested": self.tested, "first": self.first}
 
 
-def tally(shipped: Iterable[tuple[str, People, Sequence[str]]], exclude: Iterable[str]) -> list[Credit]:
-    """Credits from (request id, people, builders) of each shipped request, ordered like the hall of fame."""
+@dataclass
+class Part:
+    """Everyone one shipped request (or fixed bug report) credits, by login.
+
+    `who` are its author, co-authors (authors of duplicates) and voters: suggesters of a
+    request, reporters of a bug report. `builders` are the logins of its commits' and pull
+    requests' authors and `Co-authored-by:` trailers; `trailers` the other trailers' logins
+    by role (`suggested`, `reported`, `tested`).
+    """
+
+    id: str
+    who: People
+    report: bool = False
+    builders: Sequence[str] = ()
+    trailers: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+def tally(parts: Iterable[Part], exclude: Iterable[str]) -> list[Credit]:
+    """Credits from each shipped request's and fixed report's part, ordered like the hall of fame.
+
+    Logins compare without case (the first spelling seen is kept); each person counts once
+    per request in each role; bots and `credits.exclude` are never credited.
+    """
     counted = logins.keys(tuple(exclude))
     table: dict[str, Credit] = {}  # by login, case-insensitively (a long range credits thousands)
     get = table.get
 
-    def entry(login: str) -> Credit:
-        key = login.lower()
-        credit = get(key)
-        if credit is None:
-            credit = table[key] = Credit(login)
-        return credit
-
-    for request_id, who, builders in shipped:
-        for login in [who.author, *who.co_authors]:
-            if login:
-                entry(login).suggested.append(request_id)
-        for login in who.voters:  # tens of thousands for a long range: `entry`, inline
-            key = login.lower()
+    def give(role: str, request_id: str, names: Iterable[str | None]) -> None:
+        done: set[str] = set()  # each person once per request and role, whatever the case of the login
+        for login in names:
+            key = counted[login] if login else None  # None for bots and `credits.exclude`
+            if not login or key is None or key in done:
+                continue
+            done.add(key)
             credit = get(key)
             if credit is None:
                 credit = table[key] = Credit(login)
-            credit.voted.append(request_id)
-        built: set[str] = set()  # each builder once per request, whatever the case of the login
-        for login in builders:
-            builder = counted[login]  # None for bots and `credits.exclude`
-            if builder is None or builder in built:
+            getattr(credit, role).append(request_id)
+
+    for part in parts:
+        who = part.who
+        give("reported" if part.report else "suggested", part.id,
+             [who.author, *who.co_authors, *part.trailers.get("reported" if part.report else "suggested", ())])
+        if part.report:
+            give("suggested", part.id, part.trailers.get("suggested", ()))
+        else:
+            give("reported", part.id, part.trailers.get("reported", ()))
+        for login in who.voters:  # tens of thousands for a long range: inline, not through `give`
+            key = counted[login]
+            if key is None:
                 continue
-            built.add(builder)
-            credit = get(builder)
+            credit = get(key)
             if credit is None:
-                credit = table[builder] = Credit(login)
-            credit.built.append(request_id)
+                credit = table[key] = Credit(login)
+            credit.voted.append(part.id)
+        give("built", part.id, part.builders)
+        give("tested", part.id, part.trailers.get("tested", ()))
     return order(table.values())
+
+
+def first_candidates(credits: Iterable[Credit]) -> list[Credit]:
+    """Who may be marked `first`: those credited for suggesting, reporting or building.
+
+    Earlier votes and `Tested-by:` trailers are never read (that would cost a request per
+    earlier request, or every earlier commit's message), so a login credited only for those
+    is not claimed to be new.
+    """
+    return [c for c in credits if any(getattr(c, role) for role in FIRST_ROLES)]
+
+
+def mark_first(credits: Iterable[Credit], before: Container[str]) -> None:
+    """Mark `first` every candidate whose key (lower-case login) is not among those credited `before`."""
+    for credit in first_candidates(credits):
+        credit.first = logins.key(credit.login) not in before
 
 
 def order(credits: Iterable[Credit]) -> list[Credit]:

@@ -43,26 +43,38 @@ REQUESTS: list[dict[str, Any]] = [
      "created_at": "2026-09-21T10:00:00Z", "voters": ["mallory2"]},
     {"id": "29", "title": "Raw photo support", "author": "hank", "created_at": "2026-09-25T10:00:00Z",
      "voters": ["ivan", "judy", "alice", "dave"]},
+    {"id": "31", "title": "Crash when an album is empty", "author": "olga", "created_at": "2026-10-02T10:00:00Z",
+     "labels": ["bug"], "voters": ["pat", "ivan"]},
 ]
+
+# Builders with GitHub no-reply addresses are credited by login; the maintainer's own
+# address names nobody's account, so the maintainer (and Sam) are named as plain text.
+FRANK = "Frank <1201+frank@users.noreply.github.com>"
+ERIN = "Erin <erin@users.noreply.github.com>"
+BOB = "Bob <1202+bob@users.noreply.github.com>"
+GINA = "Gina <1203+gina@users.noreply.github.com>"
 
 HISTORY: list[dict[str, Any]] = [
     {"commit": "Initial import of Lumen", "author": "maintainer <maintainer@lumen.example>",
      "date": "2026-11-02T09:00:00Z"},
-    {"commit": "feat: photo grid", "author": "frank", "date": "2026-11-03T10:00:00Z"},
-    {"commit": "feat: offline sync\n\nCloses #18", "author": "frank", "date": "2026-11-04T10:00:00Z"},
+    {"commit": "feat: photo grid", "author": FRANK, "date": "2026-11-03T10:00:00Z"},
+    {"commit": "feat: offline sync\n\nCloses #18", "author": FRANK, "date": "2026-11-04T10:00:00Z"},
     {"tag": "v2026.45", "message": "Weekly build 45", "date": "2026-11-06T17:00:00Z"},
-    {"commit": "feat: keyboard shortcuts\n\nImplements: #21", "as": "shortcuts", "author": "erin",
+    {"commit": "feat: keyboard shortcuts\n\nImplements: #21", "as": "shortcuts", "author": ERIN,
      "date": "2026-11-09T10:00:00Z"},
-    {"commit": "fix: crash when an album is empty (see #25)", "author": "frank", "date": "2026-11-10T10:00:00Z"},
-    {"commit": "Export albums to PDF (#30)\n\nFixes #15", "author": "bob", "date": "2026-11-11T10:00:00Z"},
+    {"commit": "fix: crash when an album is empty (see #25)\n\nFixes #31\n\n"
+               "Tested-by: Judy <judy@users.noreply.github.com>", "author": FRANK, "date": "2026-11-10T10:00:00Z"},
+    {"commit": "Export albums to PDF (#30)\n\nFixes #15", "author": BOB, "date": "2026-11-11T10:00:00Z"},
     {"tag": "v2026.46", "message": "Weekly build 46", "date": "2026-11-13T17:00:00Z"},
-    {"commit": "feat: dark mode\n\nFixes #12. Raw photos come next, see #29.", "author": "frank",
+    {"commit": "feat: dark mode\n\nFixes #12. Raw photos come next, see #29.\n\n"
+               "Co-authored-by: Gina <1203+gina@users.noreply.github.com>\n"
+               "Co-authored-by: Sam Lee <sam@lumen.example>", "author": FRANK,
      "date": "2026-11-16T10:00:00Z"},
     {"commit": "Revert \"feat: keyboard shortcuts\"\n\nThis reverts commit {shortcuts}.\n"
                "Shortcuts clash with screen readers.",
      "author": "maintainer <maintainer@lumen.example>", "date": "2026-11-17T10:00:00Z"},
-    {"commit": "feat: bigger fonts\n\nImplements: #23", "author": "frank", "date": "2026-11-18T10:00:00Z"},
-    {"commit": "docs: explain widgets plan, refs #25", "author": "gina", "date": "2026-11-19T10:00:00Z"},
+    {"commit": "feat: bigger fonts\n\nImplements: #23", "author": FRANK, "date": "2026-11-18T10:00:00Z"},
+    {"commit": "docs: explain widgets plan, refs #25", "author": GINA, "date": "2026-11-19T10:00:00Z"},
     {"tag": "v2026.47", "message": "Weekly build 47", "date": "2026-11-20T17:00:00Z"},
 ]
 

@@ -14,12 +14,14 @@ import subprocess
 
 # Fields are separated by US (0x1f); records by NUL (`-z`). Git forbids NUL in
 # messages. The author is one field, `name<email>` (`model.split_ident`): one key per
-# commit to look up. A stray 0x1f in a name or a message is read around (`fields`).
-FORMAT = "%H%x1f%P%x1f%an<%ae>%x1f%B"
+# commit to look up; `%aN`/`%aE`, so git applies the repository's `.mailmap` (its canonical
+# names and emails cost nothing measurable without one). A stray 0x1f in a name or a
+# message is read around (`fields`).
+FORMAT = "%H%x1f%P%x1f%aN<%aE>%x1f%B"
 # The same with the subject (`%s`) in place of the whole message: what a scan needs when
 # the link index already knows what every message says. Bodies are most of what git
 # formats and writes for a long range (a real project's pull-request texts even more).
-SUBJECTS = "%H%x1f%P%x1f%an<%ae>%x1f%s"
+SUBJECTS = "%H%x1f%P%x1f%aN<%aE>%x1f%s"
 _PIPE = 1 << 20
 
 # Processes started before anything asked for them, by (working directory, *command).

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tracker import gitlog
 from tracker.errors import BadInput, WorkFailed
-from tracker.model import Commit, Tag, split_ident
+from tracker.model import Commit, Tag, decode, split_ident
 
 _BLOCK = 1 << 18
 
@@ -192,6 +192,77 @@ def grep(repo: Repo, tip: str, patterns: list[str]) -> Iterator[Commit]:
         return iter(())
     options = ["-E", "-i", *(f"--grep={p}" for p in patterns)]
     return log(repo, [tip], *options)
+
+
+# The trailers that credit people (DESIGN "Who is credited"), as git itself parses them.
+CREDIT_TRAILERS = ("co-authored-by", "suggested-by", "reported-by", "tested-by")
+_TRAILERS = "%(trailers:" + ",".join(f"key={key}" for key in CREDIT_TRAILERS) + ",unfold,separator=%x1e)"
+
+
+def credit_trailers(repo: Repo, shas: Iterable[str]) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """sha → (author `Name<email>` after `.mailmap`, [(trailer key in lower case, value)]) of
+    the commits `shas`, in one `git log --no-walk` (the shas on its stdin: a long range ships
+    tens of thousands, more than a command line holds): only commits that ship something ask."""
+    wanted = sorted(set(shas))
+    if not wanted:
+        return {}
+    fmt = f"--format=tformat:%H%x1f%aN<%aE>%x1f{_TRAILERS}"
+    done = subprocess.run(repo._command(["log", "--no-walk=unsorted", "--stdin", fmt, "-z", "--no-color"]),
+                          cwd=repo.work_tree, input="\n".join(wanted).encode("ascii") + b"\n", capture_output=True)
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitFailed(f"git log failed: {detail[-1] if detail else f'exit {done.returncode}'}")
+    out: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for record in done.stdout.split(b"\0"):
+        parts = decode(record.strip(b"\n")).split("\x1f", 2)
+        if len(parts) != 3:
+            continue
+        sha, ident, text = parts
+        trailers = []
+        if text:
+            for line in text.split("\x1e"):
+                key, colon, value = line.partition(":")
+                if colon and value.strip():
+                    trailers.append((key.strip().lower(), value.strip()))
+        out[sha] = (ident, trailers)
+    return out
+
+
+def mailmap(repo: Repo, contacts: Iterable[str]) -> dict[str, str]:
+    """`Name <email>` → its canonical form by the repository's `.mailmap` (git's own
+    `check-mailmap`, one process for all); unchanged contacts map to themselves."""
+    wanted = sorted(set(contacts))
+    if not wanted:
+        return {}
+    done = subprocess.run(repo._command(["check-mailmap", "--stdin"]), cwd=repo.work_tree,
+                          input="\n".join(wanted).encode("utf-8") + b"\n", capture_output=True)
+    answers = done.stdout.decode("utf-8", "replace").splitlines() if done.returncode == 0 else []
+    if len(answers) != len(wanted):
+        return {contact: contact for contact in wanted}  # a contact git refused: keep them as written
+    return dict(zip(wanted, answers, strict=True))
+
+
+def authors_before(repo: Repo, tip: str, patterns: Iterable[str], key: Callable[[str], str | None],
+                   count: int) -> set[str]:
+    """The keys (`key` of an author email, after `.mailmap`; None for no one wanted) of the
+    commits reachable from `tip` whose author matches any fixed-string `patterns` (such as
+    `<alice@example.org>`). git filters the walk in C; reading stops once `count` keys are found."""
+    found: set[str] = set()
+    wanted = sorted(set(patterns))
+    if count <= 0 or not wanted:
+        return found
+    log = Log(repo, ["--use-mailmap", "-i", "-F", *(f"--author={p}" for p in wanted), tip, "--"], "%aE")
+    try:
+        for block in log:
+            for email in block.split(b"\0"):
+                hit = key(decode(email.strip(b"\n")))
+                if hit is not None:
+                    found.add(hit)
+                    if len(found) >= count:
+                        return found
+    finally:
+        log.close()
+    return found
 
 
 def is_shallow(repo: Repo) -> bool:

@@ -21,11 +21,20 @@ from typing import Any, TypeVar
 
 from tracker.config import Config
 from tracker.links import Repository
-from tracker.model import PullRequest, Request
+from tracker.model import REPORT, REQUEST, PullRequest, Request
 
 T = TypeVar("T")
 SHIPPED = "shipped"
 WITHDRAWN = "withdrawn"
+
+
+def kind_of(labels: Iterable[str], config: Config) -> str:
+    """REQUEST or REPORT for an issue carrying `labels`: a bug report when it carries one of
+    `reports.labels` and none of `requests.labels` (an issue that is both is a fan request)."""
+    names = {label.lower() for label in labels}
+    if names.isdisjoint(label.lower() for label in config.report_labels):
+        return REQUEST
+    return REQUEST if not names.isdisjoint(label.lower() for label in config.request_labels) else REPORT
 
 
 def marker(kind: str, build: str) -> str:
@@ -104,6 +113,13 @@ class IssueSystem:
 
     def pulls(self, claims: Mapping[str, str]) -> dict[str, PullRequest]:
         """Pull requests behind commits: `claims` maps commit sha → PR number its subject names."""
+        return {}
+
+    def commit_logins(self, shas: Sequence[str], head: str, within: int) -> dict[str, str]:
+        """The issue system's own login of each commit's author, for commits in `shas` (all
+        reachable from `head`, among about its `within` newest commits): sha → login, for
+        those it knows. Batched, never one call per commit. By default nothing is known, and
+        authors are named by their no-reply address or `credits.logins`."""
         return {}
 
     def issue_url(self, request_id: str) -> str | None:

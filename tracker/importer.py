@@ -25,9 +25,10 @@ from tracker.errors import BadInput
 from tracker.model import Request
 from tracker.store import Store
 
-FIELDS = ("id", "title", "author", "state", "created_at", "voters", "duplicate_of", "url")
+FIELDS = ("id", "title", "author", "state", "created_at", "voters", "duplicate_of", "url", "labels")
 STATES = ("open", "closed")
 _ID = re.compile(r"[\w.-]{1,100}")
+_LABEL = re.compile(r"[^\x00-\x1f\x7f]{1,100}")
 _URL = re.compile(r"(?i)https?://[^\s/?#<>()\[\]\"'`\\]+(?:[/?#][^\s<>()\[\]\"'`\\]*)?")
 
 
@@ -45,6 +46,7 @@ def valid_url(url: str) -> bool:
 class Entry:
     request: Request
     voters: tuple[str, ...]
+    labels: bool = False  # the entry names its labels (else a re-import keeps the stored ones)
 
 
 def _text(value: Any) -> str | None:
@@ -85,9 +87,11 @@ def _entry(raw: Any, where: str) -> Entry:
         raise BadInput(f"{where} (id {request_id}): empty title")
     if state not in STATES:
         raise BadInput(f"{where} (id {request_id}): state must be open or closed, not {state!r}")
-    voters = raw.get("voters") or []
-    if isinstance(voters, str):
-        voters = [v for v in (part.strip() for part in voters.split(";")) if v]
+    voters = _listed(raw.get("voters"))
+    labels = _listed(raw.get("labels"))
+    if not isinstance(labels, list) or not all(isinstance(v, str) and _LABEL.fullmatch(v.strip()) for v in labels):
+        raise BadInput(f"{where} (id {request_id}): labels must be a list of label names"
+                       " (1–100 characters, no control characters)")
     if not isinstance(voters, list) or not all(isinstance(v, str) for v in voters):
         raise BadInput(f"{where} (id {request_id}): voters must be a list of logins")
     for login in ([author] if author else []) + voters:
@@ -98,8 +102,18 @@ def _entry(raw: Any, where: str) -> Entry:
         raise BadInput(f"{where} (id {request_id}): url must be an http(s) address without spaces,"
                        " quotes, brackets or parentheses")
     request = Request(id=request_id, title=title, author=author, state=state, created_at=created,
-                      url=url, duplicate_of=duplicate_of)
-    return Entry(request, tuple(dict.fromkeys(voters)))
+                      url=url, duplicate_of=duplicate_of, labels=tuple(dict.fromkeys(v.strip() for v in labels)))
+    # One vote per fan: `Bob` and `bob` are one person (the first spelling is kept).
+    once = {logins.key(v): v for v in reversed(voters)}
+    return Entry(request, tuple(once[key] for key in dict.fromkeys(map(logins.key, voters))),
+                 raw.get("labels") is not None)
+
+
+def _listed(value: Any) -> Any:
+    """A list field: a JSON list as is, a CSV cell split at `;`, nothing as []."""
+    if isinstance(value, str):
+        return [v for v in (part.strip() for part in value.split(";")) if v]
+    return value or []
 
 
 def read(path: Path) -> list[Entry]:
@@ -183,9 +197,10 @@ def import_file(store: Store, path: Path) -> tuple[int, int, int]:
         check(existing)
         for entry in entries:
             if entry.request.id in existing:
-                updated += replace(existing[entry.request.id], votes=0) != entry.request
+                before = replace(existing[entry.request.id], votes=0)
+                updated += before != (entry.request if entry.labels else replace(entry.request, labels=before.labels))
             else:
                 created += 1
-            store.upsert(conn, entry.request)
+            store.upsert(conn, entry.request, labels=entry.labels)
             votes += store.add_votes(conn, entry.request.id, entry.voters)
     return created, updated, votes

@@ -9,10 +9,23 @@ import fnmatch
 import re
 from functools import lru_cache
 
+_LOGIN = re.compile(r"[\w.-]{1,100}(\[bot\])?")
+
 
 def valid(login: str) -> bool:
-    """Letters of any script, digits, `-`, `_` and `.`; not starting with `.`; 1–100 long."""
-    return bool(login) and not login.startswith(".") and re.fullmatch(r"[\w.-]{1,100}", login) is not None
+    """Letters of any script, digits, `-`, `_` and `.`; not starting with `.`; 1–100 long;
+    optionally ending in `[bot]` (how GitHub names its Apps: `dependabot[bot]`)."""
+    return bool(login) and not login.startswith(".") and _LOGIN.fullmatch(login) is not None
+
+
+def is_app(login: str) -> bool:
+    """A GitHub App's login (`…[bot]`): valid, never mentioned, never credited by default."""
+    return login.endswith("[bot]")
+
+
+def key(login: str) -> str:
+    """What a login is compared by: GitHub's logins ignore case, so `Bob` and `bob` are one person."""
+    return login.lower()
 
 
 class _Keys(dict[str, "str | None"]):

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+REQUEST = "request"
+REPORT = "report"
+
 
 @dataclass(frozen=True)
 class Request:
-    """A fan's feature request, as the issue system or the local store knows it."""
+    """A fan's feature request (or bug report), as the issue system or the local store knows it."""
 
     id: str
     title: str
@@ -22,6 +25,9 @@ class Request:
     url: str | None = None
     votes: int = 0
     duplicate_of: str | None = None
+    # REQUEST (a fan's idea: shipped) or REPORT (a bug report, `reports.labels`: fixed).
+    kind: str = REQUEST
+    labels: tuple[str, ...] = ()
 
 
 def decode(raw: bytes) -> str:
@@ -69,7 +75,7 @@ class Commit(NamedTuple):
 
 
 def split_ident(ident: bytes) -> tuple[bytes, bytes]:
-    """(name, email) of a `%an<%ae>` field: git never lets a name hold `<` (it reads the
+    """(name, email) of a `%aN<%aE>` field: git never lets a name hold `<` (it reads the
     name as everything before the first one), so the first `<` is the boundary."""
     name, _, email = ident.partition(b"<")
     return name, email[:-1] if email.endswith(b">") else email

@@ -22,23 +22,57 @@ from typing import TYPE_CHECKING, Any
 from tracker import config, history, links, plugins
 from tracker.errors import BadInput
 from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Rendered
-from tracker.model import Request, Tag
+from tracker.model import REPORT, Request, Tag
 
 if TYPE_CHECKING:
-    from tracker import builds
+    from tracker import builds, credits, naming
     from tracker.linkindex import LinkIndex
 
 
 _CLOSES = attrgetter("closes")
 
 
-def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str]) -> str:
-    """`--issues`, else `issues:` in the config, else github in Actions, else local."""
+def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str],
+                         root: Path | None = None) -> str:
+    """`--issues`, else `issues:` in the config, else github in Actions (GITHUB_REPOSITORY) or
+    with a GitHub token for a repository on GitHub, else local."""
     if option:
         return option
     if cfg.issues:
         return cfg.issues
-    return "github" if env.get("GITHUB_REPOSITORY") else "local"
+    if env.get("GITHUB_REPOSITORY"):
+        return "github"
+    if (env.get("GITHUB_TOKEN") or env.get("GH_TOKEN")) and _on_github(cfg, env, root):
+        return "github"
+    return "local"
+
+
+def _on_github(cfg: config.Config, env: Mapping[str, str], root: Path | None) -> bool:
+    """Is the repository on GitHub? The origin remote's host says (github.com, or the host of
+    GITHUB_SERVER_URL or GITHUB_API_URL); without an origin, a `repository:` in the config
+    (with a GitHub token set) means GitHub."""
+    from urllib.parse import urlsplit
+
+    from tracker import hosting
+
+    url = hosting.origin_url(root) if root is not None else None
+    if url is None:
+        return cfg.repository is not None
+    hosts = {"github.com", "www.github.com"}
+    for variable in ("GITHUB_SERVER_URL", "GITHUB_API_URL"):
+        host = (urlsplit((env.get(variable) or "").strip()).hostname or "").lower()
+        if host:
+            hosts.add(host.removeprefix("api."))
+    return hosting.slug_from_remote(url, hosts) is not None
+
+
+def _nothing_held(name: str, cfg: config.Config) -> str:
+    """The note for an issue system that holds no requests at all, with where to look next."""
+    if name == "local":
+        return ("note: the local store holds no requests: import them with 'tracker requests import FILE',"
+                " or read them from GitHub with --issues github (and GITHUB_TOKEN)")
+    labels = ", ".join([*cfg.request_labels, *cfg.report_labels]) or "any label"
+    return f"note: the {name} issue system holds no requests (issues labelled {labels})"
 
 
 @dataclass
@@ -76,12 +110,17 @@ class Session:
 
     @cached_property
     def issues(self) -> IssueSystem:
-        name = default_issue_system(self.issues_name, self.config, self.env)
+        name = default_issue_system(self.issues_name, self.config, self.env, self.root)
         return plugins.issue_system(name, self.context)
 
     @cached_property
     def requests(self) -> dict[str, Request]:
-        return {r.id: r for r in self.issues.requests()}
+        """Every request the issue system holds (read once); none at all is said on stderr, once:
+        an empty changelog must not look like a build that shipped nothing."""
+        found = {r.id: r for r in self.issues.requests()}
+        if not found:
+            self.context.say(_nothing_held(self.issues.name, self.config))
+        return found
 
     @property
     def repository(self) -> links.Repository:
@@ -153,13 +192,15 @@ class Session:
             record = previous is None and lookup is None
             try:
                 scanned = builds.scan(self.context.track(log, label), repo_id, requests, lookup,
-                                      index.collect(tag.sha) if record else None, subjects=log.subjects)
+                                      index.collect(tag.sha) if record else None, subjects=log.subjects,
+                                      given=self.config.credits_logins)
             except builds.LookupFailed:
                 # The index broke mid-read (it answers None from now on): read the range again,
                 # messages and all, and parse them.
                 log.close()
                 log = history.commits(self.repo, previous_sha, tag.sha)
-                scanned = builds.scan(self.context.track(log, label), repo_id, requests)
+                scanned = builds.scan(self.context.track(log, label), repo_id, requests,
+                                      given=self.config.credits_logins)
         finally:
             if lookup is not None:
                 lookup.close()
@@ -176,7 +217,7 @@ class Session:
         from tracker import decision as decisions
 
         originals = {
-            sha: builds.Linked(c.sha, builds.commit_login(c), links.parse(c.message, repo_id))
+            sha: builds.Linked(c.sha, builds.commit_author(c), links.parse(c.message, repo_id))
             for sha, c in history.show(self.repo, scanned.wanted_outside()).items()
         }
         claims = scanned.pull_claims()
@@ -203,9 +244,90 @@ class Session:
         exclude = self.config.credits_exclude
         who = {rid: people(rid, requests, voters, exclude, duplicates) for rid in decision.shipped}
         out = reports.build(tag, previous_name, scanned, decision, requests, who, exclude, self.project)
-        for entry in [*out["shipped"], *out["withdrawn"]]:
+        for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
+        self._credit(out, requests, tag.sha, previous_sha, scanned.count)
         return out
+
+    # -- credit: who is who, and who is new ------------------------------------------
+
+    def _credit(self, out: dict[str, Any], requests: Mapping[str, Request], tip: str, previous: str | None,
+                within: int) -> None:
+        """Name the builders of `out`'s shipped requests and fixed reports, read their commits'
+        credit trailers, and fill `out["credits"]` (DESIGN "Who is credited, and how they are named")."""
+        from tracker import credits, naming
+
+        entries = [*out["shipped"], *out["fixed"]]
+        if not entries:
+            return
+        names = naming.Names(self.config.credits_logins)
+        commits = history.credit_trailers(self.repo, {sha for entry in entries for sha in entry["commits"]})
+        names.learn({ident for ident, _ in commits.values()},
+                    [value for _, trailers in commits.values() for _, value in trailers],
+                    lambda contacts: history.mailmap(self.repo, contacts))
+        unknown = [sha for sha, (ident, _) in commits.items() if names.login(ident) is None]
+        ask = getattr(self.issues, "commit_logins", None)  # optional: a plugin may predate it
+        if unknown and ask is not None:  # the issue system knows who wrote them (GitHub: the author's account)
+            names.found({commits[sha][0]: login for sha, login in ask(unknown, tip, within).items() if sha in commits})
+        parts = [naming.name_entry(entry, requests[entry["id"]].kind == REPORT, commits, names,
+                                   self.config.credits_exclude) for entry in entries]
+        tally = credits.tally(parts, self.config.credits_exclude)
+        credits.mark_first(tally, self._credited_before(tally, requests, entries, names, previous))
+        out["credits"] = [credit.as_dict() for credit in tally]
+
+    def _credited_before(self, tally: Sequence[credits.Credit], requests: Mapping[str, Request],
+                         entries: Sequence[Mapping[str, Any]], names: naming.Names,
+                         previous: str | None) -> set[str]:
+        """Keys (lower-case logins) of `first` candidates that an earlier build credited, judged
+        from what this run reads anyway (README "Who is credited"): a request or bug report
+        of theirs closed by a commit reachable from the previous build, or a commit of theirs
+        (by an email this build saw for them, `credits.logins`, or their no-reply address)."""
+        from tracker import credits, logins, naming
+        from tracker import decision as decisions
+
+        candidates = {logins.key(c.login): c for c in credits.first_candidates(tally)}
+        if previous is None or not candidates:
+            return set()
+        before: set[str] = set()
+        here = {entry["id"] for entry in entries}
+        # Their requests (and duplicates, by the request they were merged into) closed before.
+        theirs: dict[str, set[str]] = {}
+        for request in requests.values():
+            if request.author and logins.key(request.author) in candidates and request.id not in here:
+                root = decisions.root(request.id, requests)
+                if root not in here:
+                    theirs.setdefault(root, set()).add(logins.key(request.author))
+        if theirs:
+            for item in self._closers(previous, set(theirs)):
+                if not item.parsed.reverts:
+                    for rid in item.parsed.closes:
+                        before |= theirs.get(decisions.root(rid, requests) if rid in requests else rid, set())
+        # Their commits before, for those credited for building.
+        builders = {key: credit for key, credit in candidates.items() if credit.built and key not in before}
+        if builders:
+            emails = names.emails_of(builders)
+            patterns = [f"<{email}>" for email in emails] + [
+                form.format(credit.login) for credit in builders.values()
+                for form in ("<{}@users.noreply.", "+{}@users.noreply.")]
+
+            def whose(email: str) -> str | None:
+                login = emails.get(email.lower()) or naming.noreply_login(email)
+                return logins.key(login) if login and logins.key(login) in builders else None
+
+            before |= history.authors_before(self.repo, previous, patterns, whose, len(builders))
+        return before
+
+    def _closers(self, previous: str, search: set[str]) -> list[builds.Linked]:
+        """Commits reachable from `previous` whose own message closes any of `search` (and the
+        reverts of those), from the link index (indexing `previous`'s ancestry first if needed)."""
+        index = self.link_index
+        if not index.complete(previous):
+            index.add(previous, None, self._linked_ancestry(previous))
+        found = index.closers(search, within=previous)
+        if found is None:  # the stored index failed while read: read the history and ask again
+            index.add(previous, None, self._linked_ancestry(previous))
+            found = index.closers(search, within=previous)
+        return found or []
 
     @cached_property
     def link_index(self) -> LinkIndex:
@@ -251,7 +373,7 @@ class Session:
         from tracker.linkindex import GREP_PATTERNS
 
         repo_id = self.repository
-        return [builds.Linked(commit.sha, builds.commit_login(commit), parsed)
+        return [builds.Linked(commit.sha, builds.commit_author(commit), parsed)
                 for commit in self.context.track(history.grep(self.repo, tip, GREP_PATTERNS),
                                                  "indexing earlier history (once)")
                 if links.maybe_bytes(commit.raw)
@@ -302,7 +424,7 @@ class Session:
             chosen = configured
         if chosen == configured and (self.root / configured).is_file():
             chosen = str(self.root / configured)  # config paths are relative to the repository root
-        shipping = {sha for entry in data["shipped"] for sha in entry["commits"]}
+        shipping = {sha for entry in [*data["shipped"], *data.get("fixed", ())] for sha in entry["commits"]}
         others = [c for c in data["changes"] if c["sha"] not in shipping and c.get("type") in ("feat", "fix", "perf")]
         context = {"report": data, "project": self.project, "reports": [], "other_changes": others, **extra}
         return render.render(chosen, context, locale or self.config.locale, self.root)
@@ -320,6 +442,13 @@ class Session:
             comment = None
             if cfg.ship_comment:
                 comment = render.render("comment_shipped.md.j2", {
+                    "build": data["build"], "request": entry, "votes": entry["votes"], "project": self.project,
+                }, cfg.locale, self.root).strip()
+            marks.append(Mark(entry["id"], data["build"], SHIPPED, comment, cfg.ship_label, cfg.ship_close))
+        for entry in data.get("fixed", ()):  # a bug report is marked like a request: thanked, labelled, closed
+            comment = None
+            if cfg.ship_comment:
+                comment = render.render("comment_fixed.md.j2", {
                     "build": data["build"], "request": entry, "votes": entry["votes"], "project": self.project,
                 }, cfg.locale, self.root).strip()
             marks.append(Mark(entry["id"], data["build"], SHIPPED, comment, cfg.ship_label, cfg.ship_close))

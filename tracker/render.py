@@ -92,7 +92,8 @@ def _markdown_view(value: Any, key: str | None = None) -> Any:
         return [_markdown_view(v, key) for v in value]
     if isinstance(value, str):
         if key in _LOGIN_KEYS:
-            return Markup(value) if logins.valid(value) else textsafe.markdown(value)
+            # An App's `[bot]` would read as Markdown link text: escaped, like any other name.
+            return Markup(value) if logins.valid(value) and not logins.is_app(value) else textsafe.markdown(value)
         if key == "url":
             return textsafe.markdown_url(value)
         if key in _RAW_KEYS:

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracker.builds import Scanned
-from tracker.credits import People, tally
+from tracker.credits import People
 from tracker.decision import Decision
-from tracker.model import Request, Tag
+from tracker.model import REPORT, Request, Tag
 
 SCHEMA = 1
 
@@ -31,7 +31,13 @@ def build(
     exclude: Sequence[str],
     project: str | None = None,
 ) -> dict[str, Any]:
-    """Assemble the report from the decision and the credited people."""
+    """Assemble the report from the decision and the people behind each request.
+
+    Bug reports (`reports.labels`) the build closed go to `fixed`, shaped like `shipped`.
+    `builders` are still the decision's (`Name<email>` identities and pull-request
+    authors' logins) and `credits` is empty: the credit step (`Session._credit`) names the
+    builders and fills the credits.
+    """
     shipped: list[dict[str, Any]] = []
     for request_id, commits in decision.shipped.items():
         request = requests[request_id]
@@ -49,13 +55,12 @@ def build(
             "builders": decision.builders.get(request_id, []),
         })
     shipped.sort(key=lambda s: (-s["votes"], _id_key(s["id"])))
+    fixed = [entry for entry in shipped if requests[entry["id"]].kind == REPORT]
+    shipped = [entry for entry in shipped if requests[entry["id"]].kind != REPORT]
     withdrawn = [
         {"id": rid, "title": requests[rid].title, "url": requests[rid].url, "commits": shas}
         for rid, shas in sorted(decision.withdrawn.items(), key=lambda kv: _id_key(kv[0]))
     ]
-    credits = tally(
-        ((s["id"], people[s["id"]], s["builders"]) for s in shipped), exclude
-    )
     return {
         "schema": SCHEMA,
         "build": tag.name,
@@ -65,6 +70,7 @@ def build(
         "commits": scanned.count,
         "shipped": shipped,
         "withdrawn": withdrawn,
+        "fixed": fixed,
         "changes": scanned.changes,
-        "credits": [c.as_dict() for c in credits],
+        "credits": [],
     }

@@ -7,6 +7,7 @@ Steps are plain dicts, so a scenario is data (a fixture folder), not code:
     {"branch": "release-45"}                  # create a branch at the current commit
     {"checkout": "main"}
     {"merge": "feature", "commit": "Merge pull request #40 from alice/feature"}
+    {"files": {".mailmap": "Alice <alice@example.org> <al@old.example>\\n"}}  # every later commit's tree
 
 `{label}` in a message is replaced by the full sha of the commit saved `as` label,
 so reverts and cherry-picks can name real commits. Dates are pinned and no
@@ -16,7 +17,7 @@ global git config is read, so every run gives the same shas.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -45,6 +46,8 @@ def _identity(who: str, date: str) -> tuple[str, str, str]:
 def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, str] | None = None) -> dict[str, str]:
     """Create a repository at `path` from `steps`; return label → sha. Branch `main`.
 
+    `files` are every commit's tree (`README.md` by default) until a `files` step adds to them.
+
     Objects are written through GitPython's object database, in this process: a
     test suite builds hundreds of histories, and a `git commit-tree` process per
     commit was most of their cost. Same bytes as git writes, so the same shas.
@@ -62,15 +65,18 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
         with repo.config_writer() as config:
             config.set_value("user", "name", "tracker")
             config.set_value("user", "email", "tracker@example.org")
-        entries = []
-        for name, content in sorted((files or {"README.md": "# sample\n"}).items()):
-            data = content.encode("utf-8")
-            blob = repo.odb.store(IStream("blob", len(data), BytesIO(data))).binsha
-            entries.append((blob, 0o100644, name))
-        listing = BytesIO()
-        tree_to_stream(entries, listing.write)
-        tree = repo.odb.store(IStream("tree", len(listing.getvalue()), BytesIO(listing.getvalue()))).hexsha.decode()
-        labels = _write(repo, tree, steps)
+        def tree(contents: Mapping[str, str]) -> str:
+            entries = []
+            for name, content in sorted(contents.items()):
+                data = content.encode("utf-8")
+                blob = repo.odb.store(IStream("blob", len(data), BytesIO(data))).binsha
+                entries.append((blob, 0o100644, name))
+            listing = BytesIO()
+            tree_to_stream(entries, listing.write)
+            return str(repo.odb.store(IStream("tree", len(listing.getvalue()),
+                                              BytesIO(listing.getvalue()))).hexsha.decode())
+
+        labels = _write(repo, dict(files or {"README.md": "# sample\n"}), tree, steps)
     finally:
         for key, value in old_env.items():
             if value is None:
@@ -80,10 +86,12 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
     return labels
 
 
-def _write(repo: Any, tree: str, steps: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def _write(repo: Any, files: dict[str, str], make_tree: Callable[[Mapping[str, str]], str],
+           steps: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     import git
     from git.objects.commit import Commit
 
+    tree = make_tree(files)
     labels: dict[str, str] = {}
     heads: dict[str, str | None] = {"main": None}
     current = "main"
@@ -97,6 +105,10 @@ def _write(repo: Any, tree: str, steps: Iterable[Mapping[str, Any]]) -> dict[str
             continue
         if "checkout" in step:
             current = str(step["checkout"])
+            continue
+        if "files" in step and "commit" not in step:
+            files.update({str(name): str(content) for name, content in step["files"].items()})
+            tree = make_tree(files)
             continue
         if "tag" in step:
             target = labels[str(step["at"])] if "at" in step else heads[current]

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tracker import logins
 from tracker.errors import BadInput
 from tracker.model import Request
 
@@ -26,11 +27,13 @@ CREATE TABLE IF NOT EXISTS requests (
     state TEXT NOT NULL DEFAULT 'open',
     created_at TEXT,
     duplicate_of TEXT,
-    url TEXT
+    url TEXT,
+    labels TEXT
 );
 CREATE TABLE IF NOT EXISTS votes (
     request_id TEXT NOT NULL,
     login TEXT NOT NULL,
+    key TEXT,
     PRIMARY KEY (request_id, login)
 );
 CREATE TABLE IF NOT EXISTS marks (
@@ -45,6 +48,40 @@ CREATE TABLE IF NOT EXISTS marks (
 
 STORE_NAME = "tracker/store.sqlite3"
 _TABLES = ("requests", "votes", "marks")
+# Columns added since the first stores were made (`_upgrade` adds them to an older store).
+_ADDED = {"requests": ("labels", "TEXT"), "votes": ("key", "TEXT")}
+# One vote per (request, person): a login's key ignores case (`logins.key`), as GitHub does.
+_ONE_VOTE = "CREATE UNIQUE INDEX IF NOT EXISTS votes_once ON votes (request_id, key)"
+
+
+def _upgraded(conn: sqlite3.Connection) -> bool:
+    """Does this store have every column and index of the current schema?"""
+    for table, (column, _kind) in _ADDED.items():
+        if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+            return False
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'votes_once'").fetchone() \
+        is not None
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring an older store to the current schema, once, in one write transaction: the new
+    columns, every vote's key, and one vote per (request, login whatever its case) — the
+    first one cast is kept, with its spelling."""
+    if _upgraded(conn):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table, (column, kind) in _ADDED.items():  # again under the lock: another process may have done it
+            if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        conn.create_function("login_key", 1, logins.key, deterministic=True)
+        conn.execute("UPDATE votes SET key = login_key(login) WHERE key IS NULL")
+        conn.execute("DELETE FROM votes WHERE rowid NOT IN (SELECT MIN(rowid) FROM votes GROUP BY request_id, key)")
+        conn.execute(_ONE_VOTE)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _complete(conn: sqlite3.Connection) -> bool:
@@ -54,6 +91,12 @@ def _complete(conn: sqlite3.Connection) -> bool:
         _TABLES,
     ).fetchone()[0]
     return bool(found == len(_TABLES))
+
+
+def _readable_as_is(conn: sqlite3.Connection) -> bool:
+    """Can this store be read without its upgrade (it has the new columns)?"""
+    return all(column in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+               for table, (column, _kind) in _ADDED.items())
 
 
 def store_path(configured: str | None, root: Path, git_dir: Path) -> Path:
@@ -91,13 +134,22 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
                 # One transaction, so a reader never sees half a schema.
                 conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+                _upgrade(conn)
             elif not _complete(conn):
                 # Another process is creating the store this very moment: it is still empty.
                 conn.close()
                 conn = None
+            else:
+                try:
+                    _upgrade(conn)  # a store made by an older tracker: upgraded on first use
+                except sqlite3.OperationalError:
+                    if not _upgraded(conn) and not _readable_as_is(conn):
+                        raise BadInput(f"{self.path}: the local store needs an upgrade, and it cannot be"
+                                       " written (read-only?): run a command that writes to it, such as"
+                                       " 'tracker requests import', where it can be") from None
         if conn is None:
             conn = sqlite3.connect(":memory:")
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + _ONE_VOTE + ";")
         try:
             yield conn
         finally:
@@ -120,7 +172,7 @@ class Store:
     def requests(self, conn: sqlite3.Connection | None = None) -> list[Request]:
         """Every request with its vote count, in one query (inside `conn`'s transaction when given)."""
         query = ("SELECT r.id, r.title, r.author, r.state, r.created_at, r.url, r.duplicate_of,"
-                 " (SELECT COUNT(*) FROM votes v WHERE v.request_id = r.id)"
+                 " (SELECT COUNT(*) FROM votes v WHERE v.request_id = r.id), r.labels"
                  " FROM requests r")
         if conn is not None:
             rows = conn.execute(query).fetchall()
@@ -129,7 +181,7 @@ class Store:
                 rows = reader.execute(query).fetchall()
         return [
             Request(id=r[0], title=r[1], author=r[2], state=r[3], created_at=r[4], url=r[5],
-                    duplicate_of=r[6], votes=r[7])
+                    duplicate_of=r[6], votes=r[7], labels=tuple(json.loads(r[8])) if r[8] else ())
             for r in rows
         ]
 
@@ -169,24 +221,28 @@ class Store:
 
     # -- writes ----------------------------------------------------------------
 
-    def upsert(self, conn: sqlite3.Connection, request: Request) -> None:
-        """Insert or update one request (inside a transaction)."""
+    def upsert(self, conn: sqlite3.Connection, request: Request, labels: bool = True) -> None:
+        """Insert or update one request (inside a transaction); with `labels` False, an
+        existing request keeps its labels (an import that names none)."""
         conn.execute(
-            "INSERT INTO requests (id, title, author, state, created_at, duplicate_of, url)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO requests (id, title, author, state, created_at, duplicate_of, url, labels)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET title = excluded.title, author = excluded.author,"
             " state = excluded.state, created_at = COALESCE(excluded.created_at, requests.created_at),"
-            " duplicate_of = excluded.duplicate_of, url = excluded.url",
+            " duplicate_of = excluded.duplicate_of, url = excluded.url,"
+            " labels = COALESCE(excluded.labels, requests.labels)",
             (request.id, request.title, request.author, request.state, request.created_at,
-             request.duplicate_of, request.url),
+             request.duplicate_of, request.url,
+             json.dumps(list(request.labels), ensure_ascii=False) if labels else None),
         )
 
-    def add_votes(self, conn: sqlite3.Connection, request_id: str, logins: Iterable[str]) -> int:
-        """Add votes, one per (request, login); return how many were new."""
+    def add_votes(self, conn: sqlite3.Connection, request_id: str, voters: Iterable[str]) -> int:
+        """Add votes, one per (request, login whatever its case: `Bob` and `bob` are one fan);
+        return how many were new."""
         before = conn.total_changes
         conn.executemany(
-            "INSERT OR IGNORE INTO votes (request_id, login) VALUES (?, ?)",
-            [(request_id, login) for login in logins],
+            "INSERT OR IGNORE INTO votes (request_id, login, key) VALUES (?, ?, ?)",
+            [(request_id, login, logins.key(login)) for login in voters],
         )
         return conn.total_changes - before
 

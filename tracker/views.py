@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from tracker import textsafe
-from tracker.credits import Duplicates
-from tracker.model import Request
+from tracker.credits import ROLES, Duplicates
+from tracker.model import REPORT, Request
 
 
 def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
-    """Open requests (not duplicates), most votes first, then oldest.
+    """Open requests (not duplicates, not bug reports), most votes first, then oldest.
 
     A duplicate's votes count for its original, as in the changelog; from counts
     alone a fan who voted for both is counted twice (voter lists are not read
@@ -24,7 +24,7 @@ def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | N
     everything = {r.id: r for r in requests}
     duplicates = Duplicates(everything)
     votes = {rid: r.votes + sum(everything[d].votes for d in duplicates.of(rid)) for rid, r in everything.items()}
-    open_ = [r for r in everything.values() if r.state == "open" and not r.duplicate_of]
+    open_ = [r for r in everything.values() if r.state == "open" and not r.duplicate_of and r.kind != REPORT]
     # isdecimal, not isdigit: an imported id may be "²", a digit that int() refuses.
     open_.sort(key=lambda r: (-votes[r.id], r.created_at or "", int(r.id) if r.id.isdecimal() else 0, r.id))
     return [{"id": r.id, "title": r.title, "author": r.author, "votes": votes[r.id], "url": r.url or url_of(r.id)}
@@ -32,7 +32,8 @@ def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | N
 
 
 def fans(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Credits across builds (reports newest first): requests suggested, voted and built.
+    """Credits across builds (reports newest first): requests suggested, voted, built,
+    reported (bug reports fixed) and tested.
 
     A request counts when it shipped and was not withdrawn by a later build; a
     request withdrawn and shipped again counts from the builds after the withdrawal.
@@ -46,10 +47,11 @@ def fans(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for index, data in reversed(list(enumerate(chronological))):  # newest first: ids and builds read that way
         for credit in data["credits"]:
             entry = table.setdefault(credit["login"].lower(), {
-                "login": credit["login"], "suggested": [], "voted": [], "built": [], "builds": []})
+                "login": credit["login"], "suggested": [], "voted": [], "built": [], "reported": [], "tested": [],
+                "builds": []})
             counted = False
-            for role in ("suggested", "voted", "built"):
-                for rid in credit[role]:
+            for role in ROLES:
+                for rid in credit.get(role, ()):  # reports of older versions have no reported/tested
                     if last_withdrawn.get(rid, -1) > index:
                         continue
                     counted = True
@@ -57,7 +59,7 @@ def fans(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                         entry[role].append(rid)
             if counted and data["build"] not in entry["builds"]:
                 entry["builds"].append(data["build"])
-    rows = [e for e in table.values() if e["suggested"] or e["voted"] or e["built"]]
+    rows = [e for e in table.values() if any(e[role] for role in ROLES)]
     rows.sort(key=lambda e: (-len(e["suggested"]), -len(e["voted"]), e["login"].casefold(), e["login"]))
     return rows
 

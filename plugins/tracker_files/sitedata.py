@@ -102,6 +102,7 @@ def _request(entry: Mapping[str, Any], cards: Mapping[str, Honour]) -> dict[str,
         "co_authors": [_person(c, CO_SUGGESTED, cards) for c in entry["co_authors"]],
         "voters": [_person(v, VOTED, cards) for v in entry["voters"]],
         "builders": [_person(b, BUILT, cards) for b in entry.get("builders", [])],
+        "builder_names": list(entry.get("builder_names", [])),  # no login known: plain text, never @name
     }
 
 

@@ -1,7 +1,7 @@
 """The `github` issue system: requests are labelled issues, votes are reactions.
 
 Reads are kept to what the report needs (see the README's GitHub section for
-the budget): one listing per request label, comments only of issues closed as
+the budget): one listing per request and report label, comments only of issues closed as
 duplicates, reactions only of shipped requests that have any, pull requests
 only for claimed numbers. Every field is read from what a listing already
 returned, because touching a missing attribute makes PyGithub fetch the object.
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from github import GithubException
 
 from tracker import hosting
-from tracker.hooks import Context
+from tracker.hooks import Context, kind_of
 from tracker.model import PullRequest, Request
-from tracker_github import client, marks, pulls, release
+from tracker_github import client, commits, marks, pulls, release
 from tracker_github.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -121,8 +121,12 @@ class GithubIssues(hosting.CodeHost):
     # -- requests and votes ----------------------------------------------------------
 
     def requests(self) -> list[Request]:
-        """Issues carrying any of `requests.labels` (every issue when the list is empty)."""
-        labels = list(dict.fromkeys(self.context.config.request_labels))
+        """Issues carrying any of `requests.labels` (every issue when the list is empty), and
+        bug reports: issues carrying any of `reports.labels` (`Request.kind`)."""
+        config = self.context.config
+        labels = list(dict.fromkeys(config.request_labels))
+        if labels:  # every issue is listed already when no label is asked for
+            labels += [label for label in dict.fromkeys(config.report_labels) if label not in labels]
         with self._errors("listing requests"):
             found: dict[int, Issue] = {}
             # GitHub's `labels=` filter means "all of these", so one query per label.
@@ -141,9 +145,10 @@ class GithubIssues(hosting.CodeHost):
         votes = sum(int(rollup.get(content) or 0) for content in self.context.config.vote_reactions)
         created = issue.created_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") \
             if issue.created_at else None
+        names = tuple(label.name for label in issue.labels or ())  # in the listing: no request
         return Request(id=str(issue.number), title=issue.title or "", author=login_of(issue.user),
                        state=issue.state, created_at=created, url=issue.html_url, votes=votes,
-                       duplicate_of=duplicate_of)
+                       duplicate_of=duplicate_of, kind=kind_of(names, self.context.config), labels=names)
 
     def _duplicates(self) -> dict[str, str]:
         """Request id → the request it duplicates, for issues closed as duplicates.
@@ -197,6 +202,12 @@ class GithubIssues(hosting.CodeHost):
         """Claimed pull requests that GitHub confirms (see tracker_github.pulls)."""
         with self._errors("reading pull requests"):
             return pulls.fetch(self.repo, claims, self.repository)
+
+    def commit_logins(self, shas: Sequence[str], head: str, within: int) -> dict[str, str]:
+        """The GitHub accounts of these commits' authors, from the commit listing (see
+        tracker_github.commits): a page of 100 per call, never a call per commit."""
+        with self._errors("reading commit authors"):
+            return commits.logins(self.repo, shas, head, within)
 
     def issue_url(self, request_id: str) -> str | None:
         """The issue's web address (from the listing when it was listed)."""

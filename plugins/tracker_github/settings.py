@@ -76,6 +76,6 @@ def load_settings(configured: str | None, env: Mapping[str, str], root: Path) ->
     """Resolve every setting; raises BadInput (exit 2) for anything malformed."""
     api = api_url(env)
     slug = repository_slug(configured, env, root, api)
-    token = env.get("GITHUB_TOKEN") or None
+    token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None  # GH_TOKEN: the GitHub CLI's name
     fast = bool(env.get("TRACKER_GITHUB_FAST_RETRY"))
     return Settings(slug=slug, api_url=api, web_url=web_url(env, api), token=token, fast=fast)

@@ -1,6 +1,6 @@
 """The `gitlab` issue system: requests are labelled issues, votes are award emoji.
 
-Reads are kept to what the report needs: one listing per request label (its
+Reads are kept to what the report needs: one listing per request and report label (its
 `upvotes` are the vote counts, its `_links.closed_as_duplicate_of` names
 duplicates), award lists only of shipped requests that have votes, and merge
 requests only for the iids commits claim (see tracker_gitlab.mergerequests).
@@ -20,7 +20,7 @@ from gitlab import GitlabError
 
 from tracker import hosting
 from tracker.errors import BadInput
-from tracker.hooks import Context
+from tracker.hooks import Context, kind_of
 from tracker.model import PullRequest, Request
 from tracker_gitlab import client, marks, mergerequests
 from tracker_gitlab.settings import JOB, Settings, load_settings
@@ -111,11 +111,15 @@ class GitlabIssues(hosting.CodeHost):
     # -- requests and votes ----------------------------------------------------------
 
     def requests(self) -> list[Request]:
-        """Open and closed issues carrying any of `requests.labels` (every issue when empty).
+        """Open and closed issues carrying any of `requests.labels` (every issue when empty), and
+        bug reports: those carrying any of `reports.labels` (`Request.kind`).
 
         Confidential issues are left out: their titles must not reach public notes.
         """
-        labels = list(dict.fromkeys(self.context.config.request_labels))
+        config = self.context.config
+        labels = list(dict.fromkeys(config.request_labels))
+        if labels:  # bug reports (`reports.labels`) too; every issue is listed already when no label is asked for
+            labels += [label for label in dict.fromkeys(config.report_labels) if label not in labels]
         found: dict[int, ProjectIssue] = {}
         with self._errors("listing requests"):
             # GitLab's `labels=` filter means "all of these", so one listing per label.
@@ -132,9 +136,11 @@ class GitlabIssues(hosting.CodeHost):
         if issue.created_at:
             stamp = datetime.fromisoformat(str(issue.created_at).replace("Z", "+00:00"))
             created = stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        names = tuple(str(label) for label in issue.attributes.get("labels") or ())  # names, in the listing
         return Request(id=rid, title=issue.title or "", author=login_of(issue.author),
                        state="open" if issue.state == "opened" else "closed", created_at=created,
-                       url=issue.web_url, votes=self._votes(rid, issue), duplicate_of=self._duplicate_of(rid, issue))
+                       url=issue.web_url, votes=self._votes(rid, issue), duplicate_of=self._duplicate_of(rid, issue),
+                       kind=kind_of(names, self.context.config), labels=names)
 
     def _votes(self, rid: str, issue: ProjectIssue) -> int:
         counted = sum(int(getattr(issue, ROLLUP[name], 0) or 0) for name in self.wanted & ROLLUP.keys())

@@ -7,11 +7,12 @@ spreadsheets (and for `tracker demo`): no network, no token.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import cached_property
 
 from tracker import hosting
 from tracker.errors import BadInput
-from tracker.hooks import SHIPPED, Context, IssueSystem, Mark, Registry
+from tracker.hooks import SHIPPED, Context, IssueSystem, Mark, Registry, kind_of
 from tracker.links import Repository
 from tracker.model import Request
 from tracker.store import Store, store_path
@@ -41,7 +42,9 @@ class LocalIssues(IssueSystem):
         return Repository(found if found and hosting.valid_slug(found, nested=True) else None)
 
     def requests(self) -> list[Request]:
-        return self.store.requests()
+        """Every stored request; one whose labels include a `reports.labels` one is a bug report."""
+        config = self.context.config
+        return [replace(r, kind=kind_of(r.labels, config)) if r.labels else r for r in self.store.requests()]
 
     def voters(self, ids: Sequence[str]) -> dict[str, list[str]]:
         return self.store.voters(ids)

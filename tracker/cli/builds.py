@@ -183,4 +183,5 @@ def fans(ctx: click.Context, since: str | None, limit: int | None, fmt: str) -> 
     rows = views.fans(session.all_reports(since=since))
     if limit is not None:
         rows = rows[:limit]
-    click.echo(views.table(rows, fmt, ["login", "suggested", "voted", "built", "builds"]), nl=False)
+    click.echo(views.table(rows, fmt, ["login", "suggested", "voted", "built", "reported", "tested", "builds"]),
+               nl=False)
