@@ -151,6 +151,11 @@ class Log:
             raise GitFailed(f"git log failed: {detail[-1] if detail else f'exit {code}'}")
 
 
+def records_in(block: bytes) -> int:
+    """How many commits one of `Log`'s blocks holds."""
+    return block.count(b"\0") + 1 if block else 0
+
+
 def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]:
     """Stream the commits `git log` gives for `revisions`, newest first."""
     for block in Log(repo, [*options, *revisions, "--"]):

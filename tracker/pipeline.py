@@ -11,7 +11,7 @@ on every command, and git's walk to its first commit overlaps those imports.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker import config, history, links, plugins
 from tracker.errors import BadInput
-from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Rendered
+from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Progress, Rendered
 from tracker.model import Request, Tag
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class Session:
     dry_run: bool = False
     verbose: bool = False
     say: Callable[[str], None] | None = None
-    progress: Callable[[Iterable[Any], str], Iterator[Any]] | None = None
+    progress: Progress | None = None
 
     @cached_property
     def repo(self) -> history.Repo:
@@ -152,14 +152,14 @@ class Session:
             index = self.link_index
             record = previous is None and lookup is None
             try:
-                scanned = builds.scan(self.context.track(log, label), repo_id, requests, lookup,
+                scanned = builds.scan(self._track(log, label), repo_id, requests, lookup,
                                       index.collect(tag.sha) if record else None, subjects=log.subjects)
             except builds.LookupFailed:
                 # The index broke mid-read (it answers None from now on): read the range again,
                 # messages and all, and parse them.
                 log.close()
                 log = history.commits(self.repo, previous_sha, tag.sha)
-                scanned = builds.scan(self.context.track(log, label), repo_id, requests)
+                scanned = builds.scan(self._track(log, label), repo_id, requests)
         finally:
             if lookup is not None:
                 lookup.close()
@@ -167,6 +167,10 @@ class Session:
                 log.close()
         with builds.frozen():  # requests and the kept commits live until the report is built
             return self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record)
+
+    def _track(self, log: history.Log, label: str) -> Iterator[bytes]:
+        """A build's `git log` blocks, counted in commits on the progress line."""
+        return self.context.track(log, label, size=history.records_in, unit="commits")
 
     def _report_from(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
                      requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,
@@ -253,7 +257,7 @@ class Session:
         repo_id = self.repository
         return [builds.Linked(commit.sha, builds.commit_login(commit), parsed)
                 for commit in self.context.track(history.grep(self.repo, tip, GREP_PATTERNS),
-                                                 "indexing earlier history (once)")
+                                                 "indexing earlier history (once)", unit="commits")
                 if links.maybe_bytes(commit.raw)
                 for parsed in [links.parse(commit.message, repo_id)] if not parsed.empty]
 

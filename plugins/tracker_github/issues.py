@@ -129,7 +129,7 @@ class GithubIssues(hosting.CodeHost):
             listings = [self.repo.get_issues(state="all", labels=[label]) for label in labels] \
                 or [self.repo.get_issues(state="all")]
             for listing in listings:
-                for issue in self.context.track(listing, "reading issues"):
+                for issue in self.context.track(listing, "reading issues", unit="requests"):
                     if not is_pull(issue):
                         found.setdefault(issue.number, issue)
             self._listed = {str(n): found[n] for n in sorted(found)}
@@ -172,7 +172,7 @@ class GithubIssues(hosting.CodeHost):
         wanted = set(self.context.config.vote_reactions)
         out: dict[str, list[str]] = {}
         with self._errors("reading votes"):
-            for rid in self.context.track(ids, "reading votes"):
+            for rid in self.context.track(ids, "reading votes", unit="requests"):
                 issue = self._issue(rid)
                 rollup = (issue.reactions or {}) if issue is not None else {}
                 if issue is None or not any(int(rollup.get(c) or 0) for c in wanted):

@@ -121,7 +121,7 @@ class GitlabIssues(hosting.CodeHost):
             # GitLab's `labels=` filter means "all of these", so one listing per label.
             for query in [{"labels": [label]} for label in labels] or [{}]:
                 for issue in self.context.track(self.project.issues.list(iterator=True, **query),
-                                                "reading issues"):
+                                                "reading issues", unit="requests"):
                     if not issue.confidential:
                         found.setdefault(int(issue.iid), issue)
             self._listed = {str(n): found[n] for n in sorted(found)}
@@ -185,7 +185,7 @@ class GitlabIssues(hosting.CodeHost):
         """Usernames that awarded a counted emoji; bots and deleted accounts left out."""
         out: dict[str, list[str]] = {}
         with self._errors("reading votes"):
-            for rid in self.context.track(ids, "reading votes"):
+            for rid in self.context.track(ids, "reading votes", unit="requests"):
                 issue = self._issue(rid)
                 if issue is None or not self._votes(rid, issue):
                     out[rid] = []  # the listing's counts say there is nobody to fetch

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from tracker import __version__
 from tracker.errors import TrackerError
+
+if TYPE_CHECKING:
+    from tracker.cli.progress import Progress
 
 REPORT_FORMATS = ["markdown", "html", "json", "text", "atom"]
 LIST_FORMATS = ["text", "markdown", "json", "csv"]
@@ -23,6 +26,8 @@ LIST_FORMATS = ["text", "markdown", "json", "csv"]
 
 # Sessions of this invocation: their caches are written only once the command succeeded.
 _SESSIONS: list[Any] = []
+# This invocation's progress line (at most one, on a terminal): every session reports into it.
+_PROGRESS: list[Progress] = []
 
 
 class Group(click.Group):
@@ -34,6 +39,7 @@ class Group(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or "-v" in argv or "--verbose" in argv
         _SESSIONS.clear()
+        _PROGRESS.clear()
         try:
             super().main(args=argv, prog_name=prog_name or "tracker", standalone_mode=False, **extra)
             for session in _SESSIONS:
@@ -75,6 +81,8 @@ def _traceback() -> None:
 def _fail(message: str, code: int) -> NoReturn:
     from tracker.secrets import redact
 
+    for progress in _PROGRESS:
+        progress.clear()  # a stage cut short by the error may still be on screen
     line = " ".join(redact(message).split())
     if os.environ.get("GITHUB_ACTIONS") == "true":
         # Workflow-command data escapes `%` (and line breaks, already folded above).
@@ -94,16 +102,34 @@ def _session(ctx: click.Context, dry_run: bool = False) -> Any:
         issues_name=options["issues"],
         dry_run=dry_run,
         verbose=options["verbose"] or options["debug"],
-        say=lambda text: click.echo(text, err=True),
-        progress=_progress if sys.stderr.isatty() and sys.stdout.isatty() else None,
+        say=_say,
+        progress=_progress(),
     )
     _SESSIONS.append(session)
     return session
 
 
-def _progress(items: Iterable[Any], label: str) -> Iterator[Any]:
-    with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
-        yield from bar
+def _progress() -> Progress | None:
+    """The invocation's one progress line; None unless stdout and stderr are both a terminal."""
+    if not (sys.stderr.isatty() and sys.stdout.isatty()):
+        return None
+    if not _PROGRESS:
+        from tracker.cli.progress import DELAY, Progress
+
+        try:  # TRACKER_PROGRESS_DELAY=0 shows the line at once, even for short work
+            delay = float(os.environ.get("TRACKER_PROGRESS_DELAY") or DELAY)
+        except ValueError:
+            delay = DELAY
+        _PROGRESS.append(Progress(sys.stderr, delay))
+    return _PROGRESS[0]
+
+
+def _say(text: str) -> None:
+    """A note on stderr, above the progress line when there is one."""
+    if _PROGRESS:
+        _PROGRESS[0].note(text)
+    else:
+        click.echo(text, err=True)
 
 
 def _json(data: Any, pretty: bool | None = None) -> str:
