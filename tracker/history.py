@@ -51,23 +51,32 @@ class Repo:
         return done.stdout.decode("utf-8", "replace")
 
 
-def open_repo(path: str | Path) -> Repo:
-    """The repository whose work tree (or bare git directory) is `path`, or BadInput saying why not."""
-    target = Path(path)
+def open_repo(path: str | Path | None = None) -> Repo:
+    """The repository holding `path` (default: the current folder), found as git finds it
+    (`git -C PATH`): from its work tree or any folder inside it, or a bare repository.
+    BadInput saying why not."""
+    named = f"--repo {path}" if path is not None else "the current folder"
+    target = Path("." if path is None else path)
     if not target.exists():
-        raise BadInput(f"--repo {path}: no such directory")
+        raise BadInput(f"{named}: no such directory")
+    if not target.is_dir():
+        raise BadInput(f"{named}: not a directory")
     done = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--is-bare-repository", "--show-toplevel"],
                           cwd=target, capture_output=True)
-    # In a bare repository git prints the first two answers, then fails on the third.
+    # In a bare repository (or inside a git directory) git prints the first two answers, then
+    # fails on the third.
     lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if len(lines) >= 2:
-        git_dir, here = Path(lines[0]), target.resolve()
-        if len(lines) == 3 and Path(lines[2]).resolve() == here:
-            return Repo(git_dir, Path(lines[2]))
-        if git_dir.resolve() == here:
-            return Repo(git_dir, git_dir if lines[1] == "true" else git_dir.parent)
-    # As git would not: a folder inside some other repository is not this repository.
-    raise BadInput(f"--repo {path}: not a git repository")
+    if len(lines) == 3:
+        return Repo(Path(lines[0]), Path(lines[2]))
+    if len(lines) == 2:
+        git_dir = Path(lines[0])
+        if lines[1] == "true":
+            return Repo(git_dir, git_dir)
+        if git_dir.resolve() == target.resolve():  # a work tree's `.git` folder itself
+            return Repo(git_dir, git_dir.parent)
+        raise BadInput(f"{named}: inside a git directory ({git_dir}); give the work tree")
+    where = " (give --repo PATH, or run tracker inside a repository)" if path is None else ""
+    raise BadInput(f"{named}: not in a git repository{where}")
 
 
 def git_dir(repo: Repo) -> Path:

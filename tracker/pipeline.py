@@ -45,7 +45,7 @@ def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[st
 class Session:
     """Everything one command works on: the repository, its config, its issue system."""
 
-    repo_path: str = "."
+    repo_path: str | None = None  # None: the repository holding the current folder
     config_path: str | None = None
     issues_name: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))

@@ -143,7 +143,8 @@ def _json(data: Any, pretty: bool | None = None) -> str:
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--repo", default=".", metavar="PATH", show_default=True, help="The git repository.")
+@click.option("--repo", default=None, metavar="PATH",
+              help="The git repository holding PATH, found as git finds it [default: the current folder's].")
 @click.option("--config", default=None, metavar="PATH", help="Config file [default: .github/tracker.yml when present].")
 @click.option("--issues", default=None, metavar="NAME",
               help="Issue-system plugin: local, github, gitlab, …"
@@ -151,7 +152,7 @@ def _json(data: Any, pretty: bool | None = None) -> str:
 @click.option("-v", "--verbose", is_flag=True, help="Say more (API calls made); tracebacks on errors.")
 @click.option("--debug", is_flag=True, help="Like --verbose, plus the HTTP libraries' debug log (tokens masked).")
 @click.version_option(__version__, prog_name="tracker")
-def cli(repo: str, config: str | None, issues: str | None, verbose: bool, debug: bool) -> None:
+def cli(repo: str | None, config: str | None, issues: str | None, verbose: bool, debug: bool) -> None:
     """Credit the fans whose feature requests shipped in each build.
 
     \b
