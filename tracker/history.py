@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tracker import gitlog
-from tracker.errors import BadInput, WorkFailed
+from tracker.errors import BadInput, WorkFailed, did_you_mean
 from tracker.model import Commit, Tag, split_ident
 
 _BLOCK = 1 << 18
@@ -236,11 +236,13 @@ def tags(repo: Repo, pattern: str) -> list[Tag]:
 def resolve_build(builds: Sequence[Tag], name: str, pattern: str) -> Tag:
     """The build tag called `name` among `builds` (`tags(repo, pattern)`), or BadInput saying why not."""
     if not fnmatch.fnmatchcase(name, pattern):
-        raise BadInput(f"'{name}' is not a build: build tags match '{pattern}' (builds.tags)")
+        raise BadInput(f"'{name}' is not a build: build tags match '{pattern}' (builds.tags)"
+                       + did_you_mean(name, (tag.name for tag in builds)))
     for tag in builds:
         if tag.name == name:
             return tag
-    raise BadInput(f"no tag '{name}' in this repository (builds are tags matching '{pattern}')")
+    raise BadInput(f"no tag '{name}' in this repository (builds are tags matching '{pattern}')"
+                   + did_you_mean(name, (tag.name for tag in builds)))
 
 
 def previous_build(repo: Repo, name: str, pattern: str) -> Callable[[Sequence[Tag]], Tag | None]:
@@ -280,7 +282,8 @@ def resolve_previous(repo: Repo, name: str) -> str:
     """The commit a `--previous` revision names, or BadInput."""
     found = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}", check=False)
     if not found:
-        raise BadInput(f"--previous {name}: no such tag or commit")
+        raise BadInput(f"--previous {name}: no such tag or commit"
+                       + did_you_mean(name, (tag.name for tag in tags(repo, "*"))))
     return found.strip()
 
 

@@ -10,6 +10,11 @@ import re
 from functools import lru_cache
 
 
+def given(text: str) -> str:
+    """A login as a person types it: `@bob` is `bob` (one leading `@`, as a mention writes it)."""
+    return text[1:] if text.startswith("@") else text
+
+
 def valid(login: str) -> bool:
     """Letters of any script, digits, `-`, `_` and `.`; not starting with `.`; 1–100 long."""
     return bool(login) and not login.startswith(".") and re.fullmatch(r"[\w.-]{1,100}", login) is not None

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker import config, history, links, plugins
 from tracker.errors import BadInput
-from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Progress, Rendered
+from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Progress, Publisher, Rendered
 from tracker.model import Request, Tag
 
 if TYPE_CHECKING:
@@ -77,7 +77,37 @@ class Session:
     @cached_property
     def issues(self) -> IssueSystem:
         name = default_issue_system(self.issues_name, self.config, self.env)
-        return plugins.issue_system(name, self.context)
+        try:
+            return plugins.issue_system(name, self.context)
+        except plugins.UnknownPlugin as exc:
+            if self.issues_name or not self.config.issues:
+                raise
+            raise BadInput(f"{self._config_place('issues')}: {exc}") from None
+
+    def publishers(self, names: Sequence[str]) -> list[Publisher]:
+        """The publishers named in `publish:` (an unknown one is named with its place in the config)."""
+        try:
+            return plugins.publishers(list(names), self.context)
+        except plugins.UnknownPlugin as exc:
+            raise BadInput(f"{self._config_place('publish')}: {exc}") from None
+
+    def _config_place(self, key: str) -> str:
+        """`file:line` of a top-level key of the config, for a message about its value."""
+        import yaml
+
+        shown = self.config.source or config.DEFAULT_PATH
+        path = self.root / config.DEFAULT_PATH if self.config_path is None else Path(self.config_path)
+        if not path.is_absolute() and not path.exists():
+            path = self.root / path  # as the loader finds a relative --config
+        line = 1
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8"))
+            for name, _value in node.value if isinstance(node, yaml.MappingNode) else []:
+                if name.value == key:
+                    line = name.start_mark.line + 1
+        except (OSError, UnicodeError, yaml.YAMLError):
+            pass  # the loader read it a moment ago; without the line, the file still names it
+        return f"{shown}:{line}"
 
     @cached_property
     def requests(self) -> dict[str, Request]:
@@ -339,7 +369,7 @@ class Session:
 
     def publish(self, data: dict[str, Any], names: Sequence[str] | None = None) -> list[str]:
         """Run the configured publishers on one build."""
-        chosen = plugins.publishers(list(names if names is not None else self.config.publish), self.context)
+        chosen = self.publishers(names if names is not None else self.config.publish)
         rendered = Rendered(
             report=data,
             render=lambda fmt: self.render(data, fmt),
@@ -365,7 +395,7 @@ class Session:
             if build is None:
                 raise BadInput("missing BUILD: give the build tag (in GitHub Actions it defaults to the release's tag)")
         if publish:
-            plugins.publishers(list(self.config.publish), self.context)
+            self.publishers(self.config.publish)
         data = self.report(build)
         if publish:
             self.render(data, "markdown")

@@ -42,7 +42,7 @@ def requests_import(ctx: click.Context, file: str) -> None:
 
 @requests.command("add")
 @click.argument("title")
-@click.option("--by", "login", required=True, help="The fan who suggested it.")
+@click.option("--by", "login", required=True, metavar="LOGIN", help="The fan who suggested it (bob or @bob).")
 @click.option("--id", "request_id", default=None, help="Its id [default: the next free number].")
 @click.pass_context
 def requests_add(ctx: click.Context, title: str, login: str, request_id: str | None) -> None:
@@ -56,6 +56,7 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
     from tracker.model import Request
 
     store = _local_store(ctx)
+    login = logins.given(login)
     title = " ".join(title.split())
     if not title:
         raise BadInput("the title is empty")
@@ -73,7 +74,7 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
 
 @cli.command()
 @click.argument("request_id", metavar="ID")
-@click.option("--by", "login", required=True, help="The fan who votes.")
+@click.option("--by", "login", required=True, metavar="LOGIN", help="The fan who votes (bob or @bob).")
 @click.pass_context
 def vote(ctx: click.Context, request_id: str, login: str) -> None:
     """Vote for a request in the local store (one vote per fan).
@@ -87,6 +88,7 @@ def vote(ctx: click.Context, request_id: str, login: str) -> None:
 
     store = _local_store(ctx)
     request_id = request_id.lstrip("#")
+    login = logins.given(login)
     if not logins.valid(login):
         raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
     require_request(store, request_id)
