@@ -47,5 +47,5 @@ def test_outside_any_repository_the_line_says_what_to_do(tmp_path: Path, monkeyp
     monkeypatch.chdir(tmp_path / "plain")
     result = invoke(["top"])
     assert result.exit_code == 2
-    assert result.stderr == ("tracker: the current folder: not in a git repository"
-                             " (give --repo PATH, or run tracker inside a repository)\n")
+    assert result.stderr == ("tracker: the current folder: not a git repository"
+                             " (run tracker inside a repository, or give --repo PATH)\n")

@@ -75,8 +75,8 @@ def open_repo(path: str | Path | None = None) -> Repo:
         if git_dir.resolve() == target.resolve():  # a work tree's `.git` folder itself
             return Repo(git_dir, git_dir.parent)
         raise BadInput(f"{named}: inside a git directory ({git_dir}); give the work tree")
-    where = " (give --repo PATH, or run tracker inside a repository)" if path is None else ""
-    raise BadInput(f"{named}: not in a git repository{where}")
+    where = " (run tracker inside a repository, or give --repo PATH)" if path is None else ""
+    raise BadInput(f"{named}: not a git repository{where}")
 
 
 def git_dir(repo: Repo) -> Path:

@@ -90,8 +90,6 @@ def _entry(raw: Any, where: str) -> Entry:
         voters = [v for v in (part.strip() for part in voters.split(";")) if v]
     if not isinstance(voters, list) or not all(isinstance(v, str) for v in voters):
         raise BadInput(f"{where} (id {request_id}): voters must be a list of logins")
-    author = logins.given(author) if author else None
-    voters = [logins.given(v) for v in voters]
     for login in ([author] if author else []) + voters:
         if not logins.valid(login):
             raise BadInput(f"{where} (id {request_id}): invalid login {login!r}"
