@@ -35,7 +35,7 @@ def requests_import(ctx: click.Context, file: str) -> None:
     """
     from tracker import importer
 
-    store = _local_store(ctx)
+    store = _local_store(_session(ctx))
     created, updated, votes = importer.import_file(store, Path(file))
     click.echo(f"imported {file}: {created} new, {updated} updated, {votes} new votes ({store.path})")
 
@@ -43,7 +43,8 @@ def requests_import(ctx: click.Context, file: str) -> None:
 @requests.command("add")
 @click.argument("title")
 @click.option("--by", "login", required=True, metavar="LOGIN", help="The fan who suggested it (bob or @bob).")
-@click.option("--id", "request_id", default=None, help="Its id [default: the next free number].")
+@click.option("--id", "request_id", default=None,
+              help="Its id [default: a number above every id in the store and every #N the history names].")
 @click.pass_context
 def requests_add(ctx: click.Context, title: str, login: str, request_id: str | None) -> None:
     """Add one request to the local store.
@@ -52,10 +53,11 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
     Example:
       tracker requests add "Dark mode" --by alice
     """
-    from tracker import importer, logins
+    from tracker import history, importer, logins
     from tracker.model import Request
 
-    store = _local_store(ctx)
+    session = _session(ctx)
+    store = _local_store(session)
     login = logins.given(login)
     title = " ".join(title.split())
     if not title:
@@ -64,8 +66,10 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
         raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
     if request_id is not None and not importer.valid_id(request_id.lstrip("#")):
         raise BadInput(f"--id {request_id!r}: not a request id (letters, digits, '-', '_', '.')")
+    # Read before the write lock is taken: the walk of every branch's history takes a while.
+    named = history.highest_named(session.repo) if request_id is None else 0
     with store.transaction() as conn:
-        new_id = (request_id or store.next_id(conn)).lstrip("#")
+        new_id = (request_id or store.next_id(conn, above=named)).lstrip("#")
         if conn.execute("SELECT 1 FROM requests WHERE id = ?", (new_id,)).fetchone():
             raise BadInput(f"request #{new_id} already exists")
         store.upsert(conn, Request(id=new_id, title=title, author=login, state="open"))
@@ -86,7 +90,7 @@ def vote(ctx: click.Context, request_id: str, login: str) -> None:
     from tracker import logins
     from tracker.store import require_request
 
-    store = _local_store(ctx)
+    store = _local_store(_session(ctx))
     request_id = request_id.lstrip("#")
     login = logins.given(login)
     if not logins.valid(login):
@@ -97,10 +101,9 @@ def vote(ctx: click.Context, request_id: str, login: str) -> None:
     click.echo(f"@{login} voted for #{request_id}" if added else f"@{login} had already voted for #{request_id}")
 
 
-def _local_store(ctx: click.Context) -> Any:
+def _local_store(session: Any) -> Any:
     from tracker.store import Store, store_path
 
-    session = _session(ctx)
     return Store(store_path(session.config.store, session.root, session.context.git_dir))
 
 
