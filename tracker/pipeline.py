@@ -299,25 +299,29 @@ class Session:
     def scan(self, spec: str | None) -> list[dict[str, Any]]:
         """Every link in a range: commit → request, with its kind.
 
-        Reverts and cherry-picks name commits, not requests: they are reported with the
-        requests their target closes (read in one batch once the range is read).
+        Rows are in history order (`git log`'s, newest first). Reverts and cherry-picks name
+        commits, not requests: they are reported with the requests their target closes (read
+        in one batch once the range is read).
         """
         revisions = history.resolve_range(self.repo, spec) if spec else ["HEAD"]
         repo_id = self.repository
-        rows: list[dict[str, Any]] = []
-        named: list[tuple[dict[str, Any], str]] = []
+        found: list[dict[str, Any] | tuple[dict[str, Any], str]] = []  # a row, or (a row, the commit it names)
         for commit in history.log(self.repo, revisions):
             parsed = links.parse(commit.message, repo_id)
             base = {"sha": commit.sha, "summary": commit.summary, "pull": parsed.pull}
-            rows += [{**base, "request": rid, "kind": "closes"} for rid in parsed.closes]
-            rows += [{**base, "request": rid, "kind": "refs"} for rid in parsed.refs if not parsed.reverts]
-            for kind, target in [("revert", t) for t in parsed.reverts] + [("cherry-pick", o)
-                                                                          for o in parsed.cherry_of]:
-                named.append(({**base, "kind": kind, "commit": target}, target))
-        targets = history.show(self.repo, {target for _, target in named})
-        for row, target in named:
-            found = targets.get(target)
-            requests = links.parse(found.message, repo_id).closes if found else []
+            found += [{**base, "request": rid, "kind": "closes"} for rid in parsed.closes]
+            found += [{**base, "request": rid, "kind": "refs"} for rid in parsed.refs if not parsed.reverts]
+            found += [({**base, "kind": kind, "commit": target}, target)
+                      for kind, targets in (("revert", parsed.reverts), ("cherry-pick", parsed.cherry_of))
+                      for target in targets]
+        named = history.show(self.repo, {entry[1] for entry in found if isinstance(entry, tuple)})
+        rows: list[dict[str, Any]] = []
+        for entry in found:
+            if isinstance(entry, dict):
+                rows.append(entry)
+                continue
+            row, target = entry
+            requests = links.parse(named[target].message, repo_id).closes if target in named else []
             rows += [{**row, "request": rid} for rid in requests] or [{**row, "request": None}]
         return rows
 

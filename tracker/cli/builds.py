@@ -59,16 +59,17 @@ def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
       tracker scan v2026.46..v2026.47
       tracker scan --format json
     """
+    from tracker import views
+
     session = _session(ctx)
     rows = list(session.scan(spec))
     if fmt == "json":
         click.echo(_json(rows), nl=False)
         return
-    for row in rows:
-        target = f"#{row['request']}" if row["request"] else "-"
-        via = f" (PR #{row['pull']})" if row["pull"] else ""
-        of = f" of {row['commit'][:10]}" if row.get("commit") else ""
-        click.echo(f"{row['sha'][:10]}  {row['kind']:<11} {target}{of}{via}  {row['summary']}")
+    table = [{"commit": row["sha"][:10], "kind": row["kind"],
+              "request": f"#{row['request']}" if row["request"] else "-", "of": (row.get("commit") or "")[:10],
+              "pull": f"#{row['pull']}" if row["pull"] else "", "summary": row["summary"]} for row in rows]
+    click.echo(views.table(table, "text", ["commit", "kind", "request", "of", "pull", "summary"]), nl=False)
 
 
 @cli.command()
