@@ -1,4 +1,5 @@
-"""Commands on the local request store: `requests import|add`, `vote`, `top`."""
+"""Commands on requests: `requests list` (the issue system's), `requests import|add` and `vote`
+(the local store), `top`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,30 @@ from tracker.cli import LIST_FORMATS, _session, cli
 from tracker.errors import BadInput
 
 
-@cli.group(short_help="Add and import requests in the local store.")
+@cli.group(short_help="List requests; add and import them in the local store.")
 def requests() -> None:
-    """Manage requests in the local store (forums, surveys, spreadsheets)."""
+    """List the issue system's requests; add and import requests in the local store
+    (from forums, surveys, spreadsheets)."""
+
+
+@requests.command("list")
+@click.option("--state", type=click.Choice(["open", "closed", "all"]), default="open", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)
+@click.pass_context
+def requests_list(ctx: click.Context, state: str, fmt: str) -> None:
+    """The requests the issue system holds (the local store, GitHub's or GitLab's issues), by id.
+
+    \b
+    Examples:
+      tracker requests list
+      tracker requests list --state all --format csv > requests.csv
+      tracker --issues github requests list --state closed --format json
+    """
+    from tracker import views
+
+    session = _session(ctx)
+    rows = views.requests(session.requests.values(), state, session.issues.issue_url)
+    click.echo(views.table(rows, fmt, ["id", "state", "votes", "title", "author", "duplicate_of", "url"]), nl=False)
 
 
 @requests.command("import", short_help="Load requests from JSON or CSV (re-import updates).")
