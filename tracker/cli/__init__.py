@@ -132,6 +132,33 @@ def _say(text: str) -> None:
         click.echo(text, err=True)
 
 
+def complete_builds(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a BUILD: the repository's build tags (`builds.tags`), newest first."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(name) for name in _build_names(ctx) if name.startswith(incomplete)]
+
+
+def complete_range(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a RANGE: a build tag, or the tag after `A..`."""
+    from click.shell_completion import CompletionItem
+
+    start, dots, end = incomplete.rpartition("..")
+    return [CompletionItem(f"{start}{dots}{name}") for name in _build_names(ctx) if name.startswith(end)]
+
+
+def _build_names(ctx: click.Context) -> list[str]:
+    try:
+        from tracker import config, history
+
+        options = ctx.find_root().params
+        repo = history.open_repo(options.get("repo"))
+        pattern = config.load(history.work_tree(repo), options.get("config")).build_tags
+        return [tag.name for tag in sorted(history.tags(repo, pattern), key=lambda t: t.date, reverse=True)]
+    except Exception:  # completing a word must never print an error into the shell: offer nothing
+        return []
+
+
 def _json(data: Any, pretty: bool | None = None) -> str:
     # Indented JSON goes through the pure-Python encoder (10x slower on a 100k-commit
     # report), so indent only for a person at a terminal.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import _SESSIONS, LIST_FORMATS, REPORT_FORMATS, _json, _session, cli
+from tracker.cli import _SESSIONS, LIST_FORMATS, REPORT_FORMATS, _json, _session, cli, complete_builds, complete_range
 from tracker.errors import BadInput
 
 
@@ -45,7 +45,7 @@ def demo(ctx: click.Context, directory: str | None) -> None:
 
 
 @cli.command(short_help="Every commit or PR → request link in a range.")
-@click.argument("spec", metavar="[RANGE]", required=False)
+@click.argument("spec", metavar="[RANGE]", required=False, shell_complete=complete_range)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
@@ -73,8 +73,9 @@ def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("build")
-@click.option("--previous", metavar="TAG", help="Compare with this build instead of the nearest earlier one.")
+@click.argument("build", shell_complete=complete_builds)
+@click.option("--previous", metavar="TAG", shell_complete=complete_builds,
+              help="Compare with this build instead of the nearest earlier one.")
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default=None,
               help="Output format [default: changelog.template, markdown].")
 @click.option("--template", metavar="FILE", help="Render with your own jinja2 template.")
@@ -113,7 +114,7 @@ def _writes_build(command: Callable[..., None]) -> Callable[..., None]:
     """BUILD (default: the release's tag in GitHub Actions) and --dry-run, for the commands that write."""
     command = click.pass_context(command)
     command = click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")(command)
-    return click.argument("build", required=False)(command)
+    return click.argument("build", required=False, shell_complete=complete_builds)(command)
 
 
 def _release_command(ctx: click.Context, build: str | None, dry_run: bool, ship: bool, publish: bool) -> None:
@@ -164,7 +165,7 @@ def release(ctx: click.Context, build: str | None, dry_run: bool) -> None:
 
 
 @cli.command()
-@click.option("--since", metavar="BUILD", help="Count builds from this one on.")
+@click.option("--since", metavar="BUILD", shell_complete=complete_builds, help="Count builds from this one on.")
 @click.option("--top", "limit", metavar="N", type=click.IntRange(min=1), default=None,
               help="Only the N most engaged fans.")
 @click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)
