@@ -77,6 +77,15 @@ class Context:
 
 
 @dataclass(frozen=True)
+class Label:
+    """A label tracker's config names (`tracker init` makes sure the issue system has it)."""
+
+    name: str
+    color: str  # six hex digits, no `#`
+    description: str
+
+
+@dataclass(frozen=True)
 class Mark:
     """What `ship` asks an issue system to record on one request."""
 
@@ -131,6 +140,13 @@ class IssueSystem:
     def mark(self, marks: Iterable[Mark]) -> list[str]:
         """Record ship (or withdrawal) marks; idempotent; return what was (or would be) written."""
         self._unsupported("marking requests")
+        return []
+
+    def ensure_labels(self, labels: Sequence[Label]) -> list[str]:
+        """Create those of `labels` the issue system lacks (names compare without case; an
+        existing label is left as it is); return one line per label created (or, on dry run,
+        that would be). Without credentials that may write, say so once and create nothing."""
+        self._unsupported("creating labels")
         return []
 
     def release_notes(self, build: str, section: str) -> list[str]:

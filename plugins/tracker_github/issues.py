@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from github import GithubException
 
 from tracker import hosting
-from tracker.hooks import Context
+from tracker.hooks import Context, Label
 from tracker.model import PullRequest, Request
-from tracker_github import client, marks, pulls, release
+from tracker_github import client, labels, marks, pulls, release
 from tracker_github.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -209,6 +209,15 @@ class GithubIssues(hosting.CodeHost):
     def _marker(self) -> marks.Marker:
         """Labels, thanks and closes shipped requests; unlabels and notes withdrawn ones."""
         return marks.Marker(self.repo, self._issue, self.context.dry_run, self.context.say)
+
+    def ensure_labels(self, wanted: Sequence[Label]) -> list[str]:
+        """Create the missing ones of `wanted` (a token is needed; without one, a note)."""
+        if not self.settings.token:
+            self.context.say("note: GITHUB_TOKEN is not set, so no labels were created on GitHub"
+                             " ('tracker ship' creates its label when it first needs it)")
+            return []
+        with self._errors("creating labels"):
+            return labels.ensure(self.repo, wanted, self.context.dry_run)
 
     def release_notes(self, build: str, section: str) -> list[str]:
         """The build's release body gets `section` between tracker's markers."""

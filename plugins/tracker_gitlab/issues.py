@@ -20,9 +20,9 @@ from gitlab import GitlabError
 
 from tracker import hosting
 from tracker.errors import BadInput
-from tracker.hooks import Context
+from tracker.hooks import Context, Label
 from tracker.model import PullRequest, Request
-from tracker_gitlab import client, marks, mergerequests
+from tracker_gitlab import client, labels, marks, mergerequests
 from tracker_gitlab.settings import JOB, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -214,6 +214,15 @@ class GitlabIssues(hosting.CodeHost):
             raise BadInput("CI_JOB_TOKEN cannot write issues: set GITLAB_TOKEN (a project access token"
                            " with the api scope and the Reporter role) to ship")
         return marks.Marker(self.project, self._issue, self.context.dry_run, self.context.say)
+
+    def ensure_labels(self, wanted: Sequence[Label]) -> list[str]:
+        """Create the missing ones of `wanted` (GITLAB_TOKEN is needed: a job token cannot)."""
+        if self.settings.token is None or self.settings.token_kind == JOB:
+            self.context.say("note: GITLAB_TOKEN is not set, so no labels were created on GitLab"
+                             " ('tracker ship' creates its label when it first needs it)")
+            return []
+        with self._errors("creating labels"):
+            return labels.ensure(self.project, wanted, self.context.dry_run)
 
     def release_notes(self, build: str, section: str) -> list[str]:
         """The build's release description gets `section` between tracker's markers."""

@@ -209,4 +209,4 @@ def main() -> None:
 
 
 # The commands register themselves on `cli` (imported last: they need it defined).
-from tracker.cli import builds, store  # noqa: E402, F401
+from tracker.cli import builds, init, store  # noqa: E402, F401
