@@ -190,8 +190,13 @@ def cli(repo: str | None, config: str | None, issues: str | None, verbose: bool,
     \b
     Start here:
       tracker demo                       # a sample project, released offline
+      tracker init                       # your project's config and release workflow
       tracker changelog v2026.47         # what build v2026.47 shipped, and who asked
       tracker release v2026.47 --dry-run # what the GitHub Action would write
+
+    \b
+    Run it in any folder of your repository (or give --repo PATH). Shell completion
+    (bash): eval "$(_TRACKER_COMPLETE=bash_source tracker)"
     """
     if debug:
         import logging
