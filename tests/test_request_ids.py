@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import invoke
 
-from tracker import history
+from tracker import history, ids
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 
@@ -40,7 +40,7 @@ def test_a_new_id_is_above_every_number_the_history_names(make_repo: MakeRepo, t
     _import(repo, tmp_path, "12", "29", "forum-77")
     assert _add(repo) == "45"
     assert _add(repo, "Second") == "46"
-    assert history.highest_named(history.open_repo(repo)) == 44
+    assert ids.highest_named(history.open_repo(repo)) == 44
 
 
 def test_the_demo_project_gives_no_pull_request_number(tmp_path: Path) -> None:
@@ -64,3 +64,22 @@ def test_ids_past_sqlites_integer_limit_still_give_a_new_id(make_repo: MakeRepo,
 def test_a_repository_without_commits_starts_at_one(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path / "new")], check=True)
     assert _add(tmp_path / "new") == "1"
+
+
+def test_the_history_is_read_again_only_from_where_it_was_read(make_repo: MakeRepo) -> None:
+    repo, _ = make_repo([{"commit": "Export (#30)"}, {"tag": "v1"}])
+    opened = history.open_repo(repo)
+    assert ids.highest_named(opened) == 30
+    cache = repo / ".git" / ids.CACHE
+    remembered = json.loads(cache.read_text())
+    # What the cache says is believed while no ref moved (a lie here proves nothing was read)...
+    cache.write_text(json.dumps({**remembered, "highest": 500}))
+    assert ids.highest_named(opened) == 500
+    # ...and only commits made since are read (one from a tip that no longer exists is no error).
+    cache.write_text(json.dumps({"tips": [*remembered["tips"], "f" * 40], "highest": 25}))
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q",
+                    "--allow-empty", "-m", "Sync (#41)"], check=True)
+    assert ids.highest_named(opened) == 41
+    assert json.loads(cache.read_text())["highest"] == 41
+    cache.write_text("{damaged")
+    assert ids.highest_named(opened) == 41  # a damaged cache: the whole history is read again

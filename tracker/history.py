@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -183,24 +182,6 @@ def commits(repo: Repo, previous: str | None, build: str, subjects: bool = False
     `git log` started for exactly this before the command line loaded is taken over."""
     revisions = [build] if previous is None else [f"{previous}..{build}"]
     return Log(repo, [*revisions, "--"], gitlog.SUBJECTS if subjects else gitlog.FORMAT, early=True)
-
-
-# `#N` and `GH-N` as the reference grammar reads them (`tracker.links`: at most 9 digits, not
-# followed by a word character): any other form is never taken for a request.
-_NAMED = re.compile(rb"(?:#|[gG][hH]-)(\d{1,9})(?!\w)")
-
-
-def highest_named(repo: Repo) -> int:
-    """The highest `#N` (or `GH-N`) a commit message anywhere in the repository names, 0 for none.
-
-    One streamed `git log --all`, git keeping only messages with a `#` or `gh-` (a C
-    filter); it walks the whole history: ~0.6 s for 100,000 commits (benchmarks/RESULTS.md).
-    """
-    highest = 0
-    for block in Log(repo, ["--all", "-F", "-i", "--grep=#", "--grep=gh-", "--"], "%B"):
-        for match in _NAMED.finditer(block):
-            highest = max(highest, int(match.group(1)))
-    return highest
 
 
 def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:

@@ -75,7 +75,7 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
     Example:
       tracker requests add "Dark mode" --by alice
     """
-    from tracker import history, importer, logins
+    from tracker import ids, importer, logins
     from tracker.model import Request
 
     session = _session(ctx)
@@ -89,7 +89,7 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
     if request_id is not None and not importer.valid_id(request_id.lstrip("#")):
         raise BadInput(f"--id {request_id!r}: not a request id (letters, digits, '-', '_', '.')")
     # Read before the write lock is taken: the walk of every branch's history takes a while.
-    named = history.highest_named(session.repo) if request_id is None else 0
+    named = ids.highest_named(session.repo) if request_id is None else 0
     with store.transaction() as conn:
         new_id = (request_id or store.next_id(conn, above=named)).lstrip("#")
         if conn.execute("SELECT 1 FROM requests WHERE id = ?", (new_id,)).fetchone():
