@@ -84,6 +84,18 @@ def test_a_started_log_is_taken_over(make_repo: Any, monkeypatch: Any) -> None:
         assert len(starts) == 1  # taken over, not started again
 
 
+def test_a_log_started_from_a_subfolder_is_taken_over(make_repo: Any, monkeypatch: Any) -> None:
+    repo, _ = make_repo(STEPS, requests=REQUESTS)
+    (repo / "docs" / "deep").mkdir(parents=True)
+    clean = report_of(repo, "v3", "--previous", "v1")
+    starts = _count_starts(monkeypatch)
+    early.start(["--repo", str(repo / "docs" / "deep"), "changelog", "v3", "--previous", "v1"])
+    [key] = gitlog.STARTED
+    assert key[0] == str(repo)  # run in the work tree's root, as the pipeline runs it
+    assert report_of(repo / "docs" / "deep", "v3", "--previous", "v1") == clean
+    assert not gitlog.STARTED and len(starts) == 1
+
+
 def test_a_wrong_guess_is_stopped_and_changes_nothing(make_repo: Any, monkeypatch: Any) -> None:
     repo, _ = make_repo(STEPS, requests=REQUESTS)
     clean = report_of(repo, "v3", "--previous", "v1")
@@ -105,11 +117,9 @@ def test_a_wrong_guess_is_stopped_and_changes_nothing(make_repo: Any, monkeypatc
 
 def test_nothing_is_started_for_bad_input(make_repo: Any, tmp_path: Path) -> None:
     repo, _ = make_repo(STEPS, requests=REQUESTS)
-    (repo / "sub").mkdir()
     for argv in (["--repo", str(repo), "changelog", "v9", "--previous", "v1"],
                  ["--repo", str(repo), "changelog", "v3", "--previous", "nope"],
                  ["--repo", str(repo), "changelog", "v3", "--previous", "-v1"],
-                 ["--repo", str(repo / "sub"), "changelog", "v3", "--previous", "v1"],
                  ["--repo", str(tmp_path / "missing"), "changelog", "v3", "--previous", "v1"]):
         early.start(argv)
         assert not _started(), argv

@@ -176,9 +176,15 @@ def test_repositories_are_found_where_git_finds_them(tmp_path: Path) -> None:
     subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True)
     opened = history.open_repo(bare)
     assert opened.git_dir.resolve() == bare.resolve() == opened.work_tree.resolve()
-    (work / "sub").mkdir()
-    result = invoke(["--repo", str(work / "sub"), "top"])
-    assert result.exit_code == 2 and "not a git repository" in result.stderr
+    (work / "sub" / "deeper").mkdir(parents=True)
+    inside = history.open_repo(work / "sub" / "deeper")  # as `git -C work/sub/deeper` finds it
+    assert (inside.work_tree.resolve(), inside.git_dir.resolve()) == (work.resolve(), (work / ".git").resolve())
+    assert history.open_repo(bare / "refs").git_dir.resolve() == bare.resolve()
+    result = invoke(["--repo", str(work / ".git" / "refs"), "top"])
+    assert result.exit_code == 2 and "inside a git directory" in result.stderr
+    (work / "notes.txt").write_text("a file\n")
+    result = invoke(["--repo", str(work / "notes.txt"), "top"])
+    assert result.exit_code == 2 and result.stderr.endswith("notes.txt: not a directory\n")
 
 
 @pytest.mark.parametrize("indent", [None, 2])

@@ -153,6 +153,19 @@ def _check_logins(value: dict[Any, Any], key: str, where: str) -> None:
                               " (letters, digits, '-', '_', '.')")
 
 
+def defaults() -> dict[str, Any]:
+    """Every key with its default, nested as in the file and in the schema's order (`tracker init`)."""
+
+    def section(spec: dict[str, Any]) -> dict[str, Any]:
+        return {key: section(value) if isinstance(value, dict) else _copy(value[1]) for key, value in spec.items()}
+
+    return section(_SCHEMA)
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
+
+
 def parse(text: str, where: str) -> Config:
     """Validate YAML text and return a Config; `where` names the file in messages."""
     import yaml

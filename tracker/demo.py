@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,9 +81,30 @@ HISTORY: list[dict[str, Any]] = [
 
 
 def create(directory: Path) -> Path:
-    """Make the sample repository (git history, config, local store) in `directory`."""
-    if directory.exists() and any(directory.iterdir()):
-        raise BadInput(f"{directory} is not empty: give 'tracker demo' a new or empty directory")
+    """Make the sample repository (git history, config, local store) in `directory`; a directory
+    that cannot be made or written is BadInput, and what was written of it is removed."""
+    try:
+        if directory.exists() and any(directory.iterdir()):
+            raise BadInput(f"{directory} is not empty: give 'tracker demo' a new or empty directory")
+    except OSError as exc:
+        raise BadInput(f"{directory}: cannot read it ({exc.strerror or exc})") from None
+    made = not directory.exists()
+    try:
+        return _write(directory)
+    except OSError as exc:
+        # Everything in it is ours (it was new or empty): leave nothing half made.
+        if made:
+            shutil.rmtree(directory, ignore_errors=True)
+        elif directory.is_dir():
+            for child in directory.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        raise BadInput(f"{directory}: cannot make the demo project there ({exc.strerror or exc})") from None
+
+
+def _write(directory: Path) -> Path:
     files = {
         "README.md": "# Lumen\n\nA photo app whose fans decide what comes next.\n",
         "CHANGELOG.md": "# Changelog\n\nEverything that shipped, with the fans who asked for it.\n",

@@ -44,7 +44,7 @@ def main() -> None:
 def start(argv: Sequence[str]) -> None:
     """Start the `git log` that `argv` will ask for, if it is `changelog BUILD --previous PREV`.
 
-    One `git rev-parse` finds the repository and both commits, as `history.open_repo`,
+    One `git rev-parse` finds the repository holding the path and both commits, as `history.open_repo`,
     the build's tag and `history.resolve_previous` would (in a bare repository, or for
     anything unusual, it fails and nothing is started); only `os`, `subprocess` and
     `sqlite3` are loaded first.
@@ -60,7 +60,7 @@ def start(argv: Sequence[str]) -> None:
                                f"refs/tags/{build}^{{commit}}", f"{previous}^{{commit}}"],
                               cwd=path, capture_output=True, timeout=30)
         lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
-        if done.returncode != 0 or len(lines) != 4 or os.path.realpath(lines[1]) != os.path.realpath(path):
+        if done.returncode != 0 or len(lines) != 4:
             return
         git_dir, work_tree, build_sha, previous_sha = lines
         fmt = gitlog.SUBJECTS if _indexed(git_dir, build_sha) else gitlog.FORMAT

@@ -6,6 +6,22 @@ possible, what to do about it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice a mistyped `word` most likely meant, or None when none is close."""
+    import difflib  # only on an error path
+
+    close = difflib.get_close_matches(word, list(dict.fromkeys(choices)), n=1)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """" (did you mean 'x'?)" for the choice closest to a mistyped `word`, or "" when none is close."""
+    close = closest(word, choices)
+    return f" (did you mean '{close}'?)" if close else ""
+
 
 class TrackerError(Exception):
     """Root of every error tracker expects and reports as one line."""

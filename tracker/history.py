@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tracker import gitlog
-from tracker.errors import BadInput, WorkFailed
+from tracker.errors import BadInput, WorkFailed, did_you_mean
 from tracker.model import Commit, Tag, decode, split_ident
 
 _BLOCK = 1 << 18
@@ -51,23 +51,32 @@ class Repo:
         return done.stdout.decode("utf-8", "replace")
 
 
-def open_repo(path: str | Path) -> Repo:
-    """The repository whose work tree (or bare git directory) is `path`, or BadInput saying why not."""
-    target = Path(path)
+def open_repo(path: str | Path | None = None) -> Repo:
+    """The repository holding `path` (default: the current folder), found as git finds it
+    (`git -C PATH`): from its work tree or any folder inside it, or a bare repository.
+    BadInput saying why not."""
+    named = f"--repo {path}" if path is not None else "the current folder"
+    target = Path("." if path is None else path)
     if not target.exists():
-        raise BadInput(f"--repo {path}: no such directory")
+        raise BadInput(f"{named}: no such directory")
+    if not target.is_dir():
+        raise BadInput(f"{named}: not a directory")
     done = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--is-bare-repository", "--show-toplevel"],
                           cwd=target, capture_output=True)
-    # In a bare repository git prints the first two answers, then fails on the third.
+    # In a bare repository (or inside a git directory) git prints the first two answers, then
+    # fails on the third.
     lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if len(lines) >= 2:
-        git_dir, here = Path(lines[0]), target.resolve()
-        if len(lines) == 3 and Path(lines[2]).resolve() == here:
-            return Repo(git_dir, Path(lines[2]))
-        if git_dir.resolve() == here:
-            return Repo(git_dir, git_dir if lines[1] == "true" else git_dir.parent)
-    # As git would not: a folder inside some other repository is not this repository.
-    raise BadInput(f"--repo {path}: not a git repository")
+    if len(lines) == 3:
+        return Repo(Path(lines[0]), Path(lines[2]))
+    if len(lines) == 2:
+        git_dir = Path(lines[0])
+        if lines[1] == "true":
+            return Repo(git_dir, git_dir)
+        if git_dir.resolve() == target.resolve():  # a work tree's `.git` folder itself
+            return Repo(git_dir, git_dir.parent)
+        raise BadInput(f"{named}: inside a git directory ({git_dir}); give the work tree")
+    where = " (run tracker inside a repository, or give --repo PATH)" if path is None else ""
+    raise BadInput(f"{named}: not a git repository{where}")
 
 
 def git_dir(repo: Repo) -> Path:
@@ -149,6 +158,11 @@ class Log:
         if finished and code != 0:
             detail = error.decode("utf-8", "replace").strip().splitlines()
             raise GitFailed(f"git log failed: {detail[-1] if detail else f'exit {code}'}")
+
+
+def records_in(block: bytes) -> int:
+    """How many commits one of `Log`'s blocks holds."""
+    return block.count(b"\0") + 1 if block else 0
 
 
 def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]:
@@ -293,11 +307,13 @@ def tags(repo: Repo, pattern: str) -> list[Tag]:
 def resolve_build(builds: Sequence[Tag], name: str, pattern: str) -> Tag:
     """The build tag called `name` among `builds` (`tags(repo, pattern)`), or BadInput saying why not."""
     if not fnmatch.fnmatchcase(name, pattern):
-        raise BadInput(f"'{name}' is not a build: build tags match '{pattern}' (builds.tags)")
+        raise BadInput(f"'{name}' is not a build: build tags match '{pattern}' (builds.tags)"
+                       + did_you_mean(name, (tag.name for tag in builds)))
     for tag in builds:
         if tag.name == name:
             return tag
-    raise BadInput(f"no tag '{name}' in this repository (builds are tags matching '{pattern}')")
+    raise BadInput(f"no tag '{name}' in this repository (builds are tags matching '{pattern}')"
+                   + did_you_mean(name, (tag.name for tag in builds)))
 
 
 def previous_build(repo: Repo, name: str, pattern: str) -> Callable[[Sequence[Tag]], Tag | None]:
@@ -337,7 +353,8 @@ def resolve_previous(repo: Repo, name: str) -> str:
     """The commit a `--previous` revision names, or BadInput."""
     found = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}", check=False)
     if not found:
-        raise BadInput(f"--previous {name}: no such tag or commit")
+        raise BadInput(f"--previous {name}: no such tag or commit"
+                       + did_you_mean(name, (tag.name for tag in tags(repo, "*"))))
     return found.strip()
 
 

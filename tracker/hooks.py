@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tracker.config import Config
 from tracker.links import Repository
@@ -42,6 +42,18 @@ def marker(kind: str, build: str) -> str:
     return f"<!-- tracker:{kind} {build} -->"
 
 
+class Progress(Protocol):
+    """What a command's progress line takes: one stage of work at a time.
+
+    `items` are handed on unchanged; each counts `size(item)` (default 1) in `unit`
+    ("commits", "requests"); `total`, when known, is how many the stage will count.
+    """
+
+    def __call__(self, items: Iterable[T], label: str, *, size: Callable[[T], int] | None = None,
+                 total: int | None = None, unit: str = "items") -> Iterator[T]:
+        """`items`, counted on the command's progress line while they are read."""
+
+
 @dataclass
 class Context:
     """What every plugin is given: the config, where the repository is, the environment."""
@@ -53,18 +65,33 @@ class Context:
     dry_run: bool = False
     verbose: bool = False
     say: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr))
-    # Wraps long work (API pages, history walks) in a progress bar on a terminal; a
-    # pass-through everywhere else. Plugins call `context.track(items, "reading issues")`.
-    progress: Callable[[Iterable[Any], str], Iterator[Any]] | None = None
+    # Counts long work (API pages, history walks) on the command's one progress line on a
+    # terminal; a pass-through everywhere else.
+    progress: Progress | None = None
 
-    def track(self, items: Iterable[T], label: str) -> Iterator[T]:
-        """`items`, with a progress bar on a terminal."""
-        return self.progress(items, label) if self.progress is not None else iter(items)
+    def track(self, items: Iterable[T], label: str, *, size: Callable[[T], int] | None = None,
+              total: int | None = None, unit: str = "items") -> Iterator[T]:
+        """`items`, counted on the command's progress line on a terminal (see `Progress`).
+
+        Plugins call `context.track(listing, "reading issues", unit="requests")`.
+        """
+        if self.progress is None:
+            return iter(items)
+        return self.progress(items, label, size=size, total=total, unit=unit)
 
     def path(self, relative: str) -> Path:
         """A config path, relative to the repository root."""
         candidate = Path(relative)
         return candidate if candidate.is_absolute() else self.root / candidate
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label tracker's config names (`tracker init` makes sure the issue system has it)."""
+
+    name: str
+    color: str  # six hex digits, no `#`
+    description: str
 
 
 @dataclass(frozen=True)
@@ -129,6 +156,13 @@ class IssueSystem:
     def mark(self, marks: Iterable[Mark]) -> list[str]:
         """Record ship (or withdrawal) marks; idempotent; return what was (or would be) written."""
         self._unsupported("marking requests")
+        return []
+
+    def ensure_labels(self, labels: Sequence[Label]) -> list[str]:
+        """Create those of `labels` the issue system lacks (names compare without case; an
+        existing label is left as it is); return one line per label created (or, on dry run,
+        that would be). Without credentials that may write, say so once and create nothing."""
+        self._unsupported("creating labels")
         return []
 
     def release_notes(self, build: str, section: str) -> list[str]:

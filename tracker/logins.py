@@ -12,6 +12,11 @@ from functools import lru_cache
 _LOGIN = re.compile(r"[\w.-]{1,100}(\[bot\])?")
 
 
+def given(text: str) -> str:
+    """A login as a person types it: `@bob` is `bob` (one leading `@`, as a mention writes it)."""
+    return text[1:] if text.startswith("@") else text
+
+
 def valid(login: str) -> bool:
     """Letters of any script, digits, `-`, `_` and `.`; not starting with `.`; 1–100 long;
     optionally ending in `[bot]` (how GitHub names its Apps: `dependabot[bot]`)."""

@@ -11,7 +11,7 @@ on every command, and git's walk to its first commit overlaps those imports.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker import config, history, links, plugins
 from tracker.errors import BadInput
-from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Rendered
+from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Progress, Publisher, Rendered
 from tracker.model import REPORT, Request, Tag
 
 if TYPE_CHECKING:
@@ -79,14 +79,14 @@ def _nothing_held(name: str, cfg: config.Config) -> str:
 class Session:
     """Everything one command works on: the repository, its config, its issue system."""
 
-    repo_path: str = "."
+    repo_path: str | None = None  # None: the repository holding the current folder
     config_path: str | None = None
     issues_name: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     dry_run: bool = False
     verbose: bool = False
     say: Callable[[str], None] | None = None
-    progress: Callable[[Iterable[Any], str], Iterator[Any]] | None = None
+    progress: Progress | None = None
 
     @cached_property
     def repo(self) -> history.Repo:
@@ -111,7 +111,37 @@ class Session:
     @cached_property
     def issues(self) -> IssueSystem:
         name = default_issue_system(self.issues_name, self.config, self.env, self.root)
-        return plugins.issue_system(name, self.context)
+        try:
+            return plugins.issue_system(name, self.context)
+        except plugins.UnknownPlugin as exc:
+            if self.issues_name or not self.config.issues:
+                raise
+            raise BadInput(f"{self._config_place('issues')}: {exc}") from None
+
+    def publishers(self, names: Sequence[str]) -> list[Publisher]:
+        """The publishers named in `publish:` (an unknown one is named with its place in the config)."""
+        try:
+            return plugins.publishers(list(names), self.context)
+        except plugins.UnknownPlugin as exc:
+            raise BadInput(f"{self._config_place('publish')}: {exc}") from None
+
+    def _config_place(self, key: str) -> str:
+        """`file:line` of a top-level key of the config, for a message about its value."""
+        import yaml
+
+        shown = self.config.source or config.DEFAULT_PATH
+        path = self.root / config.DEFAULT_PATH if self.config_path is None else Path(self.config_path)
+        if not path.is_absolute() and not path.exists():
+            path = self.root / path  # as the loader finds a relative --config
+        line = 1
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8"))
+            for name, _value in node.value if isinstance(node, yaml.MappingNode) else []:
+                if name.value == key:
+                    line = name.start_mark.line + 1
+        except (OSError, UnicodeError, yaml.YAMLError):
+            pass  # the loader read it a moment ago; without the line, the file still names it
+        return f"{shown}:{line}"
 
     @cached_property
     def requests(self) -> dict[str, Request]:
@@ -191,7 +221,7 @@ class Session:
             index = self.link_index
             record = previous is None and lookup is None
             try:
-                scanned = builds.scan(self.context.track(log, label), repo_id, requests, lookup,
+                scanned = builds.scan(self._track(log, label), repo_id, requests, lookup,
                                       index.collect(tag.sha) if record else None, subjects=log.subjects,
                                       given=self.config.credits_logins)
             except builds.LookupFailed:
@@ -199,7 +229,7 @@ class Session:
                 # messages and all, and parse them.
                 log.close()
                 log = history.commits(self.repo, previous_sha, tag.sha)
-                scanned = builds.scan(self.context.track(log, label), repo_id, requests,
+                scanned = builds.scan(self._track(log, label), repo_id, requests,
                                       given=self.config.credits_logins)
         finally:
             if lookup is not None:
@@ -208,6 +238,10 @@ class Session:
                 log.close()
         with builds.frozen():  # requests and the kept commits live until the report is built
             return self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record)
+
+    def _track(self, log: history.Log, label: str) -> Iterator[bytes]:
+        """A build's `git log` blocks, counted in commits on the progress line."""
+        return self.context.track(log, label, size=history.records_in, unit="commits")
 
     def _report_from(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
                      requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,
@@ -375,7 +409,7 @@ class Session:
         repo_id = self.repository
         return [builds.Linked(commit.sha, builds.commit_author(commit), parsed)
                 for commit in self.context.track(history.grep(self.repo, tip, GREP_PATTERNS),
-                                                 "indexing earlier history (once)")
+                                                 "indexing earlier history (once)", unit="commits")
                 if links.maybe_bytes(commit.raw)
                 for parsed in [links.parse(commit.message, repo_id)] if not parsed.empty]
 
@@ -387,25 +421,29 @@ class Session:
     def scan(self, spec: str | None) -> list[dict[str, Any]]:
         """Every link in a range: commit → request, with its kind.
 
-        Reverts and cherry-picks name commits, not requests: they are reported with the
-        requests their target closes (read in one batch once the range is read).
+        Rows are in history order (`git log`'s, newest first). Reverts and cherry-picks name
+        commits, not requests: they are reported with the requests their target closes (read
+        in one batch once the range is read).
         """
         revisions = history.resolve_range(self.repo, spec) if spec else ["HEAD"]
         repo_id = self.repository
-        rows: list[dict[str, Any]] = []
-        named: list[tuple[dict[str, Any], str]] = []
+        found: list[dict[str, Any] | tuple[dict[str, Any], str]] = []  # a row, or (a row, the commit it names)
         for commit in history.log(self.repo, revisions):
             parsed = links.parse(commit.message, repo_id)
             base = {"sha": commit.sha, "summary": commit.summary, "pull": parsed.pull}
-            rows += [{**base, "request": rid, "kind": "closes"} for rid in parsed.closes]
-            rows += [{**base, "request": rid, "kind": "refs"} for rid in parsed.refs if not parsed.reverts]
-            for kind, target in [("revert", t) for t in parsed.reverts] + [("cherry-pick", o)
-                                                                          for o in parsed.cherry_of]:
-                named.append(({**base, "kind": kind, "commit": target}, target))
-        targets = history.show(self.repo, {target for _, target in named})
-        for row, target in named:
-            found = targets.get(target)
-            requests = links.parse(found.message, repo_id).closes if found else []
+            found += [{**base, "request": rid, "kind": "closes"} for rid in parsed.closes]
+            found += [{**base, "request": rid, "kind": "refs"} for rid in parsed.refs if not parsed.reverts]
+            found += [({**base, "kind": kind, "commit": target}, target)
+                      for kind, targets in (("revert", parsed.reverts), ("cherry-pick", parsed.cherry_of))
+                      for target in targets]
+        named = history.show(self.repo, {entry[1] for entry in found if isinstance(entry, tuple)})
+        rows: list[dict[str, Any]] = []
+        for entry in found:
+            if isinstance(entry, dict):
+                rows.append(entry)
+                continue
+            row, target = entry
+            requests = links.parse(named[target].message, repo_id).closes if target in named else []
             rows += [{**row, "request": rid} for rid in requests] or [{**row, "request": None}]
         return rows
 
@@ -464,7 +502,7 @@ class Session:
 
     def publish(self, data: dict[str, Any], names: Sequence[str] | None = None) -> list[str]:
         """Run the configured publishers on one build."""
-        chosen = plugins.publishers(list(names if names is not None else self.config.publish), self.context)
+        chosen = self.publishers(names if names is not None else self.config.publish)
         rendered = Rendered(
             report=data,
             render=lambda fmt: self.render(data, fmt),
@@ -490,7 +528,7 @@ class Session:
             if build is None:
                 raise BadInput("missing BUILD: give the build tag (in GitHub Actions it defaults to the release's tag)")
         if publish:
-            plugins.publishers(list(self.config.publish), self.context)
+            self.publishers(self.config.publish)
         data = self.report(build)
         if publish:
             self.render(data, "markdown")

@@ -10,7 +10,7 @@ and setup.cfg's entry points equal.)
 
 from __future__ import annotations
 
-from tracker.errors import BadInput
+from tracker.errors import BadInput, closest
 from tracker.hooks import Context, IssueSystem, Publisher, Registry
 
 GROUP = "tracker.plugins"
@@ -43,14 +43,22 @@ def registry(scan: bool = False) -> Registry:
     return _registry
 
 
+class UnknownPlugin(BadInput):
+    """No installed plugin offers `name`; the message suggests the closest and lists the installed ones."""
+
+    def __init__(self, kind: str, name: str, installed: list[str], where: str = ""):
+        close = closest(name, installed)
+        hint = f"did you mean '{close}'? " if close else ""
+        super().__init__(f"unknown {kind} '{name}'{where} ({hint}installed: {', '.join(installed) or 'none'})")
+
+
 def issue_system(name: str, context: Context) -> IssueSystem:
-    """The issue system called `name`, or BadInput listing the installed ones."""
+    """The issue system called `name`, or UnknownPlugin listing the installed ones."""
     reg = registry()
     if name not in reg.issue_systems:
         reg = registry(scan=True)
     if name not in reg.issue_systems:
-        known = ", ".join(sorted(reg.issue_systems)) or "none"
-        raise BadInput(f"unknown issue system '{name}' (installed: {known})")
+        raise UnknownPlugin("issue system", name, sorted(reg.issue_systems))
     return reg.issue_systems[name](context)
 
 
@@ -61,6 +69,5 @@ def publishers(names: tuple[str, ...] | list[str], context: Context) -> list[Pub
         reg = registry(scan=True)
     for name in names:
         if name not in reg.publishers:
-            known = ", ".join(sorted(reg.publishers)) or "none"
-            raise BadInput(f"unknown publisher '{name}' in publish (installed: {known})")
+            raise UnknownPlugin("publisher", name, sorted(reg.publishers), " in publish")
     return [reg.publishers[name](context) for name in names]

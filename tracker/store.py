@@ -246,12 +246,20 @@ class Store:
         )
         return conn.total_changes - before
 
-    def next_id(self, conn: sqlite3.Connection) -> str:
-        """The next free numeric id (one above the highest numeric id)."""
-        row = conn.execute(
-            "SELECT MAX(CAST(id AS INTEGER)) FROM requests WHERE id GLOB '[0-9]*' AND id NOT GLOB '*[^0-9]*'"
-        ).fetchone()
-        return str((row[0] or 0) + 1)
+    def next_id(self, conn: sqlite3.Connection, above: int = 0) -> str:
+        """A new numeric id: one above every numeric id in the store and above `above` (the
+        highest `#N` the history names, so `#new` never links to a pull request).
+
+        Compared in Python: SQLite's CAST stops at 2**63 - 1, where the next id collided.
+        """
+        highest = above
+        for (text,) in conn.execute("SELECT id FROM requests WHERE id GLOB '[0-9]*' AND id NOT GLOB '*[^0-9]*'"
+                                    " AND length(id) <= 100"):  # longer is no id (importer.valid_id)
+            highest = max(highest, int(text))
+        new = str(highest + 1)
+        if len(new) > 100:
+            raise BadInput(f"no numeric id is left above #{highest}: give the request an id with --id")
+        return new
 
     def mark(self, request_id: str, build: str, kind: str) -> bool:
         """Record a mark once; True when it is new."""

@@ -31,6 +31,15 @@ def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | N
             for r in open_[:count]]
 
 
+def requests(found: Iterable[Request], state: str, url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
+    """Requests in `state` (open, closed or all), by id: numbers in numeric order, then other ids."""
+    chosen = [r for r in found if state == "all" or r.state == state]
+    chosen.sort(key=lambda r: (0, int(r.id), "") if r.id.isascii() and r.id.isdecimal() else (1, 0, r.id))
+    return [{"id": r.id, "kind": r.kind, "state": r.state, "votes": r.votes, "title": r.title, "author": r.author,
+             "created_at": r.created_at, "duplicate_of": r.duplicate_of, "url": r.url or url_of(r.id)}
+            for r in chosen]
+
+
 def fans(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Credits across builds (reports newest first): requests suggested, voted, built,
     reported (bug reports fixed) and tested.

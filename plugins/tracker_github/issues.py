@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from github import GithubException
 
 from tracker import hosting
-from tracker.hooks import Context, kind_of
+from tracker.hooks import Context, Label, kind_of
 from tracker.model import PullRequest, Request
-from tracker_github import client, commits, marks, pulls, release
+from tracker_github import client, commits, labels, marks, pulls, release
 from tracker_github.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class GithubIssues(hosting.CodeHost):
             listings = [self.repo.get_issues(state="all", labels=[label]) for label in labels] \
                 or [self.repo.get_issues(state="all")]
             for listing in listings:
-                for issue in self.context.track(listing, "reading issues"):
+                for issue in self.context.track(listing, "reading issues", unit="requests"):
                     if not is_pull(issue):
                         found.setdefault(issue.number, issue)
             self._listed = {str(n): found[n] for n in sorted(found)}
@@ -177,7 +177,7 @@ class GithubIssues(hosting.CodeHost):
         wanted = set(self.context.config.vote_reactions)
         out: dict[str, list[str]] = {}
         with self._errors("reading votes"):
-            for rid in self.context.track(ids, "reading votes"):
+            for rid in self.context.track(ids, "reading votes", unit="requests"):
                 issue = self._issue(rid)
                 rollup = (issue.reactions or {}) if issue is not None else {}
                 if issue is None or not any(int(rollup.get(c) or 0) for c in wanted):
@@ -220,6 +220,15 @@ class GithubIssues(hosting.CodeHost):
     def _marker(self) -> marks.Marker:
         """Labels, thanks and closes shipped requests; unlabels and notes withdrawn ones."""
         return marks.Marker(self.repo, self._issue, self.context.dry_run, self.context.say)
+
+    def ensure_labels(self, wanted: Sequence[Label]) -> list[str]:
+        """Create the missing ones of `wanted` (a token is needed; without one, a note)."""
+        if not self.settings.token:
+            self.context.say("note: GITHUB_TOKEN is not set, so no labels were created on GitHub"
+                             " ('tracker ship' creates its label when it first needs it)")
+            return []
+        with self._errors("creating labels"):
+            return labels.ensure(self.repo, wanted, self.context.dry_run)
 
     def release_notes(self, build: str, section: str) -> list[str]:
         """The build's release body gets `section` between tracker's markers."""

@@ -20,9 +20,9 @@ from gitlab import GitlabError
 
 from tracker import hosting
 from tracker.errors import BadInput
-from tracker.hooks import Context, kind_of
+from tracker.hooks import Context, Label, kind_of
 from tracker.model import PullRequest, Request
-from tracker_gitlab import client, marks, mergerequests
+from tracker_gitlab import client, labels, marks, mergerequests
 from tracker_gitlab.settings import JOB, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ class GitlabIssues(hosting.CodeHost):
             # GitLab's `labels=` filter means "all of these", so one listing per label.
             for query in [{"labels": [label]} for label in labels] or [{}]:
                 for issue in self.context.track(self.project.issues.list(iterator=True, **query),
-                                                "reading issues"):
+                                                "reading issues", unit="requests"):
                     if not issue.confidential:
                         found.setdefault(int(issue.iid), issue)
             self._listed = {str(n): found[n] for n in sorted(found)}
@@ -191,7 +191,7 @@ class GitlabIssues(hosting.CodeHost):
         """Usernames that awarded a counted emoji; bots and deleted accounts left out."""
         out: dict[str, list[str]] = {}
         with self._errors("reading votes"):
-            for rid in self.context.track(ids, "reading votes"):
+            for rid in self.context.track(ids, "reading votes", unit="requests"):
                 issue = self._issue(rid)
                 if issue is None or not self._votes(rid, issue):
                     out[rid] = []  # the listing's counts say there is nobody to fetch
@@ -220,6 +220,15 @@ class GitlabIssues(hosting.CodeHost):
             raise BadInput("CI_JOB_TOKEN cannot write issues: set GITLAB_TOKEN (a project access token"
                            " with the api scope and the Reporter role) to ship")
         return marks.Marker(self.project, self._issue, self.context.dry_run, self.context.say)
+
+    def ensure_labels(self, wanted: Sequence[Label]) -> list[str]:
+        """Create the missing ones of `wanted` (GITLAB_TOKEN is needed: a job token cannot)."""
+        if self.settings.token is None or self.settings.token_kind == JOB:
+            self.context.say("note: GITLAB_TOKEN is not set, so no labels were created on GitLab"
+                             " ('tracker ship' creates its label when it first needs it)")
+            return []
+        with self._errors("creating labels"):
+            return labels.ensure(self.project, wanted, self.context.dry_run)
 
     def release_notes(self, build: str, section: str) -> list[str]:
         """The build's release description gets `section` between tracker's markers."""

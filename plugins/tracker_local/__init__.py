@@ -12,7 +12,7 @@ from functools import cached_property
 
 from tracker import hosting
 from tracker.errors import BadInput
-from tracker.hooks import SHIPPED, Context, IssueSystem, Mark, Registry, kind_of
+from tracker.hooks import SHIPPED, Context, IssueSystem, Label, Mark, Registry, kind_of
 from tracker.links import Repository
 from tracker.model import Request
 from tracker.store import Store, store_path
@@ -48,6 +48,10 @@ class LocalIssues(IssueSystem):
 
     def voters(self, ids: Sequence[str]) -> dict[str, list[str]]:
         return self.store.voters(ids)
+
+    def ensure_labels(self, labels: Sequence[Label]) -> list[str]:
+        """The store has no labels: nothing to create."""
+        return []
 
     def mark(self, marks: Iterable[Mark]) -> list[str]:
         """Record each mark once per (request, build, kind); close shipped requests when asked.

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from tracker import __version__
 from tracker.errors import TrackerError
+
+if TYPE_CHECKING:
+    from tracker.cli.progress import Progress
 
 REPORT_FORMATS = ["markdown", "html", "json", "text", "atom"]
 LIST_FORMATS = ["text", "markdown", "json", "csv"]
@@ -23,6 +26,8 @@ LIST_FORMATS = ["text", "markdown", "json", "csv"]
 
 # Sessions of this invocation: their caches are written only once the command succeeded.
 _SESSIONS: list[Any] = []
+# This invocation's progress line (at most one, on a terminal): every session reports into it.
+_PROGRESS: list[Progress] = []
 
 
 class Group(click.Group):
@@ -34,6 +39,7 @@ class Group(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or "-v" in argv or "--verbose" in argv
         _SESSIONS.clear()
+        _PROGRESS.clear()
         try:
             super().main(args=argv, prog_name=prog_name or "tracker", standalone_mode=False, **extra)
             for session in _SESSIONS:
@@ -75,6 +81,8 @@ def _traceback() -> None:
 def _fail(message: str, code: int) -> NoReturn:
     from tracker.secrets import redact
 
+    for progress in _PROGRESS:
+        progress.clear()  # a stage cut short by the error may still be on screen
     line = " ".join(redact(message).split())
     if os.environ.get("GITHUB_ACTIONS") == "true":
         # Workflow-command data escapes `%` (and line breaks, already folded above).
@@ -94,16 +102,61 @@ def _session(ctx: click.Context, dry_run: bool = False) -> Any:
         issues_name=options["issues"],
         dry_run=dry_run,
         verbose=options["verbose"] or options["debug"],
-        say=lambda text: click.echo(text, err=True),
-        progress=_progress if sys.stderr.isatty() and sys.stdout.isatty() else None,
+        say=_say,
+        progress=_progress(),
     )
     _SESSIONS.append(session)
     return session
 
 
-def _progress(items: Iterable[Any], label: str) -> Iterator[Any]:
-    with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
-        yield from bar
+def _progress() -> Progress | None:
+    """The invocation's one progress line; None unless stdout and stderr are both a terminal."""
+    if not (sys.stderr.isatty() and sys.stdout.isatty()):
+        return None
+    if not _PROGRESS:
+        from tracker.cli.progress import DELAY, Progress
+
+        try:  # TRACKER_PROGRESS_DELAY=0 shows the line at once, even for short work
+            delay = float(os.environ.get("TRACKER_PROGRESS_DELAY") or DELAY)
+        except ValueError:
+            delay = DELAY
+        _PROGRESS.append(Progress(sys.stderr, delay))
+    return _PROGRESS[0]
+
+
+def _say(text: str) -> None:
+    """A note on stderr, above the progress line when there is one."""
+    if _PROGRESS:
+        _PROGRESS[0].note(text)
+    else:
+        click.echo(text, err=True)
+
+
+def complete_builds(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a BUILD: the repository's build tags (`builds.tags`), newest first."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(name) for name in _build_names(ctx) if name.startswith(incomplete)]
+
+
+def complete_range(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a RANGE: a build tag, or the tag after `A..`."""
+    from click.shell_completion import CompletionItem
+
+    start, dots, end = incomplete.rpartition("..")
+    return [CompletionItem(f"{start}{dots}{name}") for name in _build_names(ctx) if name.startswith(end)]
+
+
+def _build_names(ctx: click.Context) -> list[str]:
+    try:
+        from tracker import config, history
+
+        options = ctx.find_root().params
+        repo = history.open_repo(options.get("repo"))
+        pattern = config.load(history.work_tree(repo), options.get("config")).build_tags
+        return [tag.name for tag in sorted(history.tags(repo, pattern), key=lambda t: t.date, reverse=True)]
+    except Exception:  # completing a word must never print an error into the shell: offer nothing
+        return []
 
 
 def _json(data: Any, pretty: bool | None = None) -> str:
@@ -117,7 +170,8 @@ def _json(data: Any, pretty: bool | None = None) -> str:
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--repo", default=".", metavar="PATH", show_default=True, help="The git repository.")
+@click.option("--repo", default=None, metavar="PATH",
+              help="The git repository holding PATH, found as git finds it [default: the current folder's].")
 @click.option("--config", default=None, metavar="PATH", help="Config file [default: .github/tracker.yml when present].")
 @click.option("--issues", default=None, metavar="NAME",
               help="Issue-system plugin: local, github, gitlab, …"
@@ -125,7 +179,7 @@ def _json(data: Any, pretty: bool | None = None) -> str:
 @click.option("-v", "--verbose", is_flag=True, help="Say more (API calls made); tracebacks on errors.")
 @click.option("--debug", is_flag=True, help="Like --verbose, plus the HTTP libraries' debug log (tokens masked).")
 @click.version_option(__version__, prog_name="tracker")
-def cli(repo: str, config: str | None, issues: str | None, verbose: bool, debug: bool) -> None:
+def cli(repo: str | None, config: str | None, issues: str | None, verbose: bool, debug: bool) -> None:
     """Credit the fans whose feature requests shipped in each build.
 
     \b
@@ -136,8 +190,13 @@ def cli(repo: str, config: str | None, issues: str | None, verbose: bool, debug:
     \b
     Start here:
       tracker demo                       # a sample project, released offline
+      tracker init                       # your project's config and release workflow
       tracker changelog v2026.47         # what build v2026.47 shipped, and who asked
       tracker release v2026.47 --dry-run # what the GitHub Action would write
+
+    \b
+    Run it in any folder of your repository (or give --repo PATH). Shell completion
+    (bash): eval "$(_TRACKER_COMPLETE=bash_source tracker)"
     """
     if debug:
         import logging
@@ -155,4 +214,4 @@ def main() -> None:
 
 
 # The commands register themselves on `cli` (imported last: they need it defined).
-from tracker.cli import builds, store  # noqa: E402, F401
+from tracker.cli import builds, init, store  # noqa: E402, F401

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import _SESSIONS, LIST_FORMATS, REPORT_FORMATS, _json, _session, cli
+from tracker.cli import _SESSIONS, LIST_FORMATS, REPORT_FORMATS, _json, _session, cli, complete_builds, complete_range
 from tracker.errors import BadInput
 
 
@@ -45,7 +45,7 @@ def demo(ctx: click.Context, directory: str | None) -> None:
 
 
 @cli.command(short_help="Every commit or PR → request link in a range.")
-@click.argument("spec", metavar="[RANGE]", required=False)
+@click.argument("spec", metavar="[RANGE]", required=False, shell_complete=complete_range)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
@@ -59,21 +59,23 @@ def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
       tracker scan v2026.46..v2026.47
       tracker scan --format json
     """
+    from tracker import views
+
     session = _session(ctx)
     rows = list(session.scan(spec))
     if fmt == "json":
         click.echo(_json(rows), nl=False)
         return
-    for row in rows:
-        target = f"#{row['request']}" if row["request"] else "-"
-        via = f" (PR #{row['pull']})" if row["pull"] else ""
-        of = f" of {row['commit'][:10]}" if row.get("commit") else ""
-        click.echo(f"{row['sha'][:10]}  {row['kind']:<11} {target}{of}{via}  {row['summary']}")
+    table = [{"commit": row["sha"][:10], "kind": row["kind"],
+              "request": f"#{row['request']}" if row["request"] else "-", "of": (row.get("commit") or "")[:10],
+              "pull": f"#{row['pull']}" if row["pull"] else "", "summary": row["summary"]} for row in rows]
+    click.echo(views.table(table, "text", ["commit", "kind", "request", "of", "pull", "summary"]), nl=False)
 
 
 @cli.command()
-@click.argument("build")
-@click.option("--previous", metavar="TAG", help="Compare with this build instead of the nearest earlier one.")
+@click.argument("build", shell_complete=complete_builds)
+@click.option("--previous", metavar="TAG", shell_complete=complete_builds,
+              help="Compare with this build instead of the nearest earlier one.")
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default=None,
               help="Output format [default: changelog.template, markdown].")
 @click.option("--template", metavar="FILE", help="Render with your own jinja2 template.")
@@ -112,7 +114,7 @@ def _writes_build(command: Callable[..., None]) -> Callable[..., None]:
     """BUILD (default: the release's tag in GitHub Actions) and --dry-run, for the commands that write."""
     command = click.pass_context(command)
     command = click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")(command)
-    return click.argument("build", required=False)(command)
+    return click.argument("build", required=False, shell_complete=complete_builds)(command)
 
 
 def _release_command(ctx: click.Context, build: str | None, dry_run: bool, ship: bool, publish: bool) -> None:
@@ -163,7 +165,7 @@ def release(ctx: click.Context, build: str | None, dry_run: bool) -> None:
 
 
 @cli.command()
-@click.option("--since", metavar="BUILD", help="Count builds from this one on.")
+@click.option("--since", metavar="BUILD", shell_complete=complete_builds, help="Count builds from this one on.")
 @click.option("--top", "limit", metavar="N", type=click.IntRange(min=1), default=None,
               help="Only the N most engaged fans.")
 @click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)

@@ -1,4 +1,5 @@
-"""Commands on the local request store: `requests import|add`, `vote`, `top`."""
+"""Commands on requests: `requests list` (the issue system's), `requests import|add` and `vote`
+(the local store), `top`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,31 @@ from tracker.cli import LIST_FORMATS, _session, cli
 from tracker.errors import BadInput
 
 
-@cli.group(short_help="Add and import requests in the local store.")
+@cli.group(short_help="List requests; add and import them in the local store.")
 def requests() -> None:
-    """Manage requests in the local store (forums, surveys, spreadsheets)."""
+    """List the issue system's requests; add and import requests in the local store
+    (from forums, surveys, spreadsheets)."""
+
+
+@requests.command("list")
+@click.option("--state", type=click.Choice(["open", "closed", "all"]), default="open", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)
+@click.pass_context
+def requests_list(ctx: click.Context, state: str, fmt: str) -> None:
+    """The requests the issue system holds (the local store, GitHub's or GitLab's issues), by id.
+
+    \b
+    Examples:
+      tracker requests list
+      tracker requests list --state all --format csv > requests.csv
+      tracker --issues github requests list --state closed --format json
+    """
+    from tracker import views
+
+    session = _session(ctx)
+    rows = views.requests(session.requests.values(), state, session.issues.issue_url)
+    columns = ["id", "kind", "state", "votes", "title", "author", "duplicate_of", "url"]
+    click.echo(views.table(rows, fmt, columns), nl=False)
 
 
 @requests.command("import", short_help="Load requests from JSON or CSV (re-import updates).")
@@ -35,15 +58,16 @@ def requests_import(ctx: click.Context, file: str) -> None:
     """
     from tracker import importer
 
-    store = _local_store(ctx)
+    store = _local_store(_session(ctx))
     created, updated, votes = importer.import_file(store, Path(file))
     click.echo(f"imported {file}: {created} new, {updated} updated, {votes} new votes ({store.path})")
 
 
 @requests.command("add")
 @click.argument("title")
-@click.option("--by", "login", required=True, help="The fan who suggested it.")
-@click.option("--id", "request_id", default=None, help="Its id [default: the next free number].")
+@click.option("--by", "login", required=True, metavar="LOGIN", help="The fan who suggested it (bob or @bob).")
+@click.option("--id", "request_id", default=None,
+              help="Its id [default: a number above every id in the store and every #N the history names].")
 @click.pass_context
 def requests_add(ctx: click.Context, title: str, login: str, request_id: str | None) -> None:
     """Add one request to the local store.
@@ -52,10 +76,12 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
     Example:
       tracker requests add "Dark mode" --by alice
     """
-    from tracker import importer, logins
+    from tracker import ids, importer, logins
     from tracker.model import Request
 
-    store = _local_store(ctx)
+    session = _session(ctx)
+    store = _local_store(session)
+    login = logins.given(login)
     title = " ".join(title.split())
     if not title:
         raise BadInput("the title is empty")
@@ -63,8 +89,10 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
         raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
     if request_id is not None and not importer.valid_id(request_id.lstrip("#")):
         raise BadInput(f"--id {request_id!r}: not a request id (letters, digits, '-', '_', '.')")
+    # Read before the write lock is taken: the walk of every branch's history takes a while.
+    named = ids.highest_named(session.repo) if request_id is None else 0
     with store.transaction() as conn:
-        new_id = (request_id or store.next_id(conn)).lstrip("#")
+        new_id = (request_id or store.next_id(conn, above=named)).lstrip("#")
         if conn.execute("SELECT 1 FROM requests WHERE id = ?", (new_id,)).fetchone():
             raise BadInput(f"request #{new_id} already exists")
         store.upsert(conn, Request(id=new_id, title=title, author=login, state="open"))
@@ -73,7 +101,7 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
 
 @cli.command()
 @click.argument("request_id", metavar="ID")
-@click.option("--by", "login", required=True, help="The fan who votes.")
+@click.option("--by", "login", required=True, metavar="LOGIN", help="The fan who votes (bob or @bob).")
 @click.pass_context
 def vote(ctx: click.Context, request_id: str, login: str) -> None:
     """Vote for a request in the local store (one vote per fan).
@@ -85,8 +113,9 @@ def vote(ctx: click.Context, request_id: str, login: str) -> None:
     from tracker import logins
     from tracker.store import require_request
 
-    store = _local_store(ctx)
+    store = _local_store(_session(ctx))
     request_id = request_id.lstrip("#")
+    login = logins.given(login)
     if not logins.valid(login):
         raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
     require_request(store, request_id)
@@ -95,10 +124,9 @@ def vote(ctx: click.Context, request_id: str, login: str) -> None:
     click.echo(f"@{login} voted for #{request_id}" if added else f"@{login} had already voted for #{request_id}")
 
 
-def _local_store(ctx: click.Context) -> Any:
+def _local_store(session: Any) -> Any:
     from tracker.store import Store, store_path
 
-    session = _session(ctx)
     return Store(store_path(session.config.store, session.root, session.context.git_dir))
 
 

@@ -1,0 +1,23 @@
+"""`tracker demo DIR` where DIR cannot be made: one line, exit 2, nothing left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import invoke
+
+
+@pytest.mark.parametrize("where, reason", [
+    ("/proc/x", "No such file or directory"),  # a folder no one can make
+    ("{tmp}/a-file/lumen", "Not a directory"),
+])
+def test_a_folder_that_cannot_be_made_is_one_line(tmp_path: Path, where: str, reason: str) -> None:
+    if where.startswith("/proc") and not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here")
+    (tmp_path / "a-file").write_text("not a folder\n")
+    target = where.format(tmp=tmp_path)
+    result = invoke(["demo", target])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == f"tracker: {target}: cannot make the demo project there ({reason})\n"
+    assert {p.name for p in tmp_path.iterdir()} <= {"a-file", "home"}  # nothing made
