@@ -7,6 +7,7 @@ Steps are plain dicts, so a scenario is data (a fixture folder), not code:
     {"branch": "release-45"}                  # create a branch at the current commit
     {"checkout": "main"}
     {"merge": "feature", "commit": "Merge pull request #40 from alice/feature"}
+    {"commit": "Fix the export", "files": {"export.py": "fixed\\n"}}   # change files (top-level; None deletes)
 
 `{label}` in a message is replaced by the full sha of the commit saved `as` label,
 so reverts and cherry-picks can name real commits. Dates are pinned and no
@@ -16,7 +17,7 @@ global git config is read, so every run gives the same shas.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -62,15 +63,18 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
         with repo.config_writer() as config:
             config.set_value("user", "name", "tracker")
             config.set_value("user", "email", "tracker@example.org")
-        entries = []
-        for name, content in sorted((files or {"README.md": "# sample\n"}).items()):
-            data = content.encode("utf-8")
-            blob = repo.odb.store(IStream("blob", len(data), BytesIO(data))).binsha
-            entries.append((blob, 0o100644, name))
-        listing = BytesIO()
-        tree_to_stream(entries, listing.write)
-        tree = repo.odb.store(IStream("tree", len(listing.getvalue()), BytesIO(listing.getvalue()))).hexsha.decode()
-        labels = _write(repo, tree, steps)
+        def store_tree(contents: Mapping[str, str]) -> str:
+            entries = []
+            for name, content in sorted(contents.items()):
+                data = content.encode("utf-8")
+                blob = repo.odb.store(IStream("blob", len(data), BytesIO(data))).binsha
+                entries.append((blob, 0o100644, name))
+            listing = BytesIO()
+            tree_to_stream(entries, listing.write)
+            return str(repo.odb.store(IStream("tree", len(listing.getvalue()),
+                                              BytesIO(listing.getvalue()))).hexsha.decode())
+
+        labels = _write(repo, dict(files or {"README.md": "# sample\n"}), store_tree, steps)
     finally:
         for key, value in old_env.items():
             if value is None:
@@ -80,12 +84,16 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
     return labels
 
 
-def _write(repo: Any, tree: str, steps: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def _write(repo: Any, initial: dict[str, str], store_tree: Callable[[Mapping[str, str]], str],
+           steps: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     import git
     from git.objects.commit import Commit
 
     labels: dict[str, str] = {}
     heads: dict[str, str | None] = {"main": None}
+    # Each branch's files; commits without "files" share their branch's tree.
+    contents: dict[str, dict[str, str]] = {"main": initial}
+    trees: dict[str, str] = {"main": store_tree(initial)}
     current = "main"
     clock = 0
     for step in steps:
@@ -93,6 +101,8 @@ def _write(repo: Any, tree: str, steps: Iterable[Mapping[str, Any]]) -> dict[str
         date = str(step.get("date") or f"2026-11-01T{clock // 60:02d}:{clock % 60:02d}:00Z")
         if "branch" in step and "commit" not in step:
             heads[str(step["branch"])] = heads[current]
+            contents[str(step["branch"])] = dict(contents[current])
+            trees[str(step["branch"])] = trees[current]
             current = str(step["branch"])
             continue
         if "checkout" in step:
@@ -108,6 +118,18 @@ def _write(repo: Any, tree: str, steps: Iterable[Mapping[str, Any]]) -> dict[str
             else:
                 git.TagReference.create(repo, str(step["tag"]), target)
             continue
+        if "merge" in step and contents.get(str(step["merge"])) != contents[current]:
+            # A merge brings the other branch's files in (theirs win: enough for these histories).
+            contents[current] = {**contents[current], **contents[str(step["merge"])]}
+            trees[current] = store_tree(contents[current])
+        if "files" in step:
+            for name, content in dict(step["files"]).items():
+                if content is None:
+                    contents[current].pop(str(name), None)
+                else:
+                    contents[current][str(name)] = str(content)
+            trees[current] = store_tree(contents[current])
+        tree = trees[current]
         message = str(step.get("commit", "change")).format(**labels)
         parents = [heads[current]] if heads.get(current) else []
         if "merge" in step:
