@@ -86,6 +86,20 @@ def test_merge_and_squash_commits_stand_for_their_pull() -> None:
     assert parse("Dark mode\n\nSee merge request other/app!12", REPO).pull is None
 
 
+@pytest.mark.parametrize("message, closes, refs", [
+    ('Revert "Fix #12"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.\n\nFixes #13', ("13",),
+     ("12",)),
+    ("Fix #9 by going back\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567, which fixed #4.", ("9",),
+     ("4",)),
+    ('[8.3.x] Revert "Fix #12"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.', (), ("12",)),
+])
+def test_a_reverts_own_closing_references_count_and_its_quotation_does_not(
+        message: str, closes: tuple[str, ...], refs: tuple[str, ...]) -> None:
+    parsed = parse(message, REPO)
+    assert parsed.reverts == ("0123456789abcdef0123456789abcdef01234567",)
+    assert (parsed.closes, parsed.refs) == (closes, refs)
+
+
 def test_revert_names_its_target_and_its_quoted_subject_does_not_close() -> None:
     parsed = parse('Revert "Fix #12"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.', REPO)
     assert parsed.reverts == ("0123456789abcdef0123456789abcdef01234567",)

@@ -2,10 +2,10 @@
 
 A new case is a folder, not code: `history.yml` (steps for tracker.sample),
 `requests.json` (the import format), `expected.yml` (per build: previous,
-shipped, fixed, withdrawn, not_shipped, commits, changes_by (a change's summary → its
-author and login), people (of shipped or fixed entries),
-credits (with any of their keys), markdown / not_in_markdown (lines of the Markdown
-changelog)), optional `config.yml`.
+shipped, fixed, withdrawn, already (id → the build that shipped it), not_shipped,
+commits, changes_by (a change's summary → its author and login), people (of shipped
+or fixed entries), credits (with any of their keys), markdown / not_in_markdown (lines
+of the Markdown changelog)), optional `config.yml`.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def test_scenario(case: str, make_repo: Any) -> None:
             assert rid not in shipped, (build, rid)
         if "withdrawn" in want:
             assert [w["id"] for w in report["withdrawn"]] == want["withdrawn"], build
+        if "already" in want:
+            assert {a["id"]: a["in"] for a in report["already_shipped"]} == (want["already"] or {}), build
         if "commits" in want:
             assert report["commits"] == want["commits"], build
         for rid in want.get("changes_mention", []):
@@ -169,3 +171,14 @@ def test_the_origin_remote_names_this_repository_when_the_config_does_not(make_r
     subprocess.run(["git", "remote", "add", "origin", "git@github.com:acme/app.git"], cwd=repo, check=True)
     assert [s["id"] for s in report_of(repo, "v2")["shipped"]] == ["5"]
 
+
+
+@pytest.mark.parametrize("case", ["backport-x", "backport-copy"])
+def test_a_previous_on_another_line_finds_what_its_line_shipped(case: str, make_repo: Any) -> None:
+    """`--previous` naming the patch release (not an ancestor, as a changelog's order
+    often has it): the main build's copies of the backported fixes were shipped there."""
+    repo, _ = _load(case, make_repo)
+    report = report_of(repo, "v1.1", "--previous", "v1.0.1")
+    assert report["previous"] == "v1.0.1"
+    assert [s["id"] for s in report["shipped"]] == (["6"] if case == "backport-x" else ["8"])
+    assert {a["id"]: a["in"] for a in report["already_shipped"]} == {("5" if case == "backport-x" else "7"): "v1.0.1"}

@@ -22,7 +22,10 @@ class Decision:
     pulls: dict[str, list[str]] = field(default_factory=dict)
     builders: dict[str, list[str]] = field(default_factory=dict)
     withdrawn: dict[str, list[str]] = field(default_factory=dict)
+    # Closed again in this range but shipped before: id → this range's closing commits,
+    # and id → the earlier commits (still in effect) that shipped it.
     already: dict[str, list[str]] = field(default_factory=dict)
+    earlier: dict[str, list[str]] = field(default_factory=dict)
 
 
 def root(request_id: str, requests: Mapping[str, Request]) -> str:
@@ -40,7 +43,8 @@ def root(request_id: str, requests: Mapping[str, Request]) -> str:
 def _closing(item: Linked, pulls: Mapping[str, PullRequest], originals: Mapping[str, Linked],
              repo: links.Repository) -> tuple[list[str], str | None, list[str]]:
     """(ids a commit closes, pull number it stands for, extra builders) — its own text,
-    its merged pull request's body and recorded closings, and cherry-pick originals."""
+    its merged pull request's body and recorded closings, and cherry-pick originals
+    (`originals` holds every commit a cherry-pick may name, by the sha it is named with)."""
     ids = list(item.parsed.closes)
     builders: list[str] = []
     pull_number = None
@@ -83,9 +87,11 @@ def decide(
 ) -> Decision:
     """Apply DESIGN.md's "What shipped in build B" to one scanned range.
 
-    `originals` are commits outside the range named by reverts and cherry-picks;
-    `earlier` are commits reachable from the previous build that mention the
-    candidate requests or revert something.
+    `originals` are the commits reverts and cherry-picks name, by the sha they are named
+    with (a cherry-picked merge carries what it brought in); `earlier` are commits of
+    earlier builds (the previous build's ancestry and other lines) that close the
+    candidate requests, copy this range's closing commits, or revert something. A
+    request they closed, and this range closes again, is `already` shipped.
     """
     # Who reverts whom, inside the range and before it.
     earlier = list(earlier)
@@ -112,8 +118,8 @@ def decide(
     shipped, builders = decision.shipped, decision.builders
     request_of = requests.get
     for sha, author, parsed in scanned.kept():
-        if parsed.reverts or (alive_now and not alive_now.get(sha, True)):
-            continue
+        if alive_now and not alive_now.get(sha, True):
+            continue  # reverted within the range (a revert's own closings count: see `links.parse`)
         closes = parsed.closes
         if len(closes) == 1 and not (parsed.pull or parsed.cherry_of):
             # Most commits of a long range: one request closed by its own text, most often not
@@ -154,15 +160,13 @@ def decide(
     # Earlier closers: commits reachable from the previous build that closed a request.
     closed_before: dict[str, list[str]] = {}
     for item in earlier:
-        if item.parsed.reverts:
-            continue
         ids, _, _ = _closing(item, pulls, originals, repo)
         for request_id in known(ids):
             closed_before.setdefault(request_id, []).append(item.sha)
     # Revert targets outside the range are earlier closers too (git grep may miss a
     # rewritten message, but the revert names the commit itself).
     for sha, original in originals.items():
-        if sha in reverters and sha not in in_range and not original.parsed.reverts:
+        if sha in reverters and sha not in in_range:
             ids, _, _ = _closing(original, pulls, originals, repo)
             for request_id in known(ids):
                 if sha not in closed_before.setdefault(request_id, []):
@@ -174,6 +178,7 @@ def decide(
         if request_id in decision.shipped:
             if still:
                 decision.already[request_id] = decision.shipped.pop(request_id)
+                decision.earlier[request_id] = still
                 decision.pulls.pop(request_id, None)
                 decision.builders.pop(request_id, None)
         elif was and not still:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -200,6 +201,61 @@ def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:
     return {sha: c for sha in wanted for c in found.values() if c.sha.startswith(sha)}
 
 
+def beyond(repo: Repo, tips: Sequence[str], below: str | None) -> Iterator[Commit]:
+    """Commits reachable from `tips` but not from `below` (everything under `tips` for None):
+    what builds on other lines hold that the previous build's ancestry does not."""
+    if not tips:
+        return iter(())
+    return log(repo, [*tips, *([f"^{below}"] if below else [])])
+
+
+def brought_in(repo: Repo, merge: str) -> Iterator[Commit]:
+    """The commits a merge commit brought in (`M^1..M`, the merge itself included)."""
+    return log(repo, [f"{merge}^1..{merge}"])
+
+
+def first_tags(repo: Repo, shas: Iterable[str], pattern: str = "*") -> dict[str, str]:
+    """sha → the oldest tag matching `pattern` whose history holds it (git's `name-rev`,
+    which prefers the older of two tags and walks only history newer than the oldest
+    commit asked about)."""
+    wanted = list(dict.fromkeys(shas))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):  # a command line of bounded length
+        batch = wanted[start:start + 500]
+        options = ["name-rev", "--tags", f"--refs={pattern}", "--name-only", "--no-undefined"]
+        out = repo.run(*options, *batch, check=False)
+        if out is None:  # a commit no tag holds makes --no-undefined fail: ask one by one
+            for sha in batch:
+                one = repo.run(*options, sha, check=False)
+                if one:
+                    found[sha] = re.split(r"[~^]", one.strip(), maxsplit=1)[0]
+            continue
+        for sha, name in zip(batch, out.split(), strict=False):
+            found[sha] = re.split(r"[~^]", name, maxsplit=1)[0]
+    return found
+
+
+def patch_ids(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
+    """sha → its patch id (`git patch-id --stable`), for the non-merge commits among `shas`
+    that change something: two commits with one patch id are the same change."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    shown = subprocess.run(repo._command(["log", "--no-walk=unsorted", "--no-merges", "-p", "--no-color",
+                                          "--format=commit %H", *wanted, "--"]),
+                           cwd=repo.work_tree, capture_output=True)
+    if shown.returncode != 0:
+        return {}
+    done = subprocess.run(repo._command(["patch-id", "--stable"]), cwd=repo.work_tree, input=shown.stdout,
+                          capture_output=True)
+    found: dict[str, str] = {}
+    for line in done.stdout.decode("ascii", "replace").splitlines():
+        patch, _, sha = line.partition(" ")
+        if sha:
+            found[sha] = patch
+    return found
+
+
 def grep(repo: Repo, tip: str, patterns: list[str]) -> Iterator[Commit]:
     """Commits reachable from `tip` whose message matches any pattern (git filters, in C)."""
     if not patterns:
@@ -277,6 +333,11 @@ def authors_before(repo: Repo, tip: str, patterns: Iterable[str], key: Callable[
     finally:
         log.close()
     return found
+
+
+def commit_date(repo: Repo, sha: str) -> str:
+    """A commit's committer date, UTC, ISO 8601 (as build dates are written)."""
+    return _utc((repo.run("log", "-1", "--format=%cI", sha, "--") or "").strip())
 
 
 def is_shallow(repo: Repo) -> bool:

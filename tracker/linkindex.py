@@ -29,14 +29,14 @@ from tracker.builds import Linked, Row, as_parsed, as_row
 from tracker.links import Parsed
 
 # Bump when the link grammar changes what a message means, or the tables change.
-GRAMMAR = "6"
+GRAMMAR = "7"
 # `git log -E -i --grep` patterns for indexing a whole ancestry: the substrings
 # `links.maybe_bytes` tests (case-insensitive here, so a superset). What the grep finds
 # is then filtered with `maybe_bytes` itself, so it keeps exactly the commits a range
 # scan keeps, and an index reads the same whichever way it was built. (Narrower
 # patterns such as `#[0-9]` missed `#１`, which the grammar reads as #1.)
 GREP_PATTERNS = ["#", "://", "h-", "evert", "herry", "erge request"]
-_TABLES = ("meta", "tips", "linked", "seen", "closes", "reverts")
+_TABLES = ("meta", "tips", "linked", "seen", "closes", "reverts", "picks")
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS tips (sha TEXT PRIMARY KEY, parent TEXT)",
@@ -49,6 +49,9 @@ _SCHEMA = [
     " WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS closes_by_sha ON closes (sha)",
     "CREATE TABLE IF NOT EXISTS reverts (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha))"
+    " WITHOUT ROWID",
+    # Cherry-picks by the commit they copy: a copy of a closing commit ships what it closes.
+    "CREATE TABLE IF NOT EXISTS picks (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha))"
     " WITHOUT ROWID",
 ]
 
@@ -138,6 +141,20 @@ class LinkIndex:
             conn.close()
         return None
 
+    def chain_tips(self, tip: str) -> set[str]:
+        """Recorded build tips known to be in `tip`'s ancestry (`tip` included); empty when
+        the index knows nothing of `tip` or cannot be read."""
+        if not self.complete(tip):
+            return set()
+        conn = self._open()
+        try:
+            return self._chain(conn, tip)
+        except sqlite3.Error:
+            return {tip}
+        finally:
+            if conn is not None:
+                conn.close()
+
     def _chain(self, conn: sqlite3.Connection | None, tip: str) -> set[str]:
         """`tip` and every tip below it, following recorded ranges."""
         parents: dict[str, set[str]] = {}
@@ -155,13 +172,14 @@ class LinkIndex:
             stack.extend(parents.get(current, ()))
         return chain
 
-    def closers(self, requests: Iterable[str], within: str) -> list[Linked] | None:
-        """Commits reachable from `within` that close any of `requests`, and those that revert
-        them (and revert the reverts); None when the stored index failed while read (then
-        the caller reads `within`'s history, `add`s it, and asks again)."""
+    def closers(self, requests: Iterable[str], within: str, picked: Iterable[str] = ()) -> list[Linked] | None:
+        """Commits reachable from `within` that close any of `requests` or cherry-pick any of
+        the commits `picked`, and those that revert them (and revert the reverts); None when
+        the stored index failed while read (then the caller reads `within`'s history, `add`s
+        it, and asks again)."""
         conn = self._open()
         try:
-            return self._closers(conn, set(requests), within)
+            return self._closers(conn, set(requests), within, set(picked))
         except sqlite3.Error:
             self._broken = True
             return None
@@ -169,15 +187,16 @@ class LinkIndex:
             if conn is not None:
                 conn.close()
 
-    def _closers(self, conn: sqlite3.Connection | None, wanted: set[str], within: str) -> list[Linked]:
+    def _closers(self, conn: sqlite3.Connection | None, wanted: set[str], within: str,
+                 picked: set[str]) -> list[Linked]:
         chain = self._chain(conn, within)
         # Reachable candidates: this run's pending items seen under a tip of the chain, and
-        # the stored ones, read in two joined queries whatever the number of requests.
+        # the stored ones, read in joined queries whatever the number of requests.
         closers = {s: i for s, i in self._items.items() if self._seen.get(s, set()) & chain
-                   and not wanted.isdisjoint(i.parsed.closes)}
+                   and not (wanted.isdisjoint(i.parsed.closes) and picked.isdisjoint(i.parsed.cherry_of))}
         reverters = {s: i for s, i in self._items.items() if self._seen.get(s, set()) & chain
                      and i.parsed.reverts}
-        if conn is not None and wanted:
+        if conn is not None and (wanted or picked):
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS chain (sha TEXT PRIMARY KEY)")
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (request TEXT PRIMARY KEY)")
             conn.executemany("INSERT OR IGNORE INTO temp.chain VALUES (?)", [(t,) for t in chain])
@@ -195,7 +214,13 @@ class LinkIndex:
                             " WHERE +c.request IN (SELECT request FROM temp.wanted)")
             else:
                 closings = f"{by_wanted} WHERE {_SEEN_IN_CHAIN}"
-            for query, found in ((closings, closers), (f"reverts c WHERE {_SEEN_IN_CHAIN}", reverters)):
+            queries = [(closings, closers), (f"reverts c WHERE {_SEEN_IN_CHAIN}", reverters)]
+            if picked:
+                conn.execute("CREATE TEMP TABLE IF NOT EXISTS picked (sha TEXT PRIMARY KEY)")
+                conn.executemany("INSERT OR IGNORE INTO temp.picked VALUES (?)", [(p,) for p in picked])
+                queries.append((f"temp.picked p CROSS JOIN picks c ON c.target = p.sha WHERE {_SEEN_IN_CHAIN}",
+                                closers))
+            for query, found in queries:
                 for row in conn.execute(
                         f"SELECT l.sha, l.author, l.says FROM linked l WHERE l.sha IN (SELECT c.sha FROM {query})"):
                     if row[0] not in found:
@@ -267,6 +292,8 @@ class LinkIndex:
                              [(r, i.sha) for i in items for r in i.parsed.closes])
             conn.executemany("INSERT OR IGNORE INTO reverts VALUES (?, ?)",
                              [(t, i.sha) for i in items for t in i.parsed.reverts])
+            conn.executemany("INSERT OR IGNORE INTO picks VALUES (?, ?)",
+                             [(t, i.sha) for i in items for t in i.parsed.cherry_of])
             conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)",
                              [(sha, tip) for sha, tips in self._seen.items() for tip in sorted(tips)])
             conn.executemany("INSERT OR IGNORE INTO tips VALUES (?, ?)", list(grounded.items()))

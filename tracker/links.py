@@ -40,6 +40,8 @@ _MERGE_PR = re.compile(r"\AMerge pull request #(\d{1,9}) from ")
 _MERGE_MR = re.compile(r"^See merge request (\S{1,255})!(\d{1,9})\s*$", re.MULTILINE)
 _SQUASH_PR = re.compile(r"\(#(\d{1,9})\)\s*\Z")
 _REVERT = re.compile(r"This reverts commit ([0-9a-f]{7,64})", re.IGNORECASE)
+# A subject quoting what it reverts: `Revert "…"`, also behind a backport prefix (`[3.12] Revert …`).
+_REVERT_SUBJECT = re.compile(r"\A\s*(?:\[[^\]\n]{0,64}\]\s*)?revert\b")
 _CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,64})\)", re.IGNORECASE)
 # Matches every summary: group 1 is the type where the summary follows Conventional Commits.
 _CONVENTIONAL = re.compile(r"\A(?:([a-z]{2,12})(?:\([^()\n]{0,64}\))?!?:\s)?")
@@ -187,11 +189,14 @@ def _scan_refs(text: str, lowered: str, repo: Repository,
     return found
 
 
-def _keywords(text: str, lowered: str) -> list[int]:
-    """Where each closing list starts: the position right after a closing keyword."""
+def _keywords(text: str, lowered: str, quoted: tuple[tuple[int, int], ...] = ()) -> list[int]:
+    """Where each closing list starts: the position right after a closing keyword
+    (none inside `quoted`, the span of a revert's quotation of what it undoes)."""
     candidates = sorted(at for stem in _STEMS if stem in lowered for at in _positions(lowered, stem))
     starts: list[int] = []
     for at in candidates[:MAX_TOKENS]:
+        if quoted and any(start <= at < end for start, end in quoted):
+            continue
         match = _KEYWORD.match(lowered, at)
         if match is None:
             continue
@@ -220,13 +225,14 @@ def references(text: str, repo: Repository, skip: frozenset[int] = frozenset()) 
     return _references(text, text.lower(), repo, skip)
 
 
-def _references(text: str, lowered: str, repo: Repository, skip: frozenset[int]) -> tuple[list[str], list[str]]:
+def _references(text: str, lowered: str, repo: Repository, skip: frozenset[int],
+                quoted: tuple[tuple[int, int], ...] = ()) -> tuple[list[str], list[str]]:
     refs = _scan_refs(text, lowered, repo, skip)
     if not refs:
         return [], []
     closing_starts: set[int] = set()
     closes: dict[str, None] = {}
-    for position in _keywords(text, lowered):
+    for position in _keywords(text, lowered, quoted):
         # Walk the list after one keyword: reference, separators, reference, …
         while position in refs and position not in closing_starts:
             closing_starts.add(position)
@@ -261,17 +267,30 @@ def parse(message: str, repo: Repository) -> Parsed:
             if squash:
                 parsed.pull = squash.group(1)
                 skip.add(squash.start() + 1)
+    quoted: tuple[tuple[int, int], ...] = ()
     if "reverts commit" in lowered:
         parsed.reverts = tuple(dict.fromkeys(m.lower() for m in _REVERT.findall(message)))
+        quoted = _quotation(message, lowered) if parsed.reverts else ()
     if "cherry picked" in lowered:
         parsed.cherry_of = tuple(dict.fromkeys(m.lower() for m in _CHERRY.findall(message)))
-    closes, refs = _references(message, lowered, repo, frozenset(skip))
-    if parsed.reverts:
-        # A revert quotes the subject it undoes (`Revert "Fix #12"`): that is not a new closing.
-        refs = list(dict.fromkeys(closes + refs))
-        closes = []
+    closes, refs = _references(message, lowered, repo, frozenset(skip), quoted)
     parsed.closes, parsed.refs = tuple(closes), tuple(refs)
     return parsed
+
+
+def _quotation(message: str, lowered: str) -> tuple[tuple[int, int], ...]:
+    """The parts of a revert's message that quote what it undoes: a `Revert "…"` subject
+    (wrapped or not) and each `This reverts commit …` line. A closing keyword there is the
+    reverted commit's, not the revert's; the revert's own `Fixes #N` elsewhere counts."""
+    spans = []
+    if _REVERT_SUBJECT.match(lowered):
+        end = lowered.find("\n\n")
+        spans.append((0, len(message) if end < 0 else end))
+    for match in _REVERT.finditer(message):
+        start = message.rfind("\n", 0, match.start()) + 1
+        end = message.find("\n", match.end())
+        spans.append((start, len(message) if end < 0 else end))
+    return tuple(spans)
 
 
 def conventional_types(summaries: Iterable[str]) -> list[str | None]:

@@ -11,8 +11,8 @@ on every command, and git's walk to its first commit overlaps those imports.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import chain
 from operator import attrgetter
@@ -237,7 +237,8 @@ class Session:
             if log is not None:
                 log.close()
         with builds.frozen():  # requests and the kept commits live until the report is built
-            return self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record)
+            return self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record,
+                                     overridden=previous is not None)
 
     def _track(self, log: history.Log, label: str) -> Iterator[bytes]:
         """A build's `git log` blocks, counted in commits on the progress line."""
@@ -245,17 +246,17 @@ class Session:
 
     def _report_from(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
                      requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,
-                     record: bool) -> dict[str, Any]:
+                     record: bool, overridden: bool = False) -> dict[str, Any]:
         """The report of a scanned range: decide, credit, assemble."""
-        from tracker import builds
         from tracker import decision as decisions
 
-        originals = {
-            sha: builds.Linked(c.sha, builds.commit_author(c), links.parse(c.message, repo_id))
-            for sha, c in history.show(self.repo, scanned.wanted_outside()).items()
-        }
+        earlier_builds = self._earlier_builds(tag, previous_name, previous_sha, overridden)
+        beside, beside_shas = self._beside(tag, earlier_builds, previous_sha, overridden, repo_id)
+        originals = self._originals(scanned, beside, repo_id)
         claims = scanned.pull_claims()
-        claims.update({s: o.parsed.pull for s, o in originals.items() if o.parsed.pull})
+        for item in chain(originals.values(), beside):
+            if item.parsed.pull:
+                claims[item.sha] = item.parsed.pull
         pulls = self.issues.pulls(claims) if claims else {}
         candidates = set(chain.from_iterable(map(_CLOSES, chain(scanned.said, (o.parsed for o in originals.values())))))
         for pull in pulls.values():
@@ -263,12 +264,18 @@ class Session:
             candidates.update(pull.closes)
         candidates = {decisions.root(i, requests) for i in candidates if i in requests}
         search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
-        earlier = self._earlier(tag.sha, previous_sha, search, record)
-        decision = decisions.decide(scanned, requests, pulls, originals, earlier, repo_id)
+        closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
+        earlier = self._earlier(tag.sha, previous_sha, search, record, closing)
+        # What earlier commits cherry-picked from this range closes what their originals close.
+        originals.update(self._originals_of(earlier, originals, repo_id))
+        if beside_shas:
+            earlier += self._copies(scanned, beside_shas)
+        decision = decisions.decide(scanned, requests, pulls, originals, [*earlier, *beside], repo_id)
+        already = self._shipped_in(decision.earlier, earlier_builds, previous_name)
         # The report needs none of what the decision was made from: a long range's tens of
         # thousands of linked commits go before the report is built (memory stays flat).
         scanned.release()
-        del earlier, originals
+        del earlier, originals, beside
         from tracker import report as reports
         from tracker.credits import Duplicates, people
 
@@ -277,10 +284,106 @@ class Session:
         voters = self.issues.voters(wanted) if wanted else {}
         exclude = self.config.credits_exclude
         who = {rid: people(rid, requests, voters, exclude, duplicates) for rid in decision.shipped}
-        out = reports.build(tag, previous_name, scanned, decision, requests, who, exclude, self.project)
-        for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"]]:
+        out = reports.build(tag, previous_name, scanned, decision, requests, who, exclude, self.project, already)
+        for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"], *out["already_shipped"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
         self._credit(out, requests, tag.sha, previous_sha, scanned.count)
+        return out
+
+    def _earlier_builds(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
+                        overridden: bool) -> dict[str, Tag]:
+        """The builds that came before this one, whatever their line: its previous build and
+        every build dated before it. With `--previous`, the range from there is read as one
+        build: only builds dated before the given previous one (and it) came before."""
+        cutoff = (tag.date, tag.name)
+        if overridden and previous_sha is not None:
+            given = next((t for t in self.build_tags if t.name == previous_name), None)
+            cutoff = (given.date, given.name) if given else (history.commit_date(self.repo, previous_sha), "")
+        return {t.name: t for t in self.build_tags
+                if t.sha != tag.sha and ((t.date, t.name) < cutoff or t.name == previous_name)}
+
+    def _beside(self, tag: Tag, earlier_builds: Mapping[str, Tag], previous_sha: str | None, overridden: bool,
+                repo_id: links.Repository) -> tuple[list[builds.Linked], list[str]]:
+        """Commits of earlier builds beyond the previous build's ancestry (release branches,
+        backports), and, for a `--previous` that need not be an ancestor, the previous build's
+        own commits this build does not hold: (those that link to something, every sha)."""
+        from tracker import builds
+
+        known = self.link_index.chain_tips(previous_sha) if previous_sha else set()
+        tips = [t.sha for t in earlier_builds.values() if t.sha != previous_sha and t.sha not in known]
+        commits = history.beyond(self.repo, sorted(set(tips)), previous_sha)
+        if overridden and previous_sha:
+            commits = chain(commits, history.beyond(self.repo, [previous_sha], tag.sha))
+        linked: list[builds.Linked] = []
+        shas: list[str] = []
+        for commit in commits:
+            shas.append(commit.sha)
+            parsed = links.parse(commit.message, repo_id)
+            if not parsed.empty:
+                linked.append(builds.Linked(commit.sha, builds.commit_author(commit), parsed))
+        return linked, shas
+
+    def _originals(self, scanned: builds.Scanned, beside: Sequence[builds.Linked],
+                   repo_id: links.Repository) -> dict[str, builds.Linked]:
+        """Commits named by reverts and cherry-picks, by the sha they are named with: those
+        outside the range, and every cherry-picked one (a cherry-pick of a merge commit
+        carries what the merge brought in, as a backport bot's pick of a pull request does)."""
+        from tracker import builds
+
+        picked = {sha for parsed in chain(scanned.said, (b.parsed for b in beside)) for sha in parsed.cherry_of}
+        wanted = scanned.wanted_outside() | picked | {sha for b in beside for sha in b.parsed.reverts}
+        originals: dict[str, builds.Linked] = {}
+        for name, commit in history.show(self.repo, wanted).items():
+            parsed = links.parse(commit.message, repo_id)
+            if name in picked and len(commit.parents) > 1:
+                inside = [i for c in history.brought_in(self.repo, commit.sha)
+                          for i in links.parse(c.message, repo_id).closes]
+                parsed = replace(parsed, closes=tuple(dict.fromkeys([*parsed.closes, *inside])))
+            originals[name] = builds.Linked(commit.sha, builds.commit_author(commit), parsed)
+        return originals
+
+    def _originals_of(self, earlier: Sequence[builds.Linked], known: Mapping[str, builds.Linked],
+                      repo_id: links.Repository) -> dict[str, builds.Linked]:
+        """The commits that earlier cherry-picks name and `known` lacks (read from git)."""
+        from tracker import builds
+
+        wanted = {sha for item in earlier for sha in item.parsed.cherry_of if sha not in known}
+        return {name: builds.Linked(commit.sha, builds.commit_author(commit), links.parse(commit.message, repo_id))
+                for name, commit in history.show(self.repo, wanted).items()}
+
+    def _copies(self, scanned: builds.Scanned, beside: Sequence[str]) -> list[builds.Linked]:
+        """Patch-identical copies, on other lines, of this range's closing commits: each
+        stands for what its original closes (a backport made without `-x`)."""
+        from tracker import builds
+
+        closing = {sha: parsed for sha, _, parsed in scanned.kept() if parsed.closes}
+        if not closing:
+            return []
+        ours = history.patch_ids(self.repo, closing)
+        if not ours:
+            return []
+        theirs = history.patch_ids(self.repo, beside)
+        by_patch: dict[str, list[str]] = {}
+        for sha, patch in ours.items():
+            by_patch.setdefault(patch, []).append(sha)
+        copies = []
+        for sha, patch in theirs.items():
+            for original in by_patch.get(patch, []):
+                copies.append(builds.Linked(sha, None, links.Parsed(closes=closing[original].closes)))
+        return copies
+
+    def _shipped_in(self, closers: Mapping[str, Sequence[str]], earlier_builds: Mapping[str, Tag],
+                    previous_name: str | None) -> dict[str, str]:
+        """Request id → the build that shipped it: the oldest build holding any of its earlier
+        closers (the previous build when git names none of them by a build tag)."""
+        if not closers:
+            return {}
+        first = history.first_tags(self.repo, {sha for shas in closers.values() for sha in shas},
+                                   self.config.build_tags)
+        out = {}
+        for rid, shas in closers.items():
+            holding = [earlier_builds[name] for name in map(first.get, shas) if name and name in earlier_builds]
+            out[rid] = min(holding, key=lambda t: (t.date, t.name)).name if holding else previous_name or ""
         return out
 
     # -- credit: who is who, and who is new ------------------------------------------
@@ -369,8 +472,10 @@ class Session:
 
         return LinkIndex(history.git_dir(self.repo) / "tracker" / "links.sqlite3", self.repository.slug)
 
-    def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool) -> list[builds.Linked]:
-        """Commits reachable from the previous build that close (or revert closers of) `search`.
+    def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool,
+                 picked: Iterable[str] = ()) -> list[builds.Linked]:
+        """Commits reachable from the previous build that close (or revert closers of) `search`,
+        or cherry-pick one of the commits `picked` (this range's closing commits).
 
         From the link index when the previous build's ancestry is indexed; otherwise
         one `git log --grep` indexes that ancestry first (once per repository). The
@@ -382,8 +487,9 @@ class Session:
             if record:
                 index.add(tip, None, ())
             return []
+        picked = set(picked)
         if not index.complete(previous):
-            if not search:
+            if not (search or picked):
                 return []
             # Index the previous build's whole ancestry once, so next week's build reads only
             # its own range. (A --previous's ancestry is as true as a build's; only the range
@@ -391,13 +497,13 @@ class Session:
             index.add(previous, None, self._linked_ancestry(previous))
         if record:
             index.add(tip, previous, ())
-        if not search:
+        if not (search or picked):
             return []
-        found = index.closers(search, within=previous)
+        found = index.closers(search, within=previous, picked=picked)
         if found is None:
             # The stored index failed while read: read the history and answer from that.
             index.add(previous, None, self._linked_ancestry(previous))
-            found = index.closers(search, within=previous)
+            found = index.closers(search, within=previous, picked=picked)
         return found or []
 
     def _linked_ancestry(self, tip: str) -> list[builds.Linked]:

@@ -30,6 +30,7 @@ def build(
     people: Mapping[str, People],
     exclude: Sequence[str],
     project: str | None = None,
+    shipped_in: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Assemble the report from the decision and the people behind each request.
 
@@ -61,6 +62,12 @@ def build(
         {"id": rid, "title": requests[rid].title, "url": requests[rid].url, "commits": shas}
         for rid, shas in sorted(decision.withdrawn.items(), key=lambda kv: _id_key(kv[0]))
     ]
+    # Closed again here but shipped by an earlier build (`shipped_in`: id → that build).
+    already = [
+        {"id": rid, "title": requests[rid].title, "url": requests[rid].url,
+         "in": (shipped_in or {}).get(rid, previous or ""), "commits": shas}
+        for rid, shas in sorted(decision.already.items(), key=lambda kv: _id_key(kv[0]))
+    ]
     return {
         "schema": SCHEMA,
         "build": tag.name,
@@ -71,6 +78,7 @@ def build(
         "shipped": shipped,
         "withdrawn": withdrawn,
         "fixed": fixed,
+        "already_shipped": already,
         "changes": scanned.changes,
         "credits": [],
     }

@@ -7,7 +7,8 @@ Steps are plain dicts, so a scenario is data (a fixture folder), not code:
     {"branch": "release-45"}                  # create a branch at the current commit
     {"checkout": "main"}
     {"merge": "feature", "commit": "Merge pull request #40 from alice/feature"}
-    {"files": {".mailmap": "Alice <alice@example.org> <al@old.example>\\n"}}  # every later commit's tree
+    {"commit": "Fix the export", "files": {"export.py": "fixed\\n"}}   # change files (top-level; None deletes)
+    {"files": {".mailmap": "Alice <alice@example.org> <al@old.example>\\n"}}  # the branch's later commits
 
 `{label}` in a message is replaced by the full sha of the commit saved `as` label,
 so reverts and cherry-picks can name real commits. Dates are pinned and no
@@ -65,7 +66,7 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
         with repo.config_writer() as config:
             config.set_value("user", "name", "tracker")
             config.set_value("user", "email", "tracker@example.org")
-        def tree(contents: Mapping[str, str]) -> str:
+        def store_tree(contents: Mapping[str, str]) -> str:
             entries = []
             for name, content in sorted(contents.items()):
                 data = content.encode("utf-8")
@@ -76,7 +77,7 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
             return str(repo.odb.store(IStream("tree", len(listing.getvalue()),
                                               BytesIO(listing.getvalue()))).hexsha.decode())
 
-        labels = _write(repo, dict(files or {"README.md": "# sample\n"}), tree, steps)
+        labels = _write(repo, dict(files or {"README.md": "# sample\n"}), store_tree, steps)
     finally:
         for key, value in old_env.items():
             if value is None:
@@ -86,14 +87,16 @@ def build(path: Path, steps: Iterable[Mapping[str, Any]], files: Mapping[str, st
     return labels
 
 
-def _write(repo: Any, files: dict[str, str], make_tree: Callable[[Mapping[str, str]], str],
+def _write(repo: Any, initial: dict[str, str], store_tree: Callable[[Mapping[str, str]], str],
            steps: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     import git
     from git.objects.commit import Commit
 
-    tree = make_tree(files)
     labels: dict[str, str] = {}
     heads: dict[str, str | None] = {"main": None}
+    # Each branch's files; commits without "files" share their branch's tree.
+    contents: dict[str, dict[str, str]] = {"main": initial}
+    trees: dict[str, str] = {"main": store_tree(initial)}
     current = "main"
     clock = 0
     for step in steps:
@@ -101,14 +104,12 @@ def _write(repo: Any, files: dict[str, str], make_tree: Callable[[Mapping[str, s
         date = str(step.get("date") or f"2026-11-01T{clock // 60:02d}:{clock % 60:02d}:00Z")
         if "branch" in step and "commit" not in step:
             heads[str(step["branch"])] = heads[current]
+            contents[str(step["branch"])] = dict(contents[current])
+            trees[str(step["branch"])] = trees[current]
             current = str(step["branch"])
             continue
         if "checkout" in step:
             current = str(step["checkout"])
-            continue
-        if "files" in step and "commit" not in step:
-            files.update({str(name): str(content) for name, content in step["files"].items()})
-            tree = make_tree(files)
             continue
         if "tag" in step:
             target = labels[str(step["at"])] if "at" in step else heads[current]
@@ -120,6 +121,20 @@ def _write(repo: Any, files: dict[str, str], make_tree: Callable[[Mapping[str, s
             else:
                 git.TagReference.create(repo, str(step["tag"]), target)
             continue
+        if "merge" in step and contents.get(str(step["merge"])) != contents[current]:
+            # A merge brings the other branch's files in (theirs win: enough for these histories).
+            contents[current] = {**contents[current], **contents[str(step["merge"])]}
+            trees[current] = store_tree(contents[current])
+        if "files" in step:
+            for name, content in dict(step["files"]).items():
+                if content is None:
+                    contents[current].pop(str(name), None)
+                else:
+                    contents[current][str(name)] = str(content)
+            trees[current] = store_tree(contents[current])
+            if "commit" not in step:
+                continue  # the branch's later commits carry them
+        tree = trees[current]
         message = str(step.get("commit", "change")).format(**labels)
         parents = [heads[current]] if heads.get(current) else []
         if "merge" in step:
