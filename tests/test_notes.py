@@ -85,7 +85,8 @@ def test_pull_request_titles_authors_and_labels_come_from_github(make_repo: Make
     with serve() as server:
         server.add_issue(7, "Dark mode", user="alice", labels=["feature-request"])
         server.add_pull(40, "Export albums as PDF", user="ana", merge_commit_sha=_sha(repo, "v2", "Merge pull request"))
-        server.add_pull(41, "Retry sync on timeouts", user="frank-gh", merge_commit_sha=_sha(repo, "v2", "(#41)"))
+        server.add_pull(41, "Retry sync on timeouts", user="frank-gh", body="Also closes #7",
+                        merge_commit_sha=_sha(repo, "v2", "(#41)"))
         server.add_pull(42, "Speed up thumbnails", user="frank-gh", labels=["performance"],
                         merge_commit_sha=_sha(repo, "v2", "(#42)"))
         server.add_pull(43, "Bump pillow", user="dependabot[bot]", labels=["dependencies"],
@@ -94,12 +95,13 @@ def test_pull_request_titles_authors_and_labels_come_from_github(make_repo: Make
                "TRACKER_GITHUB_FAST_RETRY": "1"}
         text = _markdown(repo, env=env)
         report = json.loads(_markdown(repo, "--format", "json", env=env))
-    notes_part = text.split("### What's changed", 1)[1]
+    fans_part, notes_part = text.split("### What's changed", 1)
     # The pull requests' own titles and authors (GitHub's data), linked, each once.
     assert "- Export albums as PDF by @ana in [#40](" in notes_part
-    assert "#### Bug fixes\n\n- Retry sync on timeouts by @frank-gh in [#41](" not in notes_part  # no type, no label
-    assert "- Retry sync on timeouts by @frank-gh in [#41](" in notes_part
-    assert notes_part.count("#41") == 1
+    # A pull request that shipped a fan request is linked from the fans' part, not listed again.
+    assert re.search(r"\*\*Dark mode\*\* \(\[#7\]\(http://[^)\s\u200b]+\)\) · \[#41\]\(http://[^)\s\u200b]+/pull/41\)",
+                     fans_part), fans_part
+    assert "#41" not in notes_part
     # No conventional type in the title: the pull request's labels say the group.
     assert "#### Performance\n\n- Speed up thumbnails by @frank-gh in [#42](" in notes_part
     assert "#### Dependencies\n\n- Bump pillow by @dependabot" in notes_part

@@ -575,7 +575,8 @@ class Session:
         others = [c for c in data["changes"] if c["sha"] not in shipping and c.get("type") in ("feat", "fix", "perf")]
         context = {"report": data, "project": self.project, "reports": [], "other_changes": others,
                    "notes": self.notes(data) if chosen != "atom" else None,
-                   "pull_urls": {p["number"]: p["url"] for p in data.get("pulls", ()) if p.get("url")}, **extra}
+                   # The build's pull requests by number, for links from the fans' part.
+                   "pull_requests": {p["number"]: p for p in data.get("pulls", ())}, **extra}
         return render.render(chosen, context, locale or self.config.locale, self.root)
 
     def notes(self, data: Mapping[str, Any]) -> dict[str, Any] | None:
