@@ -44,6 +44,8 @@ def _message(n: int) -> str:
     body = "A body line long enough to fill pipe blocks quickly. " * 4
     kinds = ["feat", "fix", "docs", "Update", "chore(ci)"]
     subject = f"{kinds[n % len(kinds)]}: change {n} \"quoted\" \\ café"
+    if n % 13 == 0:
+        subject += f" (#{1000 + n})"  # a squashed pull request
     if n % 5 == 0:
         return f"{subject}\n\n{body}\n\nFixes #{n % 40 + 1}, see #{(n + 7) % 40 + 1}"
     if n % 11 == 0:
@@ -74,8 +76,10 @@ def _expected_changes(repo: Path, spec: str) -> list[dict[str, Any]]:
         summary = message.split("\n", 1)[0].strip()
         kind = CONVENTIONAL.match(summary)
         requests = [m for m in re.findall(r"#(\d+)", message) if int(m) <= 40]
+        pull = re.search(r"\(#(\d+)\)\Z", summary)
         changes.append({"sha": sha, "summary": summary, "author": author, "login": None,  # no no-reply addresses
-                        "type": kind.group(1) if kind else None, "requests": requests})
+                        "type": kind.group(1) if kind else None, "requests": requests,
+                        "pull": pull.group(1) if pull else None})
     return changes
 
 

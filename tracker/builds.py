@@ -250,7 +250,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             for i, reading in readings:
                 record(shas[i], authors[idents[i]][0], reading)  # type: ignore[misc]
             readings.clear()
-        requests = [""] * size  # each commit's JSON request items
+        requests = [_NO_PULL] * size  # each commit's JSON request items and pull request
         if found:
             # Column by column again: what each linked commit says, as (its JSON request
             # items, what a decision keeps of it or None), made once per distinct row.
@@ -293,7 +293,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             repeat('{"sha": "'), compress(shas, listing), repeat('", "summary": '), map(encode_str, summaries),
             repeat(', "author": '), map(_SECOND, map(authors.__getitem__, compress(idents, listing))),
             repeat(', "type": '), map(kind_json.__getitem__, types), repeat(', "requests": ['),
-            compress(requests, listing), repeat("]}\n")))), len(summaries))
+            compress(requests, listing), repeat("}\n")))), len(summaries))
     out.count = count
     if kept_parsed:
         text = kept_shas.decode("ascii")
@@ -318,8 +318,9 @@ def _subjects(messages: list[bytes]) -> list[bytes]:
 
 def _facts(row: Row, known: Container[str], quoted: dict[str, str], ids: dict[str, str],
            cache: dict[object, links.Parsed]) -> tuple[str, links.Parsed | None]:
-    """What the scan makes of one linked row: the JSON items of the known requests it
-    names ("" for none), and what a decision keeps of it (None when it only mentions).
+    """What the scan makes of one linked row: the end of its change entry's JSON (the items
+    of the known requests it names, then its `pull`), and what a decision keeps of it
+    (None when it only mentions).
 
     `quoted` holds each request id's JSON string ("" when not a known request); `ids`
     one string object per request id; `cache` one reading per distinct decision-relevant
@@ -329,6 +330,7 @@ def _facts(row: Row, known: Container[str], quoted: dict[str, str], ids: dict[st
     mentioned = f"{closes} {refs}" if refs else closes
     fragment = ", ".join(filter(None, [quoted.get(r) or quoted.setdefault(r, f'"{r}"' if r in known else "")
                                        for r in mentioned.split()])) if mentioned else ""
+    fragment += f'], "pull": "{pull}"' if pull else _NO_PULL  # a pull number is digits: no escaping
     if not (closes or pull or reverts or cherry):
         return fragment, None  # a mention only: nothing in a decision depends on it
     what = closes if not (pull or reverts or cherry) else (closes, pull, reverts, cherry)
@@ -340,6 +342,10 @@ def _facts(row: Row, known: Container[str], quoted: dict[str, str], ids: dict[st
         parsed = cache[what] = links.Parsed(tuple(map(ids.setdefault, ids_closed, ids_closed)), (), pull or None,
                                             _split(reverts), _split(cherry))
     return fragment, parsed
+
+
+# The end of a change entry's JSON after its request items, for a commit that claims no pull request.
+_NO_PULL = '], "pull": null'
 
 
 def _split(value: str) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ _SCHEMA: dict[str, Any] = {
         "template": (str, "markdown", None),
         "locale": (str, "en", LOCALES),
         "file": (str, "CHANGELOG.md", None),
+        "changes": (str, "all", ("all", "fans")),
     },
     "site": {
         "dir": (str, "site", None),
@@ -66,6 +67,7 @@ class Config:
     template: str = "markdown"
     locale: str = "en"
     changelog_file: str = "CHANGELOG.md"
+    changelog_changes: str = "all"  # all: every change of the build in the notes; fans: only the fans' part
     site_dir: str = "site"
     site_cards: str = "authors"
     store: str | None = None
@@ -201,6 +203,7 @@ def parse(text: str, where: str) -> Config:
         template=get("changelog", "template"),
         locale=get("changelog", "locale"),
         changelog_file=get("changelog", "file"),
+        changelog_changes=get("changelog", "changes"),
         site_dir=get("site", "dir"),
         site_cards=get("site", "cards"),
         store=get("store"),

@@ -335,6 +335,27 @@ def authors_before(repo: Repo, tip: str, patterns: Iterable[str], key: Callable[
     return found
 
 
+def topology(repo: Repo, previous: str | None, build: str) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+    """(sha → author email after `.mailmap`, sha → parents, the range's
+    first-parent line from `build` (a full sha) down) of `previous..build`, in one `git log`."""
+    emails: dict[str, str] = {}
+    parents: dict[str, list[str]] = {}
+    revisions = [build] if previous is None else [build, f"^{previous}"]
+    for block in Log(repo, [*revisions, "--"], "%H%x1f%P%x1f%aE"):
+        for record in block.split(b"\0"):
+            sha, _, rest = record.strip(b"\n").decode("utf-8", "replace").partition("\x1f")
+            above, _, email = rest.partition("\x1f")
+            if sha:
+                emails[sha] = email
+                parents[sha] = above.split()
+    line = []
+    at: str | None = build
+    while at is not None and at in parents:
+        line.append(at)
+        at = parents[at][0] if parents[at] else None
+    return emails, parents, line
+
+
 def commit_date(repo: Repo, sha: str) -> str:
     """A commit's committer date, UTC, ISO 8601 (as build dates are written)."""
     return _utc((repo.run("log", "-1", "--format=%cI", sha, "--") or "").strip())

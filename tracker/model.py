@@ -113,6 +113,7 @@ class PullRequest:
     # Requests the issue system itself records as closed by this PR.
     closes: tuple[str, ...] = ()
     url: str | None = None
+    labels: tuple[str, ...] = ()  # what a release's notes group it by when its title has no type
 
 
 @dataclass(frozen=True)

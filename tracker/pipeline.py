@@ -19,7 +19,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracker import config, history, links, plugins
+from tracker import config, history, links, logins, plugins
 from tracker.errors import BadInput
 from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Progress, Publisher, Rendered
 from tracker.model import REPORT, Request, Tag
@@ -87,6 +87,7 @@ class Session:
     verbose: bool = False
     say: Callable[[str], None] | None = None
     progress: Progress | None = None
+    _notes: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def repo(self) -> history.Repo:
@@ -254,6 +255,7 @@ class Session:
         beside, beside_shas = self._beside(tag, earlier_builds, previous_sha, overridden, repo_id)
         originals = self._originals(scanned, beside, repo_id)
         claims = scanned.pull_claims()
+        in_range = set(claims.values())  # the build's own pull requests (not those of other lines)
         for item in chain(originals.values(), beside):
             if item.parsed.pull:
                 claims[item.sha] = item.parsed.pull
@@ -284,7 +286,8 @@ class Session:
         voters = self.issues.voters(wanted) if wanted else {}
         exclude = self.config.credits_exclude
         who = {rid: people(rid, requests, voters, exclude, duplicates) for rid in decision.shipped}
-        out = reports.build(tag, previous_name, scanned, decision, requests, who, exclude, self.project, already)
+        out = reports.build(tag, previous_name, scanned, decision, requests, who, exclude, self.project, already,
+                            [pull for number, pull in pulls.items() if number in in_range])
         for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"], *out["already_shipped"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
         self._credit(out, requests, tag.sha, previous_sha, scanned.count)
@@ -570,8 +573,66 @@ class Session:
             chosen = str(self.root / configured)  # config paths are relative to the repository root
         shipping = {sha for entry in [*data["shipped"], *data.get("fixed", ())] for sha in entry["commits"]}
         others = [c for c in data["changes"] if c["sha"] not in shipping and c.get("type") in ("feat", "fix", "perf")]
-        context = {"report": data, "project": self.project, "reports": [], "other_changes": others, **extra}
+        context = {"report": data, "project": self.project, "reports": [], "other_changes": others,
+                   "notes": self.notes(data) if chosen != "atom" else None,
+                   # The build's pull requests by number, for links from the fans' part.
+                   "pull_requests": {p["number"]: p for p in data.get("pulls", ())}, **extra}
         return render.render(chosen, context, locale or self.config.locale, self.root)
+
+    def notes(self, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The build's release notes under the fans' part (`changelog.changes: all`): its merged
+        pull requests and other commits, grouped, and its new contributors; made once per build."""
+        if self.config.changelog_changes != "all" or not isinstance(data.get("changes"), Iterable):
+            return None
+        key = (data["build"], data.get("previous"))
+        made = self._notes.get(key)
+        if made is None:
+            from tracker import notes
+
+            topology, before = self._topology(data)
+            found = notes.lines(data["changes"], data.get("pulls", ()), topology,
+                                [*data["shipped"], *data.get("fixed", ())])
+            excluded = logins.keys(tuple(self.config.credits_exclude))
+            newcomers = notes.newcomers(data["changes"], data.get("pulls", ()), topology, before,
+                                        lambda who: excluded[who] is None) if before is not None else []
+            made = self._notes[key] = {"groups": notes.grouped(found), "count": len(found), "newcomers": newcomers}
+        return made
+
+    def _topology(self, data: Mapping[str, Any]) -> tuple[Any, set[str] | None]:
+        """What the notes need of git for a report's range: its `notes.Topology`, and the emails
+        of its authors that have commits before it (None for a first build, or a report this
+        repository cannot place: then nobody is called new)."""
+        from tracker import notes
+
+        try:
+            build = self.build_tag(data["build"]).sha
+            previous = history.resolve_previous(self.repo, data["previous"]) if data.get("previous") else None
+        except BadInput:
+            return notes.Topology(), None
+        emails, parents, line = history.topology(self.repo, previous, build)
+        mainline = set(line)
+        merges = [sha for sha in line if len(parents.get(sha, ())) > 1]
+        claimed: list[dict[str, Any]] = []
+        hidden: dict[str, str] = {}
+        for sha, commit in history.show(self.repo, merges).items():
+            pull = links.parse(commit.message, self.repository).pull
+            claimed.append({"sha": sha, "pull": pull, "summary": notes.merge_title(commit.message),
+                            "author": commit.author_name, "login": None,
+                            "head": parents[sha][1] if pull and parents[sha][1] in parents else None})
+            stack = list(parents[sha][1:]) if pull else []
+            while stack:  # what this pull request's merge brought in: its line, not theirs
+                at = stack.pop()
+                if at in parents and at not in mainline and at not in hidden:
+                    hidden[at] = pull or ""
+                    stack.extend(parents[at])
+        claimed.sort(key=lambda m: line.index(m["sha"]))
+        topology = notes.Topology(emails=emails, hidden=hidden, merges=claimed)
+        if previous is None:
+            return topology, None
+        wanted = {email.lower() for email in emails.values() if email}
+        before = history.authors_before(self.repo, previous, [f"<{email}>" for email in sorted(wanted)],
+                                        lambda email: email.lower() if email.lower() in wanted else None, len(wanted))
+        return topology, before
 
     def order_builds(self, names: Sequence[str]) -> list[str]:
         """Build names, newest first by topology (a descendant before its ancestors)."""

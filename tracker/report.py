@@ -12,7 +12,7 @@ from typing import Any
 from tracker.builds import Scanned
 from tracker.credits import People
 from tracker.decision import Decision
-from tracker.model import REPORT, Request, Tag
+from tracker.model import REPORT, PullRequest, Request, Tag
 
 SCHEMA = 1
 
@@ -31,6 +31,7 @@ def build(
     exclude: Sequence[str],
     project: str | None = None,
     shipped_in: Mapping[str, str] | None = None,
+    pulls: Sequence[PullRequest] = (),
 ) -> dict[str, Any]:
     """Assemble the report from the decision and the people behind each request.
 
@@ -79,6 +80,9 @@ def build(
         "withdrawn": withdrawn,
         "fixed": fixed,
         "already_shipped": already,
+        # The build's merged pull requests as the issue system knows them (the notes' lines).
+        "pulls": [{"number": p.number, "title": p.title, "author": p.author, "labels": list(p.labels), "url": p.url}
+                  for p in sorted(pulls, key=lambda p: _id_key(p.number)) if p.merged],
         "changes": scanned.changes,
         "credits": [],
     }

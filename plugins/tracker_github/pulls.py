@@ -83,5 +83,6 @@ def fetch(repo: GhRepository, claims: Mapping[str, str], repository: links.Repos
             base=pull.base.ref if pull.base is not None else None,
             closes=tuple(links.references(body, repository)[0]),
             url=pull.html_url,
+            labels=tuple(label.name for label in pull.labels or ()),  # in the listing's answer: no read
         )
     return out

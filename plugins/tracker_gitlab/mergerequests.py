@@ -68,5 +68,6 @@ def fetch(project: Project, claims: Mapping[str, str], repository: links.Reposit
             base=mr.target_branch,
             closes=tuple(links.references(body, repository)[0]),
             url=mr.web_url,
+            labels=tuple(str(label) for label in getattr(mr, "labels", None) or ()),
         )
     return out
