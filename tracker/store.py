@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tracker.errors import BadInput
+from tracker.files import resolve
 from tracker.model import Request
 
 _SCHEMA = """
@@ -56,6 +57,13 @@ def _complete(conn: sqlite3.Connection) -> bool:
     return bool(found == len(_TABLES))
 
 
+def _unusable(exc: sqlite3.DatabaseError) -> bool:
+    """Is this the file's fault (not an SQLite database, cannot be opened), not a passing lock?"""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name in ("SQLITE_NOTADB", "SQLITE_CANTOPEN", "SQLITE_CORRUPT") or any(
+        words in str(exc) for words in ("not a database", "unable to open", "malformed"))
+
+
 def store_path(configured: str | None, root: Path, git_dir: Path) -> Path:
     """`store:` from the config (relative to the repo root), else inside the git directory."""
     if configured:
@@ -82,19 +90,30 @@ class Store:
     @contextmanager
     def _connect(self, write: bool) -> Iterator[sqlite3.Connection]:
         conn: sqlite3.Connection | None = None
+        # A folder, a FIFO or a device where the store should be is bad input (it would read
+        # as an empty store, or fail later as an internal error).
+        resolve(self.path, f"store {self.path}")
         if write or self.exists():
             if write:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 30000")
-            if write:
-                conn.execute("PRAGMA journal_mode = WAL")
-                # One transaction, so a reader never sees half a schema.
-                conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
-            elif not _complete(conn):
-                # Another process is creating the store this very moment: it is still empty.
-                conn.close()
-                conn = None
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA busy_timeout = 30000")
+                if write:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    # One transaction, so a reader never sees half a schema.
+                    conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+                elif not _complete(conn):
+                    # Another process is creating the store this very moment: it is still empty.
+                    conn.close()
+                    conn = None
+            except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()
+                if not _unusable(exc):
+                    raise
+                raise BadInput(f"store {self.path}: not a tracker store ({exc}); point 'store:' in the config"
+                               " at a new file, or move this one away") from None
         if conn is None:
             conn = sqlite3.connect(":memory:")
             conn.executescript(_SCHEMA)
