@@ -221,3 +221,39 @@ def test_hostile_yaml_is_one_short_line(repo: Path, text: str, words: tuple[str,
     line = _one_line_exit_2(invoke(["--repo", str(repo), "release", "v2"]), ".github/tracker.yml", *words)
     assert len(line) < 300, line
     assert tree_state(repo) == before
+
+
+def test_ctrl_c_is_exit_130_in_one_line_and_leaves_nothing(repo: Path, tmp_path: Path) -> None:
+    """Interrupted while GitHub does not answer (a server that accepts and then says nothing)."""
+    import os
+    import signal
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    env = {**os.environ, "GITHUB_TOKEN": "t0k3n-for-nobody", "GITHUB_REPOSITORY": "acme/app",
+           "GITHUB_API_URL": f"http://127.0.0.1:{silent.getsockname()[1]}"}
+    before = tree_state(repo)
+    proc = subprocess.Popen([sys.executable, "-m", "tracker", "--repo", str(repo), "release", "v2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        silent.settimeout(60)
+        connection, _ = silent.accept()  # tracker is now waiting for GitHub's answer
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        connection.close()
+    finally:
+        proc.kill()
+        silent.close()
+    assert proc.returncode == 130, err
+    assert out == ""
+    assert err.splitlines() == ["tracker: interrupted"]
+    assert tree_state(repo) == before
+
+
+def test_an_error_line_carries_no_terminal_escapes_and_stays_short(repo: Path) -> None:
+    line = _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v\x1b]0;owned\x07\x9b31m9\u202e"]))
+    assert not any(ch in line for ch in "\x1b\x07\x9b\u202e"), repr(line)
+    long = _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v" + "9" * 100_000]))
+    assert len(long) <= 1010

@@ -166,7 +166,13 @@ class Session:
             if log is not None:
                 log.close()
         with builds.frozen():  # requests and the kept commits live until the report is built
-            return self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record)
+            out = self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record)
+        if previous is not None and not out["commits"]:
+            # previous..build is empty exactly when the build is the --previous commit or in its history.
+            how = "is the same commit as" if previous_sha == tag.sha else "comes after"
+            self.context.say(f"note: --previous {previous} {how} {build}, so the report holds no commits;"
+                             f" name an earlier build of {build}'s history")
+        return out
 
     def _report_from(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
                      requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,
@@ -258,8 +264,9 @@ class Session:
                 for parsed in [links.parse(commit.message, repo_id)] if not parsed.empty]
 
     def save_caches(self) -> None:
-        """Keep what this run learnt about history (called once a command has succeeded)."""
-        if "link_index" in self.__dict__:
+        """Keep what this run learnt about history (called once a command has succeeded;
+        a dry run writes nothing at all, this cache included)."""
+        if "link_index" in self.__dict__ and not self.dry_run:
             self.link_index.save()
 
     def scan(self, spec: str | None) -> list[dict[str, Any]]:
@@ -268,11 +275,16 @@ class Session:
         Reverts and cherry-picks name commits, not requests: they are reported with the
         requests their target closes (read in one batch once the range is read).
         """
+        if spec is None and not history.has_commits(self.repo):
+            raise BadInput("this repository has no commits yet, so there is nothing to scan;"
+                           " commit first, or name a repository with --repo")
         revisions = history.resolve_range(self.repo, spec) if spec else ["HEAD"]
         repo_id = self.repository
         rows: list[dict[str, Any]] = []
         named: list[tuple[dict[str, Any], str]] = []
+        seen = 0
         for commit in history.log(self.repo, revisions):
+            seen += 1
             parsed = links.parse(commit.message, repo_id)
             base = {"sha": commit.sha, "summary": commit.summary, "pull": parsed.pull}
             rows += [{**base, "request": rid, "kind": "closes"} for rid in parsed.closes]
@@ -285,6 +297,9 @@ class Session:
             found = targets.get(target)
             requests = links.parse(found.message, repo_id).closes if found else []
             rows += [{**row, "request": rid} for rid in requests] or [{**row, "request": None}]
+        if not rows:  # an empty answer says why, never nothing at all
+            note = history.empty_range_note(self.repo, spec) if spec and not seen else None
+            self.context.say(note or f"note: no links to requests in the {seen} commits of {spec or 'HEAD'}")
         return rows
 
     # -- render, publish, mark -----------------------------------------------------
