@@ -375,7 +375,9 @@ def _odd_github(server: FakeGitHub) -> None:
     server.add_comment(4, None, "")
     server.add_issue(5, "Night mode", body=None, user="dave", labels=[LABEL], state="closed", state_reason="duplicate")
     server.add_comment(5, None, "")
-    server.add_comment(5, "ghost", "Duplicate of #1")
+    server.add_comment(5, "ghost", "Duplicate of #4")  # a deleted account is no maintainer: not counted
+    server.add_user("maint", association="COLLABORATOR")
+    server.add_comment(5, "maint", "Duplicate of #1")
     server.add_reaction(5, "ghost", "+1")
     server.add_reaction(5, "erin", "+1")
     server.add_pull(40, "Things", body=None, user=None, merge_commit_sha="f" * 40)
