@@ -16,9 +16,9 @@ import pytest
 from conftest import invoke
 from github_fixtures import LABEL
 from github_fixtures import env_for as github_env
+from github_server import FakeGitHub, serve
 from gitlab_fixtures import CONFIG as GITLAB_CONFIG
 from gitlab_fixtures import env_for as gitlab_env
-from github_server import FakeGitHub, serve
 from gitlab_server import FakeGitLab
 
 from tracker.hooks import SHIPPED, WITHDRAWN, marker

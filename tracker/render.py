@@ -92,7 +92,7 @@ def _markdown_view(value: Any, key: str | None = None) -> Any:
         return [_markdown_view(v, key) for v in value]
     if isinstance(value, str):
         if key in _LOGIN_KEYS:
-            return Markup(value) if logins.valid(value) else textsafe.markdown(value)
+            return Markup(textsafe.quiet_login(value)) if logins.valid(value) else textsafe.markdown(value)
         if key == "url":
             return textsafe.markdown_url(value)
         if key in _RAW_KEYS:
@@ -101,16 +101,18 @@ def _markdown_view(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def _clean_view(value: Any) -> Any:
-    """A copy of template data without control or direction-override characters."""
+def _clean_view(value: Any, key: str | None = None) -> Any:
+    """A copy of template data without control or direction-override characters, and with
+    logins that would ping a whole chat (`everyone`) made quiet."""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return textsafe.clean(value)
+        text = textsafe.clean(value)
+        return textsafe.quiet_login(text) if key in _LOGIN_KEYS else text
     if isinstance(value, Mapping):
-        return {k: _clean_view(v) for k, v in value.items()}
+        return {k: _clean_view(v, k) for k, v in value.items()}
     if _is_long(value):
-        return _SafeView(value, lambda item, _key: _clean_view(item), None)
+        return _SafeView(value, _clean_view, key)
     if isinstance(value, (list, tuple)):
-        return [_clean_view(v) for v in value]
+        return [_clean_view(v, key) for v in value]
     return value
 
 

@@ -256,7 +256,8 @@ def png(card: Layout) -> bytes:
             draw.rectangle(shape, fill=box.fill)
     for line in card.lines:
         # The font has one weight: a hairline stroke in the same colour reads as bold.
-        draw.text((line.x, line.y), line.text, font=font(line.size), fill=line.colour,
+        # The zero-width space that keeps `@everyone` quiet in text is no glyph to draw.
+        draw.text((line.x, line.y), line.text.replace("\u200b", ""), font=font(line.size), fill=line.colour,
                   anchor="rs" if line.anchor == "end" else "ls",
                   stroke_width=1 if line.bold else 0, stroke_fill=line.colour)
     info = PngImagePlugin.PngInfo()

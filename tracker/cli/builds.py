@@ -64,11 +64,13 @@ def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(_json(rows), nl=False)
         return
+    from tracker.textsafe import plain
+
     for row in rows:
         target = f"#{row['request']}" if row["request"] else "-"
         via = f" (PR #{row['pull']})" if row["pull"] else ""
         of = f" of {row['commit'][:10]}" if row.get("commit") else ""
-        click.echo(f"{row['sha'][:10]}  {row['kind']:<11} {target}{of}{via}  {row['summary']}")
+        click.echo(f"{row['sha'][:10]}  {row['kind']:<11} {target}{of}{via}  {plain(row['summary'])}")
 
 
 @cli.command()
