@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from gitlab import GitlabError
 
-from tracker import hosting
+from tracker import hosting, secrets
 from tracker.errors import BadInput
 from tracker.hooks import Context
 from tracker.model import PullRequest, Request
@@ -206,7 +206,7 @@ class GitlabIssues(hosting.CodeHost):
         """The issue's web address (from the listing when it was listed)."""
         if request_id in self._listed:
             return str(self._listed[request_id].web_url)
-        return f"{self.settings.server_url}/{self.settings.slug}/-/issues/{request_id}"
+        return f"{secrets.without_credentials(self.settings.server_url)}/{self.settings.slug}/-/issues/{request_id}"
 
     # -- writes ----------------------------------------------------------------------
 
