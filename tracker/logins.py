@@ -9,10 +9,12 @@ import fnmatch
 import re
 from functools import lru_cache
 
+_LOGIN = re.compile(r"[\w.-]{1,100}")
+
 
 def valid(login: str) -> bool:
     """Letters of any script, digits, `-`, `_` and `.`; not starting with `.`; 1–100 long."""
-    return bool(login) and not login.startswith(".") and re.fullmatch(r"[\w.-]{1,100}", login) is not None
+    return bool(login) and not login.startswith(".") and _LOGIN.fullmatch(login) is not None
 
 
 class _Keys(dict[str, "str | None"]):

@@ -330,17 +330,18 @@ class Session:
         from tracker import render
 
         cfg = self.config
+        talks = self.issues.posts_comments  # no comment is rendered where none is posted
         marks = []
         for entry in data["shipped"]:
             comment = None
-            if cfg.ship_comment:
+            if cfg.ship_comment and talks:
                 comment = render.render("comment_shipped.md.j2", {
                     "build": data["build"], "request": entry, "votes": entry["votes"], "project": self.project,
                 }, cfg.locale, self.root).strip()
             marks.append(Mark(entry["id"], data["build"], SHIPPED, comment, cfg.ship_label, cfg.ship_close))
         for entry in data["withdrawn"]:
             comment = render.render("comment_withdrawn.md.j2", {"build": data["build"], "request": entry},
-                                    cfg.locale, self.root).strip()
+                                    cfg.locale, self.root).strip() if talks else None
             marks.append(Mark(entry["id"], data["build"], WITHDRAWN, comment, cfg.ship_label, False))
         return marks
 
@@ -348,12 +349,20 @@ class Session:
         """Mark the build's shipped (and withdrawn) requests in the issue system."""
         return self.issues.mark(self.marks_for(data))
 
-    def publish(self, data: dict[str, Any], names: Sequence[str] | None = None) -> list[str]:
-        """Run the configured publishers on one build."""
+    def publish(self, data: dict[str, Any], names: Sequence[str] | None = None,
+                ready: Mapping[str, str] | None = None) -> list[str]:
+        """Run the configured publishers on one build (`ready`: formats rendered already)."""
         chosen = plugins.publishers(list(names if names is not None else self.config.publish), self.context)
+        texts = dict(ready or {})  # each format rendered once, however many publishers ask for it
+
+        def render_once(fmt: str) -> str:
+            if fmt not in texts:
+                texts[fmt] = self.render(data, fmt)
+            return texts[fmt]
+
         rendered = Rendered(
             report=data,
-            render=lambda fmt: self.render(data, fmt),
+            render=render_once,
             order=self.order_builds,
             issues=self.issues,
             builds=lambda: self.all_reports(upto=data["build"]),
@@ -378,14 +387,13 @@ class Session:
         if publish:
             plugins.publishers(list(self.config.publish), self.context)
         data = self.report(build)
-        if publish:
-            self.render(data, "markdown")
+        ready = {"markdown": self.render(data, "markdown")} if publish else {}  # a template error stops us here
         lines: list[str] = []
         try:
             if ship:
                 lines += self.ship(data)
             if publish:
-                lines += self.publish(data)
+                lines += self.publish(data, ready=ready)
             actions.report_outputs(self, data)
         finally:
             self.issues.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tracker.errors import BadInput
 from tracker.files import resolve
+from tracker.hooks import SHIPPED, Mark
 from tracker.model import Request
 
 _SCHEMA = """
@@ -216,21 +217,16 @@ class Store:
         ).fetchone()
         return str((row[0] or 0) + 1)
 
-    def mark(self, request_id: str, build: str, kind: str) -> bool:
-        """Record a mark once; True when it is new."""
+    def record(self, marks: Iterable[Mark]) -> None:
+        """Record marks once each (a concurrent run's are kept, not doubled) and close the requests
+        of shipped marks that close, all in one transaction."""
+        items = list(marks)
+        at = now()
         with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO marks (request_id, build, kind, at) VALUES (?, ?, ?, ?)",
-                (request_id, build, kind, now()),
-            )
-            return cur.rowcount > 0
-
-    def set_state(self, request_id: str, state: str) -> bool:
-        """Open or close a request; True when it changed."""
-        with self.transaction() as conn:
-            return conn.execute(
-                "UPDATE requests SET state = ? WHERE id = ? AND state != ?", (state, request_id, state)
-            ).rowcount > 0
+            conn.executemany("INSERT OR IGNORE INTO marks (request_id, build, kind, at) VALUES (?, ?, ?, ?)",
+                             [(m.request, m.build, m.kind, at) for m in items])
+            conn.executemany("UPDATE requests SET state = 'closed' WHERE id = ? AND state != 'closed'",
+                             [(m.request,) for m in items if m.kind == SHIPPED and m.close])
 
 
 def require_request(store: Store, request_id: str) -> Request:

@@ -35,6 +35,8 @@ _EVERYONE = frozenset({"everyone", "here", "channel", "all"})
 
 def clean(text: str) -> str:
     """`text` without control and direction-override characters (newlines kept)."""
+    if text.isprintable():  # every character removed here is one Python calls unprintable
+        return text
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
@@ -42,7 +44,10 @@ def plain(text: str | None) -> str:
     """One line of text with control and direction-override characters removed."""
     if not text:
         return ""
-    return _SPACES.sub(" ", clean(str(text)))
+    text = str(text)
+    if text.isprintable():  # no control, no format character, no line break or tab: nothing to do
+        return text
+    return _SPACES.sub(" ", clean(text))
 
 
 def markdown(text: str | None) -> Markup:
