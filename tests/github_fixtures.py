@@ -58,6 +58,7 @@ def seed(server: FakeGitHub, labels: dict[str, str]) -> None:
     server.add_issue(5, "Sync", user="erin", labels=[LABEL])
     server.add_issue(6, "Night mode", user="dave", labels=[LABEL], state="closed", state_reason="duplicate")
     server.add_reaction(6, "erin", "+1")
+    server.add_user("maint", association="MEMBER")  # a maintainer: the one who may mark duplicates
     server.add_comment(6, "maint", "Duplicate of #1")
     server.add_pull(40, "Export", body="Adds CSV export.\n\nFixes #2", user="dev", merge_commit_sha=labels["merge"])
     server.add_pull(41, "Offline mode", body="Closes #3", user="dev", merge_commit_sha=labels["squash"])

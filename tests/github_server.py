@@ -276,6 +276,12 @@ class FakeGitHub:
     * ``gate_writes(pattern, parties)``: writes whose ``"METHOD /path"`` matches
       the regex wait until ``parties`` of them are waiting, then all go at once,
       so concurrent clients race on exactly those writes, deterministically.
+
+    ``app="slug"`` makes the token a GitHub App's installation token, as GitHub
+    serves one: the token's account is the bot ``slug[bot]`` (type ``Bot``),
+    ``GET /user`` answers 403 "Resource not accessible by integration", and the
+    comments it posts carry ``performed_via_github_app`` (the app's integration
+    object; None on everyone else's comments).
     """
 
     def __init__(
@@ -286,13 +292,16 @@ class FakeGitHub:
         token: str = "t0k3n",
         prefix: str = "",
         viewer: str = "tracker-bot",
+        app: str | None = None,
         seed: int = 0,
         start_time: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc),
         host: str = "127.0.0.1",
     ) -> None:
         self.owner = owner
         self.name = name
-        self.viewer = viewer
+        self.app = app
+        self.viewer = f"{app}[bot]" if app else viewer
+        self._app_id = 15368 if app else 0
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         self._token = token
         self._lock = threading.RLock()
@@ -341,7 +350,7 @@ class FakeGitHub:
         self._routes = self._build_routes()
 
         self.add_user(owner, type="Organization", association="OWNER")
-        self.add_user(viewer, association="COLLABORATOR")
+        self.add_user(self.viewer, type="Bot" if app else "User", association="NONE" if app else "COLLABORATOR")
         self.add_user(GHOST_LOGIN)
 
     # ------------------------------------------------------------------ lifecycle
@@ -903,7 +912,26 @@ class FakeGitHub:
             "author_association": self._association(c.user),
             "body": c.body,
             "reactions": self._reactions_rollup(f"{api}/issues/comments/{c.id}/reactions", []),
-            "performed_via_github_app": None,
+            "performed_via_github_app": self._app_json() if self.app and c.user == self.viewer else None,
+        }
+
+    def _app_json(self) -> dict[str, Any]:
+        """The integration object GitHub puts on what an app's installation token did."""
+        created = _iso(self._repo_created)
+        return {
+            "id": self._app_id,
+            "slug": self.app,
+            "node_id": f"A_{self._app_id}",
+            "client_id": f"Iv1.{self._app_id:016x}",
+            "owner": self._user_json(self.owner),
+            "name": str(self.app).replace("-", " ").title(),
+            "description": "",
+            "external_url": f"{self.root_url}/apps/{self.app}",
+            "html_url": f"{self.root_url}/apps/{self.app}",
+            "created_at": created,
+            "updated_at": created,
+            "permissions": {"issues": "write", "metadata": "read", "contents": "write"},
+            "events": [],
         }
 
     def _reaction_json(self, r: _Reaction) -> dict[str, Any]:
@@ -1387,6 +1415,8 @@ class FakeGitHub:
         return _Response(200, self._rate_json())
 
     def _get_viewer(self, req: _Request) -> _Response:
+        if self.app:  # an installation token is no user: GitHub refuses to say who it is
+            raise _HttpError(403, "Resource not accessible by integration")
         data = self._user_json(self.viewer) or {}
         data.update(
             name=self.viewer,

@@ -301,8 +301,15 @@ class FakeGitLab:
                 return 502, {}, {"message": "502 Bad Gateway"}, 1
         return status, extra, payload, 0
 
+    def _current_user(self) -> Json:
+        """`GET /user`: the token's own account (GitLab's fuller user object)."""
+        return {**self.user(self.viewer), "bot": self.viewer.startswith("project_"), "locked": False,
+                "created_at": "2024-01-01T00:00:00.000Z", "is_admin": False}
+
     def _allowed(self, method: str, path: str, headers: Any) -> bool:
         private, job = headers.get("PRIVATE-TOKEN"), headers.get("JOB-TOKEN")
+        if path == f"{API}/user":
+            return private is not None and private == self.token  # a job token is no user
         if private is not None:
             return bool(private == self.token)
         if job is not None and job == self.job_token and "/releases" in path:
@@ -311,6 +318,8 @@ class FakeGitLab:
 
     def _route(self, method: str, path: str, query: list[tuple[str, str]],
                body: bytes) -> tuple[int, dict[str, str], Any]:
+        if method == "GET" and path == f"{API}/user":
+            return 200, {}, self._current_user()
         match = re.fullmatch(rf"{API}/projects/([^/]+)(/.*)?", path)
         if not match or unquote(match.group(1)).lower() not in (self.path.lower(), str(self.project_id)):
             return 404, {}, {"message": "404 Project Not Found"}

@@ -219,13 +219,16 @@ def local(make_repo: MakeRepo) -> Path:
     ("a duplicate of itself", '[{"id": "7", "title": "x", "duplicate_of": "7"}]', ("cycle", "7 → 7")),
     ("a cycle through the store", '[{"id": "1", "title": "Dark mode", "duplicate_of": "2"}]',
      ("cycle", "1 → 2 → 1")),
+    ("an id of 5,000 digits, as a number", '[{"id": ' + "7" * 5000 + ', "title": "x"}]', ("number too long",)),
+    ("an id of 5,000 digits, as text", '[{"id": "' + "7" * 5000 + '", "title": "x"}]', ("entry 1", "5,000")),
 ])
 def test_import_files_that_json_accepts_but_tracker_cannot_use(local: Path, tmp_path: Path, name: str, content: str,
                                                                words: tuple[str, ...]) -> None:
     source = tmp_path / "import.json"
     source.write_text(content, encoding="utf-8")
     before = tree_state(local)
-    one_line_exit_2(invoke(["--repo", str(local), "requests", "import", str(source)]), *words)
+    line = one_line_exit_2(invoke(["--repo", str(local), "requests", "import", str(source)]), *words)
+    assert len(line) < 300, line
     assert tree_state(local) == before
 
 
@@ -242,12 +245,17 @@ def test_a_bad_import_into_a_new_project_does_not_even_create_the_store(make_rep
     ("CSV that is not UTF-8", b"id,title\n1,caf\xe9\n", ("UTF-8",)),
     ("CSV row with more cells than columns", b"id,title\n1,x,extra\n", ("import.csv:2", "more cells")),
     ("CSV with an invalid voter", b"id,title,voters\n1,x,bob;@everyone\n", ("import.csv:2", "login")),
+    ("CSV cell over the csv module's limit", b"id,title\n1," + b"x" * 200_000 + b"\n", ("import.csv:2", "131,072")),
+    ("CSV whose header repeats a column", b"id,title,author,title\n1,Dark mode,alice,Light mode\n",
+     ("import.csv:1", "'title'", "twice")),
+    ("CSV with an id of 5,000 digits", b"id,title\n" + b"9" * 5000 + b",x\n", ("import.csv:2", "5,000 characters")),
 ])
 def test_malformed_csv_imports(local: Path, tmp_path: Path, name: str, content: bytes, words: tuple[str, ...]) -> None:
     source = tmp_path / "import.csv"
     source.write_bytes(content)
     before = tree_state(local)
-    one_line_exit_2(invoke(["--repo", str(local), "requests", "import", str(source)]), *words)
+    line = one_line_exit_2(invoke(["--repo", str(local), "requests", "import", str(source)]), *words)
+    assert len(line) < 300, line
     assert tree_state(local) == before
 
 
@@ -296,3 +304,25 @@ def test_the_report_of_a_failed_command_is_not_half_written(local: Path, tmp_pat
     one_line_exit_2(invoke(["--repo", str(local), "changelog", "v2", "--template", str(template),
                             "-o", str(target)]), "template")
     assert not target.exists()
+
+
+@pytest.mark.parametrize("kind", ["text file", "folder", "empty file"])  # empty: SQLite makes it a new store
+@pytest.mark.parametrize("args", [["top"], ["vote", "1", "--by", "dave"], ["release", "v2"],
+                                  ["requests", "add", "New", "--by", "dave"]], ids=" ".join)
+def test_a_store_that_is_not_sqlite(local: Path, kind: str, args: list[str]) -> None:
+    store = local / "requests.db"
+    if kind == "folder":
+        store.mkdir()
+        (store / "keep.txt").write_text("mine\n")
+    elif kind == "text file":
+        store.write_text("id,title\n1,Dark mode\n")
+    (local / ".github").mkdir()
+    (local / ".github" / "tracker.yml").write_text("issues: local\nstore: requests.db\npublish: []\n")
+    if kind == "empty file":
+        store.write_bytes(b"")
+        assert "internal error" not in invoke(["--repo", str(local), *args]).stderr
+        return
+    before = tree_state(local)
+    one_line_exit_2(invoke(["--repo", str(local), *args]), "store", "requests.db")
+    assert tree_state(local) == before
+    assert not list(local.glob("requests.db-*"))  # no -wal, no -shm

@@ -121,3 +121,16 @@ def test_card_words_come_from_the_template() -> None:
                      "alt": "Card: @bob voted for “Dark mode”, which shipped in lumen v1"}
     no_votes = cards.parse_words(text.replace("votes: 1 fan voted for it", "votes: "))
     assert "votes" not in no_votes
+
+
+def test_a_megabyte_title_is_measured_only_as_far_as_the_card_shows() -> None:
+    """The wrap stops once a card's lines are full: the layout of a 1 MB title is its first lines'."""
+    long = ("Ö" + "x" * 9) * 100_000
+    assert len(cards.wrap(long, 46, 1040, 4)) == 5  # one line past the most the card shows: it cannot fit
+    assert cards.wrap(long[:2000], 46, 1040)[:5] == cards.wrap(long, 46, 1040, 4)
+    card = cards.layout({**WORDS, "title": f"“{long}”"})
+    same = cards.layout({**WORDS, "title": f"“{long[:5000]}”"})
+    assert [line for line in card.lines if line.size == 46] == [line for line in same.lines if line.size == 46]
+    assert [line.text[-1] for line in card.lines if line.size == 46][-1] == "…"
+    invisible = cards.layout({**WORDS, "title": "\u200b" * 1_000_000})  # glyphs of no width: still bounded
+    assert invisible.lines

@@ -164,3 +164,96 @@ def test_every_command_has_an_example_in_its_help() -> None:
         assert result.exit_code == 0
         assert "Example" in result.stdout, path
         assert "tracker " in result.stdout, path
+
+
+# -- configs that are not files, and YAML that would take the process down ------------------
+
+
+def test_a_config_path_holding_a_folder_is_an_error_not_the_defaults(repo: Path) -> None:
+    (repo / ".github" / "tracker.yml").mkdir(parents=True)
+    before = tree_state(repo)
+    _one_line_exit_2(invoke(["--repo", str(repo), "release", "v2"]), ".github/tracker.yml", "folder")
+    _one_line_exit_2(invoke(["--repo", str(repo), "--config", str(repo / ".github"), "top"]), "folder")
+    assert tree_state(repo) == before
+
+
+def test_a_config_that_is_a_fifo_or_a_dangling_link_is_named(repo: Path) -> None:
+    import os
+
+    (repo / ".github").mkdir()
+    os.mkfifo(repo / ".github" / "tracker.yml")
+    # In its own process: reading a FIFO would wait for ever.
+    done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v2"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and "tracker.yml" in done.stderr
+    (repo / ".github" / "tracker.yml").unlink()
+    (repo / ".github" / "tracker.yml").symlink_to(repo / "nowhere.yml")
+    _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v2"]), ".github/tracker.yml")
+
+
+def test_an_unreadable_config_is_named(repo: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file")
+    _config(repo, "issues: local\n")
+    (repo / ".github" / "tracker.yml").chmod(0)
+    _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v2"]), ".github/tracker.yml", "cannot read")
+
+
+def _alias_bomb(levels: int) -> str:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + f"\npublish: *a{levels - 1}\n"
+
+
+@pytest.mark.parametrize("text, words", [
+    (_alias_bomb(9), ("aliases", "10,000")),
+    ("credits:\n  exclude: &a [" + "excluded, " * 10 + "]\nship:\n  label: [" + "*a, " * 30 + "]\n",
+     ("ship.label", "string", "not a list")),
+    ("publish: " + "[" * 20_000 + "]" * 20_000 + "\n", ("nested",)),
+    ("publish: &a [*a]\n", ("itself",)),
+], ids=["billion laughs", "wrong type, big value", "20,000 deep", "alias loop"])
+def test_hostile_yaml_is_one_short_line(repo: Path, text: str, words: tuple[str, ...]) -> None:
+    _config(repo, text)
+    before = tree_state(repo)
+    line = _one_line_exit_2(invoke(["--repo", str(repo), "release", "v2"]), ".github/tracker.yml", *words)
+    assert len(line) < 300, line
+    assert tree_state(repo) == before
+
+
+def test_ctrl_c_is_exit_130_in_one_line_and_leaves_nothing(repo: Path, tmp_path: Path) -> None:
+    """Interrupted while GitHub does not answer (a server that accepts and then says nothing)."""
+    import os
+    import signal
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    env = {**os.environ, "GITHUB_TOKEN": "t0k3n-for-nobody", "GITHUB_REPOSITORY": "acme/app",
+           "GITHUB_API_URL": f"http://127.0.0.1:{silent.getsockname()[1]}"}
+    before = tree_state(repo)
+    proc = subprocess.Popen([sys.executable, "-m", "tracker", "--repo", str(repo), "release", "v2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        silent.settimeout(60)
+        connection, _ = silent.accept()  # tracker is now waiting for GitHub's answer
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        connection.close()
+    finally:
+        proc.kill()
+        silent.close()
+    assert proc.returncode == 130, err
+    assert out == ""
+    assert err.splitlines() == ["tracker: interrupted"]
+    assert tree_state(repo) == before
+
+
+def test_an_error_line_carries_no_terminal_escapes_and_stays_short(repo: Path) -> None:
+    line = _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v\x1b]0;owned\x07\x9b31m9\u202e"]))
+    assert not any(ch in line for ch in "\x1b\x07\x9b\u202e"), repr(line)
+    long = _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v" + "9" * 100_000]))
+    assert len(long) <= 1010

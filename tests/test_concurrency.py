@@ -192,14 +192,35 @@ def test_a_real_kill_leaves_no_temp_file_behind_after_the_rerun(site_project: Pa
     assert [k for k in published(site_project) if Path(k).name.endswith(".tmp")] == []
 
 
-def test_a_target_that_cannot_be_written_is_one_line_and_a_rerun_finishes(site_project: Path) -> None:
+def test_a_folder_where_a_page_goes_is_found_before_anything_is_written(site_project: Path) -> None:
     (site_project / "site" / "builds").mkdir(parents=True)
     (site_project / "site" / "builds" / "v2.html").mkdir()  # a folder where a page must go
+    before = published(site_project)
     failed = invoke(["--repo", str(site_project), "publish", "v2"])
-    assert failed.exit_code == 1 and failed.stdout == ""
+    assert failed.exit_code == 2 and failed.stdout == ""
     (line,) = failed.stderr.strip().splitlines()
-    assert line.startswith("tracker: site: cannot write") and "v2.html" in line and "Traceback" not in line
+    assert "v2.html" in line and "a folder" in line and "Traceback" not in line
+    assert published(site_project) == before
     (site_project / "site" / "builds" / "v2.html").rmdir()
+    assert invoke(["--repo", str(site_project), "publish", "v2"]).exit_code == 0
+    assert (site_project / "site" / "builds" / "v2.html").is_file()
+
+
+def test_a_write_that_fails_midway_is_one_line_and_a_rerun_finishes(site_project: Path) -> None:
+    """A file-size limit makes the first big page fail to write (root ignores permissions, not this)."""
+    import resource
+    import signal
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), nothing dies
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))  # above SQLite's 32 KiB -shm
+
+    failed = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(site_project), "publish", "v2"],
+                            capture_output=True, text=True, timeout=120, preexec_fn=limited)
+    assert failed.returncode == 1 and failed.stdout == "", failed.stderr
+    (line,) = failed.stderr.strip().splitlines()
+    assert line.startswith("tracker: site: cannot write") and "Traceback" not in line
+    assert not [p for p in (site_project / "site").rglob("*.tmp")]  # no temporary file left
     assert invoke(["--repo", str(site_project), "publish", "v2"]).exit_code == 0
     assert (site_project / "site" / "builds" / "v2.html").is_file()
 

@@ -622,3 +622,35 @@ def test_start_time_is_deterministic() -> None:
     with serve(start_time=datetime(2030, 5, 1, tzinfo=timezone.utc)) as server:
         issue = server.add_issue(title="t")
         assert issue["created_at"] == "2030-05-01T00:00:01Z"
+
+
+def test_an_app_installation_token_is_a_bot_that_github_will_not_name() -> None:
+    with serve(app="tracker-app") as fake:
+        client = pygithub_client(fake)
+        with pytest.raises(GithubException) as refused:
+            _ = client.get_user().login
+        assert refused.value.status == 403 and "integration" in refused.value.data["message"]
+        fake.add_issue(1, "Dark mode", user="alice")
+        fake.add_user("maint", association="MEMBER")
+        fake.add_comment(1, "maint", "Duplicate of #2")
+        issue = client.get_repo("acme/app").get_issue(1)
+        posted = issue.create_comment("thanks")
+        assert (posted.user.login, posted.user.type) == ("tracker-app[bot]", "Bot")
+        assert posted.performed_via_github_app.slug == "tracker-app"
+        theirs, ours = issue.get_comments()
+        assert (theirs.author_association, theirs.performed_via_github_app) == ("MEMBER", None)
+        assert ours.performed_via_github_app.owner.login == "acme"
+    assert not fake.errors
+
+
+def test_gitlab_current_user_answers_a_personal_token_only() -> None:
+    import gitlab
+    from gitlab_server import FakeGitLab
+
+    with FakeGitLab() as fake:
+        client = gitlab.Gitlab(fake.url, private_token=fake.token)
+        client.auth()
+        assert client.user is not None and client.user.username == "tracker-bot"
+        with pytest.raises(gitlab.GitlabAuthenticationError):
+            gitlab.Gitlab(fake.url, job_token=fake.job_token).auth()
+    assert not fake.errors

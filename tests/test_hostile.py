@@ -128,7 +128,10 @@ HOSTILE = ("<script>alert(1)</script><img src=x onerror=alert(1)> [click](https:
            "\u202eevil\u202c \u2066iso\u2069 \u200fRTL\u200e zero\u200bwidth "
            "🎉 👨\u200d👩\u200d👧 更大的字体 مرحبا "
            "<!-- tracker:end --> <!-- tracker:end v2 --> &amp; &#64;everyone "
-           "\x1b[31mred\x1b[0m \x9b31m \x07bell \r\ninjected line\n# heading\n- item")
+           "\x1b[31mred\x1b[0m \x9b31m \x07bell \r\ninjected line\n# heading\n- item "
+           "like #2, GH-3, other/repo#5, !6 and a5c3785ed8d6a35868bc169f07e40e889087fd2e")
+# What GitHub would turn into links or cross-references in rendered Markdown, as the title has them.
+REFERENCES = ["like #2", "GH-3", "other/repo#5", "!6", "a5c3785ed8d6a35868bc169f07e40e889087fd2e"]
 FAMILY = "👨\u200d👩\u200d👧"
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -138,6 +141,7 @@ STORE_REQUESTS = [
     {"id": "2", "title": "Night mode @everyone", "author": "carol", "duplicate_of": "1", "voters": ["dave"]},
     {"id": "3", "title": "更大的字体 🎉", "author": "alice_b-c.d", "voters": []},
     {"id": "4", "title": "Open <b>idea</b> [x](https://evil.example)", "author": "erin", "voters": ["bob"]},
+    {"id": "5", "title": "Open \x07bell \x9b31m csi \u202eevil \x1b[2J", "author": "erin", "voters": []},
 ]
 HISTORY = [
     {"commit": "init"}, {"tag": "v1"},
@@ -159,6 +163,9 @@ def assert_inert_markdown(text: str) -> None:
     assert not BIDI.search(text) and not CONTROL.search(text)
     for line in text.splitlines():
         assert not line.startswith(("injected line", "# heading", "- item")), line
+    for reference in REFERENCES:
+        assert reference not in text, f"{reference} would link"
+    assert "like #" in text.replace("\u200b", "")  # the title still reads the same
 
 
 def assert_fan_text_survives(text: str) -> None:
@@ -345,6 +352,52 @@ def test_markdown_url_keeps_addresses_and_closes_every_exit() -> None:
         "https://a.example/x%29%20%5Bc%5D%28https://evil.example%20%22t%22")
 
 
+@pytest.mark.parametrize("title", [
+    "like #2 and #12", "GH-3 or gh-4", "other/repo#5 and acme/app#6", "see !7", "# 8 at the start",
+    "#9 at the start", "sha a5c3785ed8d6a35868bc169f07e40e889087fd2e", "short a5c3785 and DEADBEEF12 too",
+    "a5c3785ed8d6a35868bc169f07e40e889087fd2ef (41)", "https://github.com/acme/app/issues/7 and www.x.org",
+    "mail me@example.org", "user@a5c3785ed8d6a35868bc169f07e40e889087fd2e",
+])
+def test_references_in_fan_text_do_not_link_and_read_the_same(title: str) -> None:
+    """GitHub links `#N`, `GH-N`, `owner/repo#N`, 7-40 hex digits, URLs and emails in the text it
+    renders (a backslash or `&#35;` do not stop it: it links the text the Markdown produced)."""
+    text = str(textsafe.markdown(title))
+    shown = text.replace("\u200b", "").replace("\\", "")  # what a reader sees
+    assert shown == title
+    assert not re.search(r"(?i)(?:#|!|\bgh-)\d", text)
+    assert not re.search(r"(?i)\b[0-9a-f]{7,}\b", text)
+    assert "://" not in text and "www." not in text and not re.search(r"@\w", text)
+
+
+def test_everyone_here_and_channel_are_never_live_mentions(make_repo: MakeRepo) -> None:
+    repo, _ = make_repo([{"commit": "init"}, {"tag": "v1"}, {"commit": "Fixes #1"}, {"tag": "v2"}],
+                        config="issues: local\npublish: [changelog-file, site]\n",
+                        requests=[{"id": "1", "title": "Dark mode", "author": "everyone",
+                                   "voters": ["here", "Channel", "bob"]},
+                                  {"id": "2", "title": "Night mode", "author": "all", "duplicate_of": "1"}])
+    assert invoke(["--repo", str(repo), "release", "v2"]).exit_code == 0
+    outputs = {fmt: changelog(repo, "--format", fmt) for fmt in ("markdown", "html", "text", "atom")}
+    outputs["CHANGELOG.md"] = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    outputs.update({str(p): p.read_text(encoding="utf-8") for p in (repo / "site").rglob("*")
+                    if p.suffix in (".html", ".atom", ".svg")})
+    entry = json.loads(changelog(repo, "--format", "json"))["shipped"][0]
+    outputs["comment"] = render.render("comment_shipped.md.j2", {"build": "v2", "request": entry, "votes": 3,
+                                                                 "project": "acme/app"})
+    for name, text in outputs.items():
+        assert not re.search(r"(?i)@(?:everyone|here|channel|all)\b", text), name
+    assert "@\u200beveryone" in outputs["markdown"] and "@bob" in outputs["markdown"]
+    assert entry["author"] == "everyone"  # data for scripts stays as it is
+    assert (repo / "site" / "cards" / "everyone.png").is_file()
+
+
+def test_scan_text_shows_commit_subjects_without_terminal_escapes(make_repo: MakeRepo) -> None:
+    repo, _ = make_repo([{"commit": "init"}, {"tag": "v1"},
+                         {"commit": "Fix \x1b]0;owned\x07title \x9b2J\u202e\n\nFixes #1"}, {"tag": "v2"}])
+    text = invoke(["--repo", str(repo), "scan", "v1..v2"]).stdout
+    assert "closes" in text and "title" in text
+    assert not CONTROL.search(text) and not BIDI.search(text)
+
+
 def test_terminal_escapes_are_removed_everywhere() -> None:
     assert textsafe.plain("a\x1b[2Jb\x9b2Jc\u202ed\x00e") == "a[2Jb2Jcde"
     hyperlink = str(textsafe.markdown("\x1b]8;;https://evil.example\x07link\x1b]8;;\x07"))  # OSC 8
@@ -375,7 +428,9 @@ def _odd_github(server: FakeGitHub) -> None:
     server.add_comment(4, None, "")
     server.add_issue(5, "Night mode", body=None, user="dave", labels=[LABEL], state="closed", state_reason="duplicate")
     server.add_comment(5, None, "")
-    server.add_comment(5, "ghost", "Duplicate of #1")
+    server.add_comment(5, "ghost", "Duplicate of #4")  # a deleted account is no maintainer: not counted
+    server.add_user("maint", association="COLLABORATOR")
+    server.add_comment(5, "maint", "Duplicate of #1")
     server.add_reaction(5, "ghost", "+1")
     server.add_reaction(5, "erin", "+1")
     server.add_pull(40, "Things", body=None, user=None, merge_commit_sha="f" * 40)

@@ -23,11 +23,39 @@ def test_splice_replaces_only_its_own_section() -> None:
 
 def test_our_marker_and_our_extra_copies() -> None:
     tag = "<!-- tracker:shipped v2 -->"
-    assert hosting.has_marker([None, "hi", f"thanks\n\n{tag}"], tag)
-    assert not hosting.has_marker(["<!-- tracker:shipped v20 -->"], tag)
+    body, author = (lambda n: n[2]), (lambda n: n[1])
+    me = hosting.Identity(lambda: "bot")
+
+    def ours(note: tuple[int, str, str | None]) -> bool:
+        return me.owns(author(note), bot=False)
+
+    assert hosting.has_marker([(1, "x", None), (2, "x", "hi"), (3, "bot", f"thanks\n\n{tag}")], tag, body, ours)
+    assert not hosting.has_marker([(1, "bot", "<!-- tracker:shipped v20 -->")], tag, body, ours)
+    assert not hosting.has_marker([(1, "carol", f"pasted {tag}")], tag, body, ours)  # a fan's paste is no mark
     notes = [(3, "bot", f"b {tag}"), (1, "bot", f"a {tag}"), (2, "carol", f"quoting {tag}"), (4, "bot", "other")]
-    extra = hosting.extra_copies(notes, tag, lambda n: n[2], lambda n: n[1], lambda n: n[0])
+    extra = hosting.extra_copies(notes, tag, body, author, lambda n: n[0], ours)
     assert extra == [(3, "bot", f"b {tag}")]  # the oldest stays; carol's quote is hers
+    early = [(1, "carol", f"pasted {tag}"), (2, "bot", f"ours {tag}"), (3, "bot", f"race {tag}")]
+    assert hosting.extra_copies(early, tag, body, author, lambda n: n[0], ours) == [(3, "bot", f"race {tag}")]
+
+
+def test_identity_asks_once_and_only_when_needed_and_falls_back_to_bots() -> None:
+    asked: list[int] = []
+
+    def lookup() -> str | None:
+        asked.append(1)
+        return "Tracker-Bot"
+
+    me = hosting.Identity(lookup)
+    assert asked == []
+    assert me.owns("tracker-bot", bot=False) and not me.owns("carol", bot=False) and not me.owns(None, bot=True)
+    assert not me.owns("other-app[bot]", bot=True)  # the token's account is known: only it counts
+    assert asked == [1]
+    learnt = hosting.Identity(lookup)
+    learnt.learn("poster")  # the author of a comment this run posted
+    assert learnt.owns("poster", bot=False) and asked == [1]
+    app = hosting.Identity(lambda: None)  # an installation token: GitHub will not say who it is
+    assert app.owns("tracker-app[bot]", bot=True) and not app.owns("carol", bot=False)
 
 
 @pytest.mark.parametrize("bodies, target", [

@@ -158,3 +158,46 @@ def test_settings_never_show_the_token() -> None:
     settings = Settings(slug="acme/app", api_url="https://api.github.com", web_url="https://github.com",
                         token=PLAIN, fast=False)
     assert PLAIN not in repr(settings) and PLAIN not in str(settings)
+
+
+URL_SECRET = "pa55-w0rd-in-url"
+
+
+@pytest.mark.parametrize("variables, args, code", [
+    ({"GITHUB_API_URL": "http://tracker:{secret}@127.0.0.1:{closed}/api/v3"}, ["--debug", "changelog", "v2"], 1),
+    ({"GITHUB_API_URL": "{server}"}, ["--debug", "-v", "release", "v2"], 0),  # notes link issues without it
+    ({"GITHUB_API_URL": "ftp://tracker:{secret}@example.org/api"}, ["top"], 2),
+    ({"GITHUB_API_URL": "http://{secret}@127.0.0.1:{closed}/api/v3"}, ["changelog", "v2"], 1),
+    ({"CI_SERVER_URL": "http://ci:{secret}@127.0.0.1:{closed}", "GITLAB_TOKEN": "glt0k3n-other",
+      "CI_PROJECT_PATH": "acme/app"}, ["--debug", "--issues", "gitlab", "changelog", "v2"], 1),
+], ids=["unreachable", "working", "malformed", "token as user", "gitlab"])
+def test_credentials_in_a_url_setting_are_masked(make_repo: MakeRepo, variables: dict[str, str], args: list[str],
+                                                 code: int) -> None:
+    import base64
+
+    repo, labels = make_repo(HISTORY, config="publish: [github-release]\n")
+    with serve() as server:
+        seed(server, labels)
+        address = server.url.replace("://", f"://tracker:{URL_SECRET}@")
+        env = {**os.environ, **env_for(server)}
+        env.update({k: v.format(secret=URL_SECRET, closed=_closed_port(), server=address)
+                    for k, v in variables.items()})
+        done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == code, done.stderr[-2000:]
+    basic = base64.b64encode(f"tracker:{URL_SECRET}".encode()).decode()
+    written = json.dumps(server.snapshot())  # the release notes link the issues
+    for shown in (done.stdout, done.stderr, written):
+        assert URL_SECRET not in shown and basic not in shown, shown[-2000:]
+    if code == 2:
+        assert "ftp://***@example.org" in done.stderr
+
+
+def test_links_made_from_a_url_setting_carry_no_credentials(tmp_path: Path) -> None:
+    from tracker_github.settings import load_settings
+
+    env = {"GITHUB_API_URL": f"https://ci:{URL_SECRET}@ghe.example/api/v3", "GITHUB_REPOSITORY": "acme/app"}
+    assert load_settings(None, env, tmp_path).web_url == "https://ghe.example"
+    env["GITHUB_SERVER_URL"] = f"https://{URL_SECRET}@ghe.example"
+    assert load_settings(None, env, tmp_path).web_url == "https://ghe.example"
+    assert secrets.redact(f"GET https://ci:{URL_SECRET}@ghe.example/x") == "GET https://***@ghe.example/x"

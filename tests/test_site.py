@@ -326,3 +326,23 @@ def test_chromium_shows_the_credited_fans(site: Path, tmp_path: Path) -> None:
         assert len(image.getcolors(1 << 20) or []) > 20  # drawn, not a blank page
     if os.environ.get("TRACKER_SAVE_SCREENSHOT"):  # refresh docs/site.png by hand
         shutil.copy(shot, os.environ["TRACKER_SAVE_SCREENSHOT"])
+
+
+def test_two_builds_never_share_a_page(make_repo: Any) -> None:
+    from conftest import invoke
+
+    builds = ["v2/rc", "v2-rc", "v2%2Frc"]
+    steps: list[dict[str, Any]] = [{"commit": "init"}]
+    for number, build in enumerate(builds, 1):
+        steps += [{"commit": f"Step {number}\n\nFixes #{number}"}, {"tag": build}]
+    repo, _ = make_repo(steps, config="issues: local\npublish: [site]\n",
+                        requests=[{"id": str(n), "title": f"Idea {n}", "author": "ann"} for n in (1, 2, 3)])
+    assert invoke(["--repo", str(repo), "publish", builds[-1]]).exit_code == 0
+    site = repo / "site"
+    assert len(list((site / "builds").iterdir())) == 3
+    index = read(site, "index.html")
+    for number, build in enumerate(builds, 1):
+        link = sitedata.href("builds/" + sitedata.page_name(build))
+        assert f'href="{link}"' in index, build
+        page = site / unquote(link)  # where a browser opening the site from disk looks
+        assert f"Idea {number}" in page.read_text(encoding="utf-8"), build

@@ -148,3 +148,29 @@ def test_voters_are_the_same_with_and_without_sqlite_json(tmp_path: Path) -> Non
     assert store.voters(["1", "3", "4", "9", "1"]) == expected
     store.json = False
     assert store.voters(["1", "3", "4", "9", "1"]) == expected
+
+
+def test_a_build_is_marked_in_one_transaction(make_repo: Any) -> None:
+    """All of a build's marks and closings land together or not at all (and in one commit, not two
+    per request): a store that refuses the third mark keeps none of them."""
+    requests_ = [{"id": str(n), "title": f"Idea {n}", "author": "ann"} for n in range(1, 6)]
+    repo, _ = make_repo([{"commit": "init"}, {"tag": "v1"}, {"commit": "Fixes #1, #2, #3, #4 and #5"}, {"tag": "v2"}],
+                        config="issues: local\npublish: []\n", requests=requests_)
+    store = repo / ".git" / "tracker" / "store.sqlite3"
+    db = sqlite3.connect(store)
+    db.execute("CREATE TRIGGER refuse BEFORE INSERT ON marks WHEN (SELECT COUNT(*) FROM marks) >= 2"
+               " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END")
+    db.commit()
+    failed = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "ship", "v2"],
+                            capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1 and len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+    assert db.execute("SELECT COUNT(*) FROM marks").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM requests WHERE state = 'closed'").fetchone()[0] == 0
+    db.execute("DROP TRIGGER refuse")
+    db.commit()
+    assert invoke(["--repo", str(repo), "ship", "v2"]).exit_code == 0
+    assert db.execute("SELECT COUNT(*) FROM marks").fetchone()[0] == 5
+    assert db.execute("SELECT COUNT(*) FROM requests WHERE state = 'closed'").fetchone()[0] == 5
+    again = invoke(["--repo", str(repo), "ship", "v2"])
+    assert "nothing to write" in again.stdout
+    db.close()

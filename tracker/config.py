@@ -8,6 +8,10 @@ last value, and `site.dir: ""` would put the site in the repository's root.
 
 from __future__ import annotations
 
+import os
+import re
+import reprlib
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +114,7 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
 
             hint = difflib.get_close_matches(str(key), list(section), n=1)
             tip = f" (did you mean '{prefix}{hint[0]}'?)" if hint else f" (known keys: {', '.join(section)})"
-            raise ConfigError(f"{where}:{line}: unknown key '{prefix}{key}'{tip}")
+            raise ConfigError(f"{where}:{line}: unknown key '{prefix}{_short(str(key))}'{tip}")
         spec = section[key]
         if isinstance(spec, dict):
             out[key] = _check(spec, nodes.get(key), value if value is not None else {}, f"{prefix}{key}.", where)
@@ -131,13 +135,13 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
         if ok and expected is str and not value.strip():
             raise ConfigError(f"{where}:{line}: '{prefix}{key}' must not be empty")
         if not ok:
-            shown = "" if value is None else f" ({value!r})"  # "not null (None)" says nothing twice
+            shown = "" if value is None else f" ({_REPR.repr(value)})"  # "not null (None)" says nothing twice
             raise ConfigError(
                 f"{where}:{line}: '{prefix}{key}' must be {_TYPE_NAMES[expected]}, not {_type_name(value)}{shown}"
             )
         if allowed is not None and value not in allowed:
             raise ConfigError(
-                f"{where}:{line}: '{prefix}{key}' must be one of {', '.join(allowed)}, not {value!r}"
+                f"{where}:{line}: '{prefix}{key}' must be one of {', '.join(allowed)}, not {_REPR.repr(value)}"
             )
         out[key] = value
     return out
@@ -172,14 +176,19 @@ def parse(text: str, where: str) -> Config:
     """Validate YAML text and return a Config; `where` names the file in messages."""
     import yaml
 
+    _check_depth(text, where)
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _check_size(node, where)  # before anything is built from it
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}{line}: not valid YAML: {problem}") from None
+        raise ConfigError(f"{where}{line}: not valid YAML: {_short(problem)}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: not a config: nested too deeply") from None
     if data is None:
         data = {}
     values = _check(_SCHEMA, node, data, "", where)
@@ -214,20 +223,83 @@ def parse(text: str, where: str) -> Config:
     )
 
 
+# A config is a few dozen values; YAML aliases can make a few lines stand for billions
+# (`a: &a [x, x]`, `b: &b [*a, *a]`, …), which no message or check may ever expand.
+MAX_VALUES = 10_000
+MAX_DEPTH = 64
+_BRACKETS = re.compile(r"[\[\]{}]")
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 3, 3, 40, 40
+
+
+def _short(value: Any) -> str:
+    """A value as messages show it: bounded, however big or deep it is."""
+    return value if isinstance(value, str) and len(value) <= 80 else _REPR.repr(value)
+
+
+def _check_depth(text: str, where: str) -> None:
+    """Refuse flow nesting deeper than MAX_DEPTH before YAML reads it: PyYAML's scanner takes
+    time quadratic in the depth of `[[[…` (seconds at 20,000) before its parser gives up.
+    Brackets inside quotes or comments count too: no real config nests anywhere near this."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, match.start()) + 1
+            raise ConfigError(f"{where}:{line}: not a config: nested more than {MAX_DEPTH} levels deep")
+
+
+def _check_size(root: Any, where: str) -> None:
+    """Refuse a document whose aliases expand to more than MAX_VALUES values, or refer to
+    themselves: counted over the node graph, each node once (linear in the text)."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise ConfigError(f"{where}:{node.start_mark.line + 1}: a YAML alias refers to itself")
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        if total > MAX_VALUES:
+            raise ConfigError(f"{where}: not a config: its YAML aliases expand to more than {MAX_VALUES:,} values")
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
 def load(repo_root: Path, path: str | None) -> Config:
     """Load the config named by `--config`, else `.github/tracker.yml` when present, else defaults."""
     if path is None:
-        candidate = repo_root / DEFAULT_PATH
-        if not candidate.is_file():
+        target, shown = repo_root / DEFAULT_PATH, DEFAULT_PATH
+        if not os.path.lexists(target):
             return Config()
-        target, shown = candidate, DEFAULT_PATH
     else:
         target = Path(path)
-        if not target.is_absolute() and not target.exists():
+        if not target.is_absolute() and not os.path.lexists(target):
             target = repo_root / path
         shown = path
-        if not target.is_file():
+        if not os.path.lexists(target):
             raise ConfigError(f"config file not found: {shown}")
+    # Anything else at the config's path is an error, never "no config": a folder, a FIFO
+    # (reading it would wait for ever), a dangling link.
+    try:
+        mode = os.stat(target).st_mode
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read the config: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ConfigError(f"{shown}: the config is {what}; it must be a YAML file")
     try:
         text = target.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -67,6 +67,12 @@ def open_repo(path: str | Path | None = None) -> Repo:
     # In a bare repository (or inside a git directory) git prints the first two answers, then
     # fails on the third.
     lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) != (3 if done.returncode == 0 else 2):
+        # A path holding a line break: git has no NUL-separated form of these answers,
+        # so ask for each alone (its one trailing newline is the only separator).
+        lines = [answer for answer in (_rev_parse(target, option) for option in
+                                       ("--absolute-git-dir", "--is-bare-repository", "--show-toplevel"))
+                 if answer is not None]
     if len(lines) == 3:
         return Repo(Path(lines[0]), Path(lines[2]))
     if len(lines) == 2:
@@ -78,6 +84,13 @@ def open_repo(path: str | Path | None = None) -> Repo:
         raise BadInput(f"{named}: inside a git directory ({git_dir}); give the work tree")
     where = " (run tracker inside a repository, or give --repo PATH)" if path is None else ""
     raise BadInput(f"{named}: not a git repository{where}")
+
+
+def _rev_parse(cwd: Path, option: str) -> str | None:
+    """One `git rev-parse` answer, exactly (a line break in it kept), or None when git fails."""
+    done = subprocess.run(["git", "rev-parse", option], cwd=cwd, capture_output=True)
+    answer = done.stdout.decode("utf-8", "surrogateescape")
+    return answer[:-1] if done.returncode == 0 and answer.endswith("\n") else None
 
 
 def git_dir(repo: Repo) -> Path:
@@ -441,19 +454,46 @@ def resolve_previous(repo: Repo, name: str) -> str:
 
 
 def resolve_range(repo: Repo, spec: str) -> list[str]:
-    """A `git log` range (`A..B`, `A...B` or one revision), checked, or BadInput."""
+    """A `git log` range (`A..B`, `A...B` or one revision), checked, or BadInput saying what to write."""
     for end in _range_ends(spec):
-        if not repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", end, check=False):
-            raise BadInput(f"'{spec}' is not a range: '{end[:-9]}' names no commit")
+        if not repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{end}^{{commit}}", check=False):
+            raise BadInput(f"'{spec}' is not a range: '{end}' names no commit"
+                           " (write a tag, a branch or a commit, like v2026.46..v2026.47)")
     return [spec]
 
 
 def _range_ends(spec: str) -> list[str]:
     separator = "..." if "..." in spec else ".."
-    ends = [part for part in spec.split(separator)] if separator in spec else [spec]
-    if any(not part or part.startswith("-") for part in ends):
-        raise BadInput(f"'{spec}' is not a range: expected REV, A..B or A...B")
-    return [f"{part}^{{commit}}" for part in ends]
+    ends = spec.split(separator) if separator in spec else [spec]
+    if len(ends) > 2 or any(not part or part.startswith("-") or ".." in part or part != part.strip()
+                            for part in ends):
+        raise BadInput(f"'{spec}' is not a range: write one revision, A..B (the commits after A up to B)"
+                       " or A...B, like v2026.46..v2026.47")
+    return ends
+
+
+def has_commits(repo: Repo) -> bool:
+    """Does HEAD name a commit (a new repository has none yet)?"""
+    return repo.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False) is not None
+
+
+def empty_range_note(repo: Repo, spec: str) -> str | None:
+    """Why the range `spec`, found to hold no commits, holds none, when that is likely a slip.
+
+    `A..B` is empty exactly when B is A or is in A's history, so the two ends' commits say
+    which: the same commit, or a range written the wrong way round.
+    """
+    ends = _range_ends(spec)
+    if len(ends) != 2:
+        return None
+    first, last = (repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{end}^{{commit}}",
+                            check=False) for end in ends)
+    if first is not None and first == last:
+        return f"note: {spec} holds no commits: {ends[0]} and {ends[1]} are the same commit"
+    if "..." not in spec:
+        return (f"note: {spec} holds no commits: {ends[1]} is already in the history of {ends[0]}"
+                f" (the other way round? {ends[1]}..{ends[0]})")
+    return None
 
 
 def topo_order(repo: Repo, names: Sequence[str]) -> list[str]:

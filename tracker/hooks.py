@@ -114,6 +114,9 @@ class IssueSystem:
     """
 
     name = "issues"
+    # Does `mark` post `Mark.comment` on the request? An issue system that keeps no
+    # conversation (the local store) says False, and no comment is rendered for it.
+    posts_comments = True
 
     def __init__(self, context: Context):
         self.context = context

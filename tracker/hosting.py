@@ -4,9 +4,10 @@ Pure helpers: no HTTP, no click, no client library. A plugin hands them plain
 strings and callables, so the rules below are written (and tested) once:
 
 * the release-notes section between tracker's markers, maintainer text kept;
-* finding our hidden marker among comment bodies, and which copies of our own
-  comment to delete after two runs raced;
-* "duplicate of #N" in a comment or system note;
+* whose comments are ours (`Identity`: the token's own account), finding our
+  hidden marker among them, and which copies of our own comment to delete after
+  two runs raced;
+* "duplicate of #N" in a maintainer's comment or a system note;
 * repository slugs: validation (`owner/name`, GitLab's `group/sub/project`),
   the config → variable → origin-remote order, and parsing a git remote URL;
 * the check-then-write protocol (`settle`): a write whose answer was lost is
@@ -75,24 +76,59 @@ def splice(body: str, section: str) -> str:
 # -- our own comments ----------------------------------------------------------------
 
 
-def has_marker(bodies: Iterable[str | None], tag: str) -> bool:
-    """Does any of these comment bodies carry our hidden marker `tag`?"""
-    return any(tag in (body or "") for body in bodies)
+class Identity:
+    """Whose comments are tracker's own on a host: those the token's own account wrote.
+
+    The host is asked once, and only when a comment carrying our marker needs judging
+    (`lookup` gives the token's login, or None when the host will not say, as for a
+    GitHub App's installation token). A comment this run posted teaches the login
+    without asking. Without a login, only a bot account counts as ours: a bot comments
+    only where the repository's admins installed its app; a fan never comments as one.
+    """
+
+    def __init__(self, lookup: Callable[[], str | None]):
+        self._lookup = lookup
+        self._login: str | None = None
+        self._known = False
+
+    def learn(self, login: str | None) -> None:
+        """The author of a comment this run has just posted: certainly the token's account."""
+        if login:
+            self._login, self._known = login, True
+
+    def owns(self, login: str | None, bot: bool) -> bool:
+        """Did the token's account write a comment by `login` (`bot`: a bot account's)?"""
+        if not login:
+            return False  # a deleted account (GitHub's ghost) is nobody's
+        if not self._known:
+            self._login, self._known = self._lookup(), True
+        return login.lower() == self._login.lower() if self._login is not None else bot
+
+
+def has_marker(comments: Iterable[T], tag: str, body: Callable[[T], str | None],
+               ours: Callable[[T], bool]) -> bool:
+    """Does one of our own comments carry the hidden marker `tag`? A fan who pastes the
+    marker into a comment of their own marks nothing (and stops no thank-you)."""
+    return any(tag in (body(c) or "") and ours(c) for c in comments)
 
 
 def extra_copies(comments: Sequence[T], tag: str, body: Callable[[T], str | None],
-                 author: Callable[[T], str | None], age: Callable[[T], Any]) -> list[T]:
-    """Our comments beyond the oldest one: what to delete after two runs both posted.
+                 author: Callable[[T], str | None], age: Callable[[T], Any], ours: Callable[[T], bool]) -> list[T]:
+    """Our comments carrying `tag` beyond the oldest one: what to delete after two runs both posted.
 
-    Only copies by the oldest one's author count: someone else quoting our marker
-    wrote their own comment, which is not ours to delete.
+    Only our own comments count, and only by the oldest one's author: someone else quoting
+    our marker wrote their own comment, which is not ours to delete.
     """
-    ours = sorted((c for c in comments if tag in (body(c) or "")), key=age)
-    return [c for c in ours[1:] if author(c) == author(ours[0])]
+    mine = sorted((c for c in comments if tag in (body(c) or "") and ours(c)), key=age)
+    return [c for c in mine[1:] if author(c) == author(mine[0])]
 
 
 # -- duplicates ----------------------------------------------------------------------
 
+# Who may say "Duplicate of #N" on GitHub (its `author_association`): people with write or
+# triage access, the ones GitHub itself lets mark an issue a duplicate. Anyone else's
+# comment would move another fan's credit and votes.
+MAINTAINERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 # What GitHub writes (and reads) when an issue is marked a duplicate: a comment line.
 GITHUB_DUPLICATE = re.compile(r"^\s*Duplicate of\s+(\S+)", re.IGNORECASE | re.MULTILINE)
 # GitLab's system note after `/duplicate #N` (or "Close as duplicate").

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,11 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _shown(value: str) -> str:
+    """A value as a one-line message quotes it: a 5,000-digit id is not repeated whole."""
+    return repr(value) if len(value) <= 40 else f"{value[:20]!r}… ({len(value):,} characters)"
+
+
 def _entry(raw: Any, where: str) -> Entry:
     if not isinstance(raw, dict):
         raise BadInput(f"{where}: expected an object with id and title")
@@ -79,9 +85,10 @@ def _entry(raw: Any, where: str) -> Entry:
     if request_id.startswith("#"):
         request_id = request_id[1:]
     if not valid_id(request_id):
-        raise BadInput(f"{where}: id {request_id!r} is not an id (letters, digits, '-', '_', '.')")
+        raise BadInput(f"{where}: id {_shown(request_id)} is not an id"
+                       " (at most 100 letters, digits, '-', '_' and '.')")
     if duplicate_of is not None and not valid_id(duplicate_of.lstrip("#")):
-        raise BadInput(f"{where} (id {request_id}): duplicate_of {duplicate_of!r} is not an id")
+        raise BadInput(f"{where} (id {request_id}): duplicate_of {_shown(duplicate_of)} is not an id")
     duplicate_of = duplicate_of.lstrip("#") if duplicate_of is not None else None
     if title is None:
         raise BadInput(f"{where} (id {request_id}): empty title")
@@ -130,13 +137,21 @@ def read(path: Path) -> list[Entry]:
         raise BadInput(f"{path}: not UTF-8 text") from None
     if path.suffix.lower() == ".csv" or (path.suffix.lower() != ".json" and not text.lstrip().startswith("[")):
         reader = csv.DictReader(io.StringIO(text))
-        if reader.fieldnames is None or "id" not in reader.fieldnames or "title" not in reader.fieldnames:
-            raise BadInput(f"{path}: not a CSV with 'id' and 'title' columns")
         rows: list[Any] = []
-        for row in reader:
-            if None in row:
-                raise BadInput(f"{path}:{reader.line_num}: more cells than columns")
-            rows.append({k: (v if v != "" else None) for k, v in row.items() if k})
+        try:
+            if reader.fieldnames is None or "id" not in reader.fieldnames or "title" not in reader.fieldnames:
+                raise BadInput(f"{path}: not a CSV with 'id' and 'title' columns")
+            repeated = [name for name, n in Counter(reader.fieldnames).items() if n > 1]
+            if repeated:  # DictReader would keep the last cell of the two, silently
+                raise BadInput(f"{path}:1: the header names the column {_shown(repeated[0])} twice")
+            for row in reader:
+                if None in row:
+                    raise BadInput(f"{path}:{reader.line_num}: more cells than columns")
+                rows.append({k: (v if v != "" else None) for k, v in row.items() if k})
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            reason = f"a cell longer than {limit:,} characters" if "field limit" in str(exc) else str(exc)
+            raise BadInput(f"{path}:{reader.reader.line_num}: not a CSV this can read: {reason}") from None
         entries = [_entry(row, f"{path}:{i + 2}") for i, row in enumerate(rows)]
     else:
         try:
@@ -145,6 +160,8 @@ def read(path: Path) -> list[Entry]:
             raise BadInput(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
         except RecursionError:
             raise BadInput(f"{path}: invalid JSON: nested too deeply for a list of requests") from None
+        except ValueError:  # Python refuses to read integers of more than 4,300 digits
+            raise BadInput(f"{path}: a number too long to read (ids are at most 100 characters)") from None
         if not isinstance(raw, list):
             raise BadInput(f"{path}: expected a JSON array of requests")
         entries = [_entry(item, f"{path}: entry {i + 1}") for i, item in enumerate(raw)]

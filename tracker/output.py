@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from tracker.changes import write_json
 from tracker.errors import BadInput
-from tracker.files import write_if_changed, write_stream_if_changed
+from tracker.files import resolve, write_if_changed, write_stream_if_changed
 
 
 def emit(text: str, output: str | None) -> None:
@@ -36,7 +36,9 @@ def emit_report(data: Mapping[str, Any], output: str | None) -> None:
 
 
 def _to_file(output: str, write: Callable[[Path], object]) -> None:
-    """`write` to the `-o` file; a file that cannot be written is bad input, said in one line."""
+    """`write` to the `-o` file; a file that cannot be written is bad input, said in one line.
+    Standard output is where a pipe, a FIFO or a terminal gets the text: `-o` names a file."""
+    resolve(Path(output), f"-o {output}")
     try:
         write(Path(output))
     except OSError as exc:

@@ -238,8 +238,14 @@ class Session:
             if log is not None:
                 log.close()
         with builds.frozen():  # requests and the kept commits live until the report is built
-            return self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record,
-                                     overridden=previous is not None)
+            out = self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record,
+                                    overridden=previous is not None)
+        if previous is not None and not out["commits"]:
+            # previous..build is empty exactly when the build is the --previous commit or in its history.
+            how = "is the same commit as" if previous_sha == tag.sha else "comes after"
+            self.context.say(f"note: --previous {previous} {how} {build}, so the report holds no commits;"
+                             f" name an earlier build of {build}'s history")
+        return out
 
     def _track(self, log: history.Log, label: str) -> Iterator[bytes]:
         """A build's `git log` blocks, counted in commits on the progress line."""
@@ -523,8 +529,9 @@ class Session:
                 for parsed in [links.parse(commit.message, repo_id)] if not parsed.empty]
 
     def save_caches(self) -> None:
-        """Keep what this run learnt about history (called once a command has succeeded)."""
-        if "link_index" in self.__dict__:
+        """Keep what this run learnt about history (called once a command has succeeded;
+        a dry run writes nothing at all, this cache included)."""
+        if "link_index" in self.__dict__ and not self.dry_run:
             self.link_index.save()
 
     def scan(self, spec: str | None) -> list[dict[str, Any]]:
@@ -534,10 +541,15 @@ class Session:
         commits, not requests: they are reported with the requests their target closes (read
         in one batch once the range is read).
         """
+        if spec is None and not history.has_commits(self.repo):
+            raise BadInput("this repository has no commits yet, so there is nothing to scan;"
+                           " commit first, or name a repository with --repo")
         revisions = history.resolve_range(self.repo, spec) if spec else ["HEAD"]
         repo_id = self.repository
         found: list[dict[str, Any] | tuple[dict[str, Any], str]] = []  # a row, or (a row, the commit it names)
+        seen = 0
         for commit in history.log(self.repo, revisions):
+            seen += 1
             parsed = links.parse(commit.message, repo_id)
             base = {"sha": commit.sha, "summary": commit.summary, "pull": parsed.pull}
             found += [{**base, "request": rid, "kind": "closes"} for rid in parsed.closes]
@@ -554,6 +566,9 @@ class Session:
             row, target = entry
             requests = links.parse(named[target].message, repo_id).closes if target in named else []
             rows += [{**row, "request": rid} for rid in requests] or [{**row, "request": None}]
+        if not rows:  # an empty answer says why, never nothing at all
+            note = history.empty_range_note(self.repo, spec) if spec and not seen else None
+            self.context.say(note or f"note: no links to requests in the {seen} commits of {spec or 'HEAD'}")
         return rows
 
     # -- render, publish, mark -----------------------------------------------------
@@ -642,10 +657,11 @@ class Session:
         from tracker import render
 
         cfg = self.config
+        talks = self.issues.posts_comments  # no comment is rendered where none is posted
         marks = []
         for entry in data["shipped"]:
             comment = None
-            if cfg.ship_comment:
+            if cfg.ship_comment and talks:
                 comment = render.render("comment_shipped.md.j2", {
                     "build": data["build"], "request": entry, "votes": entry["votes"], "project": self.project,
                 }, cfg.locale, self.root).strip()
@@ -659,7 +675,7 @@ class Session:
             marks.append(Mark(entry["id"], data["build"], SHIPPED, comment, cfg.ship_label, cfg.ship_close))
         for entry in data["withdrawn"]:
             comment = render.render("comment_withdrawn.md.j2", {"build": data["build"], "request": entry},
-                                    cfg.locale, self.root).strip()
+                                    cfg.locale, self.root).strip() if talks else None
             marks.append(Mark(entry["id"], data["build"], WITHDRAWN, comment, cfg.ship_label, False))
         return marks
 
@@ -667,12 +683,20 @@ class Session:
         """Mark the build's shipped (and withdrawn) requests in the issue system."""
         return self.issues.mark(self.marks_for(data))
 
-    def publish(self, data: dict[str, Any], names: Sequence[str] | None = None) -> list[str]:
-        """Run the configured publishers on one build."""
+    def publish(self, data: dict[str, Any], names: Sequence[str] | None = None,
+                ready: Mapping[str, str] | None = None) -> list[str]:
+        """Run the configured publishers on one build (`ready`: formats rendered already)."""
         chosen = self.publishers(names if names is not None else self.config.publish)
+        texts = dict(ready or {})  # each format rendered once, however many publishers ask for it
+
+        def render_once(fmt: str) -> str:
+            if fmt not in texts:
+                texts[fmt] = self.render(data, fmt)
+            return texts[fmt]
+
         rendered = Rendered(
             report=data,
-            render=lambda fmt: self.render(data, fmt),
+            render=render_once,
             order=self.order_builds,
             issues=self.issues,
             builds=lambda: self.all_reports(upto=data["build"]),
@@ -697,14 +721,13 @@ class Session:
         if publish:
             self.publishers(self.config.publish)
         data = self.report(build)
-        if publish:
-            self.render(data, "markdown")
+        ready = {"markdown": self.render(data, "markdown")} if publish else {}  # a template error stops us here
         lines: list[str] = []
         try:
             if ship:
                 lines += self.ship(data)
             if publish:
-                lines += self.publish(data)
+                lines += self.publish(data, ready=ready)
             actions.report_outputs(self, data)
         finally:
             self.issues.close()

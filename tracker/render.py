@@ -37,7 +37,9 @@ USER_TEMPLATES = ".github/tracker/templates"
 _LOGIN_KEYS = frozenset({"login", "author", "co_authors", "voters", "builders", "logins"})
 # Keys that are identifiers, dates, or URLs we build ourselves: never fan prose.
 _RAW_KEYS = frozenset({"sha", "commits", "date", "schema", "url", "card", "png", "svg", "page", "id",
-                       "build", "previous", "builds", "type", "votes"})
+                       "build", "previous", "builds", "type", "votes",
+                       # lists of request and pull-request ids (checked at import, or the host's numbers)
+                       "suggested", "voted", "built", "reported", "tested", "requests", "pulls"})
 
 
 def flavour(name: str) -> str:
@@ -82,6 +84,15 @@ def _is_long(value: Any) -> bool:
 
 def _markdown_view(value: Any, key: str | None = None) -> Any:
     """A copy of template data with fan text made inert Markdown."""
+    kind = type(value)  # plain types first, by identity: a long report has a hundred thousand values
+    if kind is str:
+        return _markdown_text(value, key)
+    if kind is dict:
+        return {k: _markdown_view(v, k) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        if len(value) > _EAGER:
+            return _SafeView(value, _markdown_view, key)
+        return [_markdown_view(v, key) for v in value]
     if isinstance(value, Markup) or value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, Mapping):
@@ -91,27 +102,35 @@ def _markdown_view(value: Any, key: str | None = None) -> Any:
     if isinstance(value, (list, tuple)):
         return [_markdown_view(v, key) for v in value]
     if isinstance(value, str):
-        if key in _LOGIN_KEYS:
-            # An App's `[bot]` would read as Markdown link text: escaped, like any other name.
-            return Markup(value) if logins.valid(value) and not logins.is_app(value) else textsafe.markdown(value)
-        if key == "url":
-            return textsafe.markdown_url(value)
-        if key in _RAW_KEYS:
-            return Markup(textsafe.plain(value))
-        return textsafe.markdown(value)
+        return _markdown_text(value, key)
     return value
 
 
-def _clean_view(value: Any) -> Any:
-    """A copy of template data without control or direction-override characters."""
+def _markdown_text(value: str, key: str | None) -> Markup:
+    """One string of template data as inert Markdown, by what its key says it is."""
+    if key in _LOGIN_KEYS:
+        # An App's `[bot]` would read as Markdown link text: escaped, like any other name.
+        return Markup(textsafe.quiet_login(value)) if logins.valid(value) and not logins.is_app(value) \
+            else textsafe.markdown(value)
+    if key == "url":
+        return textsafe.markdown_url(value)
+    if key in _RAW_KEYS:
+        return Markup(textsafe.plain(value))
+    return textsafe.markdown(value)
+
+
+def _clean_view(value: Any, key: str | None = None) -> Any:
+    """A copy of template data without control or direction-override characters, and with
+    logins that would ping a whole chat (`everyone`) made quiet."""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return textsafe.clean(value)
+        text = textsafe.clean(value)
+        return textsafe.quiet_login(text) if key in _LOGIN_KEYS else text
     if isinstance(value, Mapping):
-        return {k: _clean_view(v) for k, v in value.items()}
+        return {k: _clean_view(v, k) for k, v in value.items()}
     if _is_long(value):
-        return _SafeView(value, lambda item, _key: _clean_view(item), None)
+        return _SafeView(value, _clean_view, key)
     if isinstance(value, (list, tuple)):
-        return [_clean_view(v) for v in value]
+        return [_clean_view(v, key) for v in value]
     return value
 
 

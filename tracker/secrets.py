@@ -1,7 +1,7 @@
 """Keeping tokens out of everything tracker prints, logs or raises.
 
 Tokens come from the environment; `redact` removes their values (and anything
-shaped like a GitHub or GitLab token) from a text, and `install_log_filter`
+shaped like a GitHub or GitLab token, and the credentials of any URL) from a text, and `install_log_filter`
 applies it to every log record, including PyGithub's and urllib3's debug logs.
 """
 
@@ -14,8 +14,11 @@ import re
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN", "INPUT_TOKEN")
 _SHAPES = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{20,})\b"
-    r"|(?i:(?<=authorization: )(?:token|bearer) \S+)"
+    r"|(?i:(?<=authorization: )(?:token|bearer|basic) \S+)"
 )
+# Credentials in a URL (`https://user:password@host/…`, `https://TOKEN@host/…`): the part
+# before `@` is masked wherever a URL is printed, whatever variable or setting it came from.
+_USERINFO = re.compile(r"(?<=://)[^\s/?#@'\"<>]+@")
 MASK = "***"
 _extra: set[str] = set()
 
@@ -24,6 +27,31 @@ def remember(secret: str | None) -> None:
     """Treat `secret` as a token from now on (one not taken from the usual variables)."""
     if secret and len(secret) >= 4:
         _extra.add(secret)
+
+
+def remember_url(url: str | None) -> None:
+    """Treat the credentials in `url` (`user:password@`) as a token from now on, also as they
+    appear decoded or alone (a log line may show the password without the URL around it)."""
+    from urllib.parse import unquote, urlsplit
+
+    if not url or "@" not in url:
+        return
+    parts = urlsplit(url.strip())
+    for secret in (parts.password, parts.username if parts.password is None else None):
+        if secret:
+            remember(secret)
+            remember(unquote(secret))
+    userinfo = parts.netloc.rpartition("@")[0]
+    if userinfo:
+        remember(userinfo)
+        import base64  # what an `Authorization: Basic` header a debug log prints holds
+
+        remember(base64.b64encode(unquote(userinfo).encode()).decode())
+
+
+def without_credentials(url: str) -> str:
+    """`url` without its `user:password@` part: what may be shown or linked to."""
+    return _USERINFO.sub("", url)
 
 
 def _known() -> list[str]:
@@ -35,7 +63,7 @@ def redact(text: str) -> str:
     """`text` with every known token and token-shaped string replaced by ***."""
     for secret in _known():
         text = text.replace(secret, MASK)
-    return _SHAPES.sub(MASK, text)
+    return _USERINFO.sub(MASK + "@", _SHAPES.sub(MASK, text))
 
 
 class _RedactingFilter(logging.Filter):

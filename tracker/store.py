@@ -17,6 +17,8 @@ from pathlib import Path
 
 from tracker import logins
 from tracker.errors import BadInput
+from tracker.files import resolve
+from tracker.hooks import SHIPPED, Mark
 from tracker.model import Request
 
 _SCHEMA = """
@@ -99,6 +101,13 @@ def _readable_as_is(conn: sqlite3.Connection) -> bool:
                for table, (column, _kind) in _ADDED.items())
 
 
+def _unusable(exc: sqlite3.DatabaseError) -> bool:
+    """Is this the file's fault (not an SQLite database, cannot be opened), not a passing lock?"""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name in ("SQLITE_NOTADB", "SQLITE_CANTOPEN", "SQLITE_CORRUPT") or any(
+        words in str(exc) for words in ("not a database", "unable to open", "malformed"))
+
+
 def store_path(configured: str | None, root: Path, git_dir: Path) -> Path:
     """`store:` from the config (relative to the repo root), else inside the git directory."""
     if configured:
@@ -125,28 +134,39 @@ class Store:
     @contextmanager
     def _connect(self, write: bool) -> Iterator[sqlite3.Connection]:
         conn: sqlite3.Connection | None = None
+        # A folder, a FIFO or a device where the store should be is bad input (it would read
+        # as an empty store, or fail later as an internal error).
+        resolve(self.path, f"store {self.path}")
         if write or self.exists():
             if write:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 30000")
-            if write:
-                conn.execute("PRAGMA journal_mode = WAL")
-                # One transaction, so a reader never sees half a schema.
-                conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
-                _upgrade(conn)
-            elif not _complete(conn):
-                # Another process is creating the store this very moment: it is still empty.
-                conn.close()
-                conn = None
-            else:
-                try:
-                    _upgrade(conn)  # a store made by an older tracker: upgraded on first use
-                except sqlite3.OperationalError:
-                    if not _upgraded(conn) and not _readable_as_is(conn):
-                        raise BadInput(f"{self.path}: the local store needs an upgrade, and it cannot be"
-                                       " written (read-only?): run a command that writes to it, such as"
-                                       " 'tracker requests import', where it can be") from None
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA busy_timeout = 30000")
+                if write:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    # One transaction, so a reader never sees half a schema.
+                    conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+                    _upgrade(conn)
+                elif not _complete(conn):
+                    # Another process is creating the store this very moment: it is still empty.
+                    conn.close()
+                    conn = None
+                else:
+                    try:
+                        _upgrade(conn)  # a store made by an older tracker: upgraded on first use
+                    except sqlite3.OperationalError:
+                        if not _upgraded(conn) and not _readable_as_is(conn):
+                            raise BadInput(f"{self.path}: the local store needs an upgrade, and it cannot be"
+                                           " written (read-only?): run a command that writes to it, such as"
+                                           " 'tracker requests import', where it can be") from None
+            except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()
+                if not _unusable(exc):
+                    raise
+                raise BadInput(f"store {self.path}: not a tracker store ({exc}); point 'store:' in the config"
+                               " at a new file, or move this one away") from None
         if conn is None:
             conn = sqlite3.connect(":memory:")
             conn.executescript(_SCHEMA + _ONE_VOTE + ";")
@@ -261,21 +281,16 @@ class Store:
             raise BadInput(f"no numeric id is left above #{highest}: give the request an id with --id")
         return new
 
-    def mark(self, request_id: str, build: str, kind: str) -> bool:
-        """Record a mark once; True when it is new."""
+    def record(self, marks: Iterable[Mark]) -> None:
+        """Record marks once each (a concurrent run's are kept, not doubled) and close the requests
+        of shipped marks that close, all in one transaction."""
+        items = list(marks)
+        at = now()
         with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO marks (request_id, build, kind, at) VALUES (?, ?, ?, ?)",
-                (request_id, build, kind, now()),
-            )
-            return cur.rowcount > 0
-
-    def set_state(self, request_id: str, state: str) -> bool:
-        """Open or close a request; True when it changed."""
-        with self.transaction() as conn:
-            return conn.execute(
-                "UPDATE requests SET state = ? WHERE id = ? AND state != ?", (state, request_id, state)
-            ).rowcount > 0
+            conn.executemany("INSERT OR IGNORE INTO marks (request_id, build, kind, at) VALUES (?, ?, ?, ?)",
+                             [(m.request, m.build, m.kind, at) for m in items])
+            conn.executemany("UPDATE requests SET state = 'closed' WHERE id = ? AND state != 'closed'",
+                             [(m.request,) for m in items if m.kind == SHIPPED and m.close])
 
 
 def require_request(store: Store, request_id: str) -> Request:

@@ -22,10 +22,21 @@ _LINE_START = re.compile(r"\A([#>+\-]|\d+(?=[.)]))")
 _SPACES = re.compile(r"\s*[\r\n]+\s*|\t")
 _MENTION = re.compile(r"@(?=[\w-])")
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|\b(www)\.")
+# Issue and merge-request references GitHub (and GitLab) turn into links and cross-references
+# in rendered Markdown: `#2`, `owner/repo#2`, `GH-2`, GitLab's `!2`. A backslash or `&#35;`
+# does not stop them (the renderer links the text it produced), a zero-width space does.
+_REFERENCE = re.compile(r"(?i)(?:#|!|\bgh-)(?=\d)")
+# Commit shas (7 to 40 hex digits, as a word) link too: cut every run into pieces of six.
+_HEX_RUN = re.compile(r"(?i)\b[0-9a-f]{7,}\b")
+_HEX_PIECE = re.compile(r"(?i)[0-9a-f]{6}(?=[0-9a-f])")
+# Logins that chat tools (where release notes are often relayed) take as a ping of everyone.
+_EVERYONE = frozenset({"everyone", "here", "channel", "all"})
 
 
 def clean(text: str) -> str:
     """`text` without control and direction-override characters (newlines kept)."""
+    if text.isprintable():  # every character removed here is one Python calls unprintable
+        return text
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
@@ -33,7 +44,10 @@ def plain(text: str | None) -> str:
     """One line of text with control and direction-override characters removed."""
     if not text:
         return ""
-    return _SPACES.sub(" ", clean(str(text)))
+    text = str(text)
+    if text.isprintable():  # no control, no format character, no line break or tab: nothing to do
+        return text
+    return _SPACES.sub(" ", clean(text))
 
 
 def markdown(text: str | None) -> Markup:
@@ -44,7 +58,15 @@ def markdown(text: str | None) -> Markup:
     text = _LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text)
     text = _MENTION.sub("@" + _ZW, text)
     text = _AUTOLINK.sub(lambda m: (":" + _ZW + "//") if m.group(1) else ("www" + _ZW + "."), text)
+    text = _REFERENCE.sub(lambda m: m.group() + _ZW, text)
+    text = _HEX_RUN.sub(lambda m: _HEX_PIECE.sub(lambda piece: piece.group() + _ZW, m.group()), text)
     return Markup(text)
+
+
+def quiet_login(name: str) -> str:
+    """A login as written after `@` in any output: `everyone`, `here`, `channel` and `all`
+    get a zero-width space in front, so `@everyone` reads the same and pings nobody."""
+    return _ZW + name if name.lower() in _EVERYONE else name
 
 
 def markdown_url(url: str | None) -> Markup:
@@ -65,4 +87,4 @@ def mention(login: str | None) -> Markup:
     if not login:
         return Markup("someone")
     safe = re.fullmatch(r"[\w.-]{1,100}", login) is not None and not login.startswith(".")
-    return Markup("@" + login) if safe else markdown(login)
+    return Markup("@" + quiet_login(login)) if safe else markdown(login)

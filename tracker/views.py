@@ -88,7 +88,7 @@ def table(rows: Sequence[Mapping[str, Any]], fmt: str, columns: Sequence[str]) -
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_csv_safe(cell(row[c])) for c in columns])
+            writer.writerow([_csv_safe(textsafe.plain(cell(row[c]))) for c in columns])
         return buffer.getvalue()
     if fmt == "markdown":
         lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]

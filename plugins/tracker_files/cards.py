@@ -151,8 +151,12 @@ def _is_wide(char: str) -> bool:
     return ord(char) >= 0x2E80
 
 
-def wrap(text: str, size: int, width: int) -> list[str]:
-    """`text` broken into lines no wider than `width` at `size`: at spaces, or between CJK characters."""
+def wrap(text: str, size: int, width: int, most: int | None = None) -> list[str]:
+    """`text` broken into lines no wider than `width` at `size`: at spaces, or between CJK characters.
+
+    With `most`, it stops as soon as there are more than `most` lines: what a card cannot
+    show is never measured (a title of a megabyte costs what its first lines cost).
+    """
     face = font(size)
     lines: list[str] = []
     current = ""
@@ -168,6 +172,8 @@ def wrap(text: str, size: int, width: int) -> list[str]:
         else:
             lines.append(current.rstrip())
             current = char.lstrip()
+        if most is not None and len(lines) > most:
+            return lines
     if current:
         lines.append(current)
     return lines
@@ -175,12 +181,17 @@ def wrap(text: str, size: int, width: int) -> list[str]:
 
 def _fit(text: str, width: int, options: tuple[tuple[int, int], ...]) -> tuple[int, list[str]]:
     """The largest (size, most lines) option `text` fits; at the last, cut with an ellipsis."""
+    # No glyph that shows is narrower than a pixel: more characters than the lines have
+    # pixels cannot fit (and beyond that, a line of invisible ones would be measured whole).
+    longest = width * max(lines for _, lines in options)
+    clipped = len(text) > longest
+    text = text[:longest]
     for size, max_lines in options:
-        lines = wrap(text, size, width)
-        if len(lines) <= max_lines:
+        lines = wrap(text, size, width, max_lines)
+        if len(lines) <= max_lines and not clipped:
             return size, lines
     size, max_lines = options[-1]
-    lines = wrap(text, size, width)[:max_lines]
+    lines = wrap(text, size, width, max_lines)[:max_lines]
     last = lines[-1]
     while last and font(size).getlength(last + "…") > width:
         last = last[:-1]
@@ -190,6 +201,7 @@ def _fit(text: str, width: int, options: tuple[tuple[int, int], ...]) -> tuple[i
 
 def _clip(text: str, size: int, width: int) -> str:
     face = font(size)
+    text = text[:width + 1]  # as in `_fit`: no more characters than pixels can show
     if face.getlength(text) <= width:
         return text
     while text and face.getlength(text + "…") > width:
@@ -256,7 +268,8 @@ def png(card: Layout) -> bytes:
             draw.rectangle(shape, fill=box.fill)
     for line in card.lines:
         # The font has one weight: a hairline stroke in the same colour reads as bold.
-        draw.text((line.x, line.y), line.text, font=font(line.size), fill=line.colour,
+        # The zero-width space that keeps `@everyone` quiet in text is no glyph to draw.
+        draw.text((line.x, line.y), line.text.replace("\u200b", ""), font=font(line.size), fill=line.colour,
                   anchor="rs" if line.anchor == "end" else "ls",
                   stroke_width=1 if line.bold else 0, stroke_fill=line.colour)
     info = PngImagePlugin.PngInfo()

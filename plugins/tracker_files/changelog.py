@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.errors import BadInput, WorkFailed
-from tracker.files import write_if_changed
+from tracker.files import check_targets, write_if_changed
 from tracker.hooks import Context, Publisher, Rendered
 
 _SECTION = re.compile(
@@ -81,7 +81,10 @@ class ChangelogFile(Publisher):
     def __init__(self, context: Context):
         super().__init__(context)
         self.path = context.path(context.config.changelog_file)
-        self.read()  # a changelog we could not update is found before anything is written
+        # A changelog we could not update (a FIFO, a device, a folder, a dangling link, not
+        # UTF-8) is found before anything is written.
+        check_targets([self.path], lambda _: f"changelog.file {context.config.changelog_file}")
+        self.read()
 
     def read(self) -> str:
         """The changelog's text ("" when there is none yet), or BadInput saying why it is unusable."""

@@ -27,7 +27,7 @@ from typing import Any
 
 from tracker import render
 from tracker.errors import BadInput, WorkFailed
-from tracker.files import write_if_changed
+from tracker.files import check_targets, write_if_changed
 from tracker.hooks import Context, Publisher, Rendered
 from tracker_files import cards, sitedata
 
@@ -50,7 +50,15 @@ class Site(Publisher):
         folder = context.path(context.config.site_dir)
         for path in (folder, folder / "builds", folder / "cards"):
             if path.exists() and not path.is_dir():
-                raise BadInput(f"site.dir {context.config.site_dir}: {path} is a file, not a folder")
+                what = "a file" if path.is_file() else "something else"
+                raise BadInput(f"site.dir {context.config.site_dir}: {path} is {what}, not a folder")
+        # Anything but a regular file (or a link to one) where a page or a card goes is bad
+        # input, found before the first write.
+        check_targets([folder / name for name in PAGES], lambda p: f"site.dir {context.config.site_dir}: {p}")
+        for sub, kinds in (("builds", (".html",)), ("cards", (".png", ".svg"))):
+            if (folder / sub).is_dir():
+                check_targets((p for p in (folder / sub).iterdir() if p.name.endswith(kinds)),
+                              lambda p: f"site.dir {context.config.site_dir}: {p}")
 
     def publish(self, build: Rendered) -> list[str]:
         """Render every page and card; write (or, on dry run, list) the files that change."""

@@ -26,8 +26,9 @@ BUILT = "built"
 
 
 def page_name(build: str) -> str:
-    """The file of a build's page under `builds/`: the tag, with `/` (allowed in tags) made `-`."""
-    return build.replace("/", "-") + ".html"
+    """The file of a build's page under `builds/`: the tag, with `%` and `/` (allowed in tags)
+    percent-encoded, so two builds never share a page (`v2/rc` and `v2-rc`, `v2%2Frc`)."""
+    return build.replace("%", "%25").replace("/", "%2F") + ".html"
 
 
 def href(path: str) -> str:

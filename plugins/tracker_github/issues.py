@@ -154,15 +154,18 @@ class GithubIssues(hosting.CodeHost):
         """Request id → the request it duplicates, for issues closed as duplicates.
 
         The convention is GitHub's own: closed with reason "duplicate" and a
-        comment "Duplicate of #N" (the latest such comment wins). Only those
-        issues' comments are read.
+        comment "Duplicate of #N" (the latest such comment wins) by someone with
+        write or triage access (`hosting.MAINTAINERS`), as GitHub itself requires;
+        a fan's comment saying so moves nobody's credit. Only those issues'
+        comments are read.
         """
         out: dict[str, str] = {}
         for rid, issue in self._listed.items():
             if issue.state_reason != "duplicate" or not issue.comments:
                 continue
             try:
-                target = hosting.duplicate_target((c.body for c in issue.get_comments()), rid, self.repository)
+                said = (c.body for c in issue.get_comments() if c.author_association in hosting.MAINTAINERS)
+                target = hosting.duplicate_target(said, rid, self.repository)
             except GithubException as exc:
                 if not self._gone(rid, exc):
                     raise
@@ -219,7 +222,18 @@ class GithubIssues(hosting.CodeHost):
 
     def _marker(self) -> marks.Marker:
         """Labels, thanks and closes shipped requests; unlabels and notes withdrawn ones."""
-        return marks.Marker(self.repo, self._issue, self.context.dry_run, self.context.say)
+        return marks.Marker(self.repo, self._issue, self.context.dry_run, self.context.say,
+                            hosting.Identity(self._own_login))
+
+    def _own_login(self) -> str | None:
+        """The token's account (`GET /user`, one read, only when a marked comment needs judging);
+        None for a GitHub App's installation token, which GitHub refuses to name (403)."""
+        try:
+            return str(self.gh.get_user().login)
+        except GithubException as exc:
+            if exc.status in (403, 404):
+                return None
+            raise
 
     def ensure_labels(self, wanted: Sequence[Label]) -> list[str]:
         """Create the missing ones of `wanted` (a token is needed; without one, a note)."""

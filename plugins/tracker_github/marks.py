@@ -39,6 +39,15 @@ def _author(comment: IssueComment) -> str | None:
     return comment.user.login if comment.user is not None else None
 
 
+def _body(comment: IssueComment) -> str | None:
+    return comment.body
+
+
+def _bot(comment: IssueComment) -> bool:
+    """Written by a bot account (a GitHub App's installation, `name[bot]`): the listing says so."""
+    return comment.user is not None and (comment.user.type == "Bot" or comment.user.login.endswith("[bot]"))
+
+
 def refused_as_locked(issue: Issue, exc: GithubException) -> bool:
     """Is this 403 GitHub refusing a comment on a locked conversation?"""
     message = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
@@ -49,12 +58,17 @@ class Marker:
     """Applies marks to issues; on dry run reads everything and writes nothing."""
 
     def __init__(self, repo: GhRepository, issue_of: Callable[[str], Issue | None], dry_run: bool,
-                 say: Callable[[str], None] | None = None):
+                 say: Callable[[str], None] | None = None, identity: hosting.Identity | None = None):
         self.repo = repo
         self.issue_of = issue_of
         self.dry_run = dry_run
         self.say = say if say is not None else (lambda text: None)
+        # Whose comments are ours (default, for callers that need no judging: nobody's but a bot's).
+        self.identity = identity if identity is not None else hosting.Identity(lambda: None)
         self._labels_ready: set[str] = set()
+
+    def _ours(self, comment: IssueComment) -> bool:
+        return self.identity.owns(_author(comment), _bot(comment))
 
     def apply(self, mark: Mark) -> list[str]:
         """The writes one mark needs (one line each), done unless this is a dry run."""
@@ -85,15 +99,17 @@ class Marker:
     def _comment(self, issue: Issue, mark: Mark, tag: str) -> list[str]:
         # The listing's comment count is current for this run: no comments, nothing to read.
         existing = self._comments(issue) if issue.comments else []
-        if hosting.has_marker((c.body for c in existing), tag):
+        if hosting.has_marker(existing, tag, _body, self._ours):
             return []
         line = f"github: #{issue.number} comment {mark.kind} {mark.build}"
         if self.dry_run:
             return [line]
         body = f"{mark.comment}\n\n{tag}"
         try:
-            settle(lambda: issue.create_comment(body),
-                   lambda: hosting.has_marker((c.body for c in self._comments(issue)), tag))
+            posted = settle(lambda: issue.create_comment(body),
+                            lambda: hosting.has_marker(self._comments(issue), tag, _body, self._ours))
+            if posted is not None:
+                self.identity.learn(_author(posted))  # who posted it is who the token is
         except GithubException as exc:
             if not refused_as_locked(issue, exc):
                 raise
@@ -104,8 +120,8 @@ class Marker:
     def _dedupe(self, issue: Issue, tag: str) -> list[str]:
         """Two runs at once may both post: keep the oldest of our comments, delete the rest."""
         # Only the oldest one's author's copies: someone else quoting our marker is not ours to delete.
-        extras = hosting.extra_copies(self._comments(issue), tag, lambda c: c.body, _author,
-                                      lambda c: (c.created_at, c.id))
+        extras = hosting.extra_copies(self._comments(issue), tag, _body, _author,
+                                      lambda c: (c.created_at, c.id), self._ours)
         lines = []
         for extra in extras:
             try:

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tracker import hosting
+from tracker import hosting, secrets
 from tracker.errors import BadInput
 from tracker.hosting import origin_url as origin_url  # re-exported: the names this module always had
 from tracker.hosting import slug_from_remote as slug_from_remote
@@ -64,16 +64,18 @@ def web_url(env: Mapping[str, str], api: str) -> str:
     """Where issues are shown: GITHUB_SERVER_URL, else derived from the API URL."""
     server = (env.get("GITHUB_SERVER_URL") or "").strip().rstrip("/")
     if server:
-        return server
+        return secrets.without_credentials(server)  # issue links reach notes and reports
     parts = urlsplit(api)
     if parts.hostname == "api.github.com":
         return "https://github.com"
     path = parts.path.rstrip("/").removesuffix("/api/v3")
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    return secrets.without_credentials(f"{parts.scheme}://{parts.netloc}{path}")
 
 
 def load_settings(configured: str | None, env: Mapping[str, str], root: Path) -> Settings:
     """Resolve every setting; raises BadInput (exit 2) for anything malformed."""
+    for variable in ("GITHUB_API_URL", "GITHUB_SERVER_URL", "GITHUB_GRAPHQL_URL"):
+        secrets.remember_url(env.get(variable))  # credentials in a URL are masked like a token
     api = api_url(env)
     slug = repository_slug(configured, env, root, api)
     token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None  # GH_TOKEN: the GitHub CLI's name

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from gitlab import GitlabError
 
-from tracker import hosting
+from tracker import hosting, secrets
 from tracker.errors import BadInput
 from tracker.hooks import Context, Label, kind_of
 from tracker.model import PullRequest, Request
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 EMOJI = {"+1": "thumbsup", "-1": "thumbsdown", "laugh": "laughing", "hooray": "tada"}
 ROLLUP = {"thumbsup": "upvotes", "thumbsdown": "downvotes"}  # counts every issue listing carries
 DELETED_LOGIN = "ghost"  # who a deleted account's awards and notes are reassigned to
-_BOT = re.compile(r"\A(?:(?:project|group)_\d+_bot(?:_\w+)?|\S+\[bot\])\Z")  # access-token bots
 _ISSUE_API = re.compile(r"/projects/([^/]+)/issues/(\d+)/?\Z")
 
 
@@ -43,9 +42,7 @@ def login_of(user: Mapping[str, Any] | None) -> str | None:
     return None if not login or login == DELETED_LOGIN else str(login)
 
 
-def is_bot(user: Mapping[str, Any]) -> bool:
-    """Bots never vote: flagged ones, and project/group access-token users."""
-    return bool(user.get("bot")) or bool(_BOT.match(str(user.get("username") or "")))
+is_bot = marks.is_bot  # bots never vote
 
 
 class GitlabIssues(hosting.CodeHost):
@@ -71,9 +68,14 @@ class GitlabIssues(hosting.CodeHost):
         return self.settings.slug
 
     @cached_property
+    def gl(self) -> client.Client:
+        """The python-gitlab client (checks the token; sends nothing)."""
+        return client.connect(self.settings, self.calls)
+
+    @cached_property
     def project(self) -> Project:
         """The project, lazily: its path is its id, so no request (and no job-token 401) is needed."""
-        return client.connect(self.settings, self.calls).projects.get(self.settings.slug, lazy=True)
+        return self.gl.projects.get(self.settings.slug, lazy=True)
 
     @cached_property
     def wanted(self) -> frozenset[str]:
@@ -210,7 +212,7 @@ class GitlabIssues(hosting.CodeHost):
         """The issue's web address (from the listing when it was listed)."""
         if request_id in self._listed:
             return str(self._listed[request_id].web_url)
-        return f"{self.settings.server_url}/{self.settings.slug}/-/issues/{request_id}"
+        return f"{secrets.without_credentials(self.settings.server_url)}/{self.settings.slug}/-/issues/{request_id}"
 
     # -- writes ----------------------------------------------------------------------
 
@@ -219,7 +221,19 @@ class GitlabIssues(hosting.CodeHost):
         if self.settings.token_kind == JOB and not self.context.dry_run:
             raise BadInput("CI_JOB_TOKEN cannot write issues: set GITLAB_TOKEN (a project access token"
                            " with the api scope and the Reporter role) to ship")
-        return marks.Marker(self.project, self._issue, self.context.dry_run, self.context.say)
+        return marks.Marker(self.project, self._issue, self.context.dry_run, self.context.say,
+                            hosting.Identity(self._own_login))
+
+    def _own_login(self) -> str | None:
+        """The token's account (`GET /user`, one read, only when a marked note needs judging);
+        None when GitLab will not say (a job token is no user)."""
+        try:
+            self.gl.auth()
+        except GitlabError as exc:
+            if exc.response_code in (401, 403, 404):
+                return None
+            raise
+        return str(self.gl.user.username) if self.gl.user is not None else None
 
     def ensure_labels(self, wanted: Sequence[Label]) -> list[str]:
         """Create the missing ones of `wanted` (GITLAB_TOKEN is needed: a job token cannot)."""

@@ -13,7 +13,8 @@ An issue moved to another project is left alone: its discussion lives on there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from gitlab import GitlabError
@@ -34,6 +35,19 @@ def _names(labels: Any) -> set[str]:
     return {str(label).lower() for label in labels or []}
 
 
+def _body(note: ProjectIssueNote) -> str | None:
+    return note.attributes.get("body")
+
+
+# Project and group access tokens act as bot users named like this.
+_BOT = re.compile(r"\A(?:(?:project|group)_\d+_bot(?:_\w+)?|\S+\[bot\])\Z")
+
+
+def is_bot(user: Mapping[str, Any]) -> bool:
+    """A bot account: flagged as one, or a project/group access token's user."""
+    return bool(user.get("bot")) or bool(_BOT.match(str(user.get("username") or "")))
+
+
 def moved(issue: ProjectIssue) -> bool:
     """Was this issue moved to another project? (GitLab keeps the original, closed.)"""
     return bool(issue.attributes.get("moved_to_id"))
@@ -48,12 +62,18 @@ class Marker:
     """Applies marks to issues; on dry run reads everything and writes nothing."""
 
     def __init__(self, project: Project, issue_of: Callable[[str], ProjectIssue | None], dry_run: bool,
-                 say: Callable[[str], None] | None = None):
+                 say: Callable[[str], None] | None = None, identity: hosting.Identity | None = None):
         self.project = project
         self.issue_of = issue_of
         self.dry_run = dry_run
         self.say = say if say is not None else (lambda text: None)
+        # Whose notes are ours (default, for callers that need no judging: nobody's but a bot's).
+        self.identity = identity if identity is not None else hosting.Identity(lambda: None)
         self._labels_ready: set[str] = set()
+
+    def _ours(self, note: ProjectIssueNote) -> bool:
+        author = note.attributes.get("author") or {}
+        return not note.attributes.get("system") and self.identity.owns(author.get("username"), is_bot(author))
 
     def apply(self, mark: Mark) -> list[str]:
         """The writes one mark needs (one line each), done unless this is a dry run."""
@@ -79,15 +99,17 @@ class Marker:
     def _note(self, issue: ProjectIssue, mark: Mark, tag: str) -> list[str]:
         # The listing's count of people's notes is current for this run: none, nothing to read.
         existing = self._notes(issue) if issue.user_notes_count else []
-        if hosting.has_marker((n.body for n in existing), tag):
+        if hosting.has_marker(existing, tag, _body, self._ours):
             return []
         line = f"gitlab: #{issue.iid} note {mark.kind} {mark.build}"
         if self.dry_run:
             return [line]
         body = f"{mark.comment}\n\n{tag}"
         try:
-            client.create(lambda: issue.notes.create({"body": body}),
-                          lambda: hosting.has_marker((n.body for n in self._notes(issue)), tag))
+            posted = client.create(lambda: issue.notes.create({"body": body}),
+                                   lambda: hosting.has_marker(self._notes(issue), tag, _body, self._ours))
+            if posted is not None:
+                self.identity.learn((posted.attributes.get("author") or {}).get("username"))
         except GitlabError as exc:
             if not self._refused_as_locked(issue, exc):
                 raise
@@ -105,8 +127,8 @@ class Marker:
 
     def _dedupe(self, issue: ProjectIssue, tag: str) -> list[str]:
         """Two runs at once may both post: keep the oldest of our notes, delete the rest."""
-        extra = hosting.extra_copies(self._notes(issue), tag, lambda n: n.body,
-                                     lambda n: (n.author or {}).get("username"), lambda n: (n.created_at, n.id))
+        extra = hosting.extra_copies(self._notes(issue), tag, _body, lambda n: (n.author or {}).get("username"),
+                                     lambda n: (n.created_at, n.id), self._ours)
         lines = []
         for note in extra:
             try:

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tracker import hosting
+from tracker import hosting, secrets
 from tracker.errors import BadInput
 
 DEFAULT_SERVER = "https://gitlab.com"
@@ -46,6 +46,7 @@ def load_settings(configured: str | None, env: Mapping[str, str], root: Path) ->
     A missing token is only an error once the API is used (`client.connect`):
     `tracker scan` needs the project path, not a token.
     """
+    secrets.remember_url(env.get("CI_SERVER_URL"))  # credentials in a URL are masked like a token
     server = server_url(env)
     hosts = {"gitlab.com", (urlsplit(server).hostname or "").lower()}
     slug = hosting.resolve_slug(configured, "CI_PROJECT_PATH", env.get("CI_PROJECT_PATH"),

@@ -22,6 +22,7 @@ class LocalIssues(IssueSystem):
     """Requests from the local store; marks recorded beside them."""
 
     name = "local"
+    posts_comments = False  # marks are rows in the store: there is no conversation to thank in
 
     def __init__(self, context: Context):
         super().__init__(context)
@@ -60,18 +61,14 @@ class LocalIssues(IssueSystem):
         earlier build's shipped mark, never instead of it, so releasing either
         build again writes nothing.
         """
-        lines = []
-        for item in marks:
-            existing = self.store.marks(item.build).get(item.request, set())
-            if item.kind in existing:
-                continue
-            verb = "shipped in" if item.kind == SHIPPED else "withdrawn in"
-            lines.append(f"local: mark #{item.request} {verb} {item.build}")
-            if self.context.dry_run:
-                continue
-            if item.kind == SHIPPED and item.close:
-                self.store.set_state(item.request, "closed")
-            self.store.mark(item.request, item.build, item.kind)
+        pending = list(marks)
+        recorded = {build: self.store.marks(build) for build in {item.build for item in pending}}  # one read each
+        todo = [item for item in pending if item.kind not in recorded[item.build].get(item.request, set())]
+        lines = [f"local: mark #{item.request} {'shipped in' if item.kind == SHIPPED else 'withdrawn in'}"
+                 f" {item.build}" for item in todo]
+        if todo and not self.context.dry_run:
+            # One transaction for the whole build: a build shipping 20,000 requests is one commit.
+            self.store.record(todo)
         return lines
 
 

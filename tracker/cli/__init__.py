@@ -30,8 +30,18 @@ _SESSIONS: list[Any] = []
 _PROGRESS: list[Progress] = []
 
 
+class _Interrupted(Exception):
+    """Ctrl-C while a command ran: kept apart from click, which would make it an "Aborted!"."""
+
+
 class Group(click.Group):
     """A click group whose errors are one line, never click's three-line usage block."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
 
     def main(  # type: ignore[override]
         self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
@@ -46,7 +56,12 @@ class Group(click.Group):
                 session.save_caches()
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
-        except click.Abort:
+        except _Interrupted:
+            _fail("interrupted", 130)
+        except click.Abort as exc:
+            # Ctrl-C while click itself was busy (reading the command line) arrives as an Abort.
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                _fail("interrupted", 130)
             _fail("aborted", 1)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "tracker"
@@ -78,12 +93,18 @@ def _traceback() -> None:
     click.echo(redact(traceback.format_exc()), err=True, nl=False)
 
 
+_LONGEST = 1000  # characters of an error line: a message never repeats a huge value whole
+
+
 def _fail(message: str, code: int) -> NoReturn:
     from tracker.secrets import redact
+    from tracker.textsafe import plain
 
     for progress in _PROGRESS:
         progress.clear()  # a stage cut short by the error may still be on screen
-    line = " ".join(redact(message).split())
+    line = " ".join(redact(plain(message)).split())
+    if len(line) > _LONGEST:
+        line = line[:_LONGEST - 1] + "…"
     if os.environ.get("GITHUB_ACTIONS") == "true":
         # Workflow-command data escapes `%` (and line breaks, already folded above).
         click.echo(f"::error::{line.replace('%', '%25')}", err=True)

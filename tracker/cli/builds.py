@@ -66,6 +66,8 @@ def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(_json(rows), nl=False)
         return
+    if not rows:
+        return  # the scan's note on stderr says why there is nothing to list
     table = [{"commit": row["sha"][:10], "kind": row["kind"],
               "request": f"#{row['request']}" if row["request"] else "-", "of": (row.get("commit") or "")[:10],
               "pull": f"#{row['pull']}" if row["pull"] else "", "summary": row["summary"]} for row in rows]

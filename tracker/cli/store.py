@@ -89,6 +89,7 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
         raise BadInput(f"--by {login!r}: not a login (letters, digits, '-', '_', '.'; not starting with '.')")
     if request_id is not None and not importer.valid_id(request_id.lstrip("#")):
         raise BadInput(f"--id {request_id!r}: not a request id (letters, digits, '-', '_', '.')")
+    store.requests()  # a store that is not one is bad input before anything is written (the ids' cache)
     # Read before the write lock is taken: the walk of every branch's history takes a while.
     named = ids.highest_named(session.repo) if request_id is None else 0
     with store.transaction() as conn:
