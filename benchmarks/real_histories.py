@@ -25,10 +25,14 @@ DIR/name or DIR/name.git, or given with --repo), the script:
      that has a non-empty truth and a tagged previous version (the previous
      version in the changelog's own order), newest first, at most
      --max-releases per project;
-  6. compares `shipped` (and, separately, `already_shipped` and `fixed`) with the
-     truth, beside two baselines over `git log PREV..TAG` messages: "closing
-     keyword" (a number right after close/fix/resolve and their forms) and
-     "ceiling" (every number named anywhere in the range).
+  6. compares `shipped` plus `fixed` with the truth, beside two baselines over
+     `git log PREV..TAG` messages: "closing keyword" (a number right after
+     close/fix/resolve and their forms) and "ceiling" (every number named anywhere
+     in the range); an issue the truth lists under TAG that tracker puts under
+     `already_shipped` is a miss, told apart as "closed again" (a commit of the
+     build tracker names closed it first: the ships-once rule) or "other"; every
+     other `already_shipped` entry is checked against the release the changelog
+     lists it under (its `in`).
 
 Prints a Markdown table (micro-averaged precision and recall per project) and
 writes per-release details, with a classification of every miss and false
@@ -388,10 +392,10 @@ class Release:
     def cite(self, sha: str, number: int) -> str:
         return f"{sha[:10]} {excerpt(self.history.messages[sha], number)!r}"
 
-    def miss(self, number: int, report: dict[str, set[int]]) -> tuple[str, str]:
+    def miss(self, number: int, report: dict[str, set[int]], shipped_in: dict[int, str]) -> tuple[str, str]:
         """Why tracker did not ship an issue the changelog lists for this version: (class, evidence)."""
         if number in report["already_shipped"]:
-            return "already_shipped (tracker: an earlier build shipped it)", ""
+            return self.already(number, shipped_in.get(number, ""))
         in_range = [s for s in self.history.named.get(number, []) if s in self.shas]
         closing = [s for s in self.history.closers.get(number, []) if s in self.shas]
         outside = [s for s in self.history.closers.get(number, []) if s not in self.shas]
@@ -449,6 +453,31 @@ class Release:
             if re.search(rf"from \S*\D{number}(?:\D|$)", subject):
                 return "branch name only", f"{sha[:10]} {subject[:120]!r}"
         return "named in no commit message (pull-request body, or nowhere)", ""
+
+    def already(self, number: int, where: str) -> tuple[str, str]:
+        """How an issue tracker lists under `already_shipped` (shipped in build `where`) compares
+        with the changelog: listed under this release too is a disagreement, either "closed
+        again" (an earlier build's own commit closed it first: the ships-once rule) or one
+        whose earlier closing tracker alone sees (a copy, a pick, or a tracker error)."""
+        listed = [v for v in self.truth.order if number in self.truth.issues[v]]
+        named = RELEASE_TAG.fullmatch(where)
+        there = named is not None and any(_version_key(v) == _version_key(named.group(1)) for v in listed)
+        if self.version not in listed:
+            if there:
+                return "agrees: the changelog lists it under the build tracker names", ""
+            if listed:
+                return f"the changelog lists it under another release ({listed[0]})", ""
+            return "the changelog lists it nowhere", ""
+        here = [s for s in self.history.closers.get(number, []) if s in self.shas]
+        earlier = [s for s in self.history.closers.get(number, [])
+                   if s not in self.shas and where in self.history.dates and self.ancestor(s, where)]
+        if not earlier:
+            return ("disagrees, other: listed here; no commit of the build tracker names closes it by its text",
+                    f"in {where or '(none)'}; here: {self.cite(here[0], number) if here else '(no closing text)'}")
+        both = "listed under both" if there else "listed only here"
+        evidence = f"{self.cite(here[0], number) if here else '(no closing text here)'} after " \
+                   f"{self.cite(earlier[0], number)} in {where}"
+        return f"disagrees, closed again: {both} (ships-once rule)", evidence
 
     def false(self, number: int, found_in: list[str]) -> tuple[str, str]:
         """Why tracker shipped an issue the changelog does not list for this version."""
@@ -523,6 +552,7 @@ def evaluate(project: Project, source: Path, args: argparse.Namespace, work: Pat
     details = []
     tracker_seconds = 0.0
     reports_already = False
+    already_counts: dict[str, int] = {}  # how already_shipped compares with the changelog
     for version, previous_version in evaluated:
         tag, previous = tag_of[_version_key(version)], tag_of[_version_key(previous_version)]
         wanted = truth.issues[version]
@@ -533,19 +563,27 @@ def evaluate(project: Project, source: Path, args: argparse.Namespace, work: Pat
         report: dict[str, set[int]] = {"shipped": set(), "already_shipped": set(), "fixed": set(),
                                        "withdrawn": set()}
         found_in: dict[int, list[str]] = {}
+        shipped_in: dict[int, str] = {}  # already_shipped: id -> the build tracker says shipped it
         if code == 0:
             data = json.loads(out)
             reports_already = reports_already or "already_shipped" in data
             for key in report:
                 for item in data.get(key) or []:
                     report[key].add(int(item["id"]))
-                    found_in.setdefault(int(item["id"]), []).extend(item.get("commits") or [])
+                    if key == "already_shipped":
+                        shipped_in[int(item["id"])] = str(item.get("in") or "")
+                    else:
+                        found_in.setdefault(int(item["id"]), []).extend(item.get("commits") or [])
         fragments: set[int] = set()
         if project.fragments:
             added = git(clone_dir, "log", "--diff-filter=A", "--name-only", "--format=", f"{previous}..{tag}",
                         "--", *project.fragments)
             fragments = {int(m) for m in re.findall(r"(?:^|/)(\d+)\.[\w.]+$", added, re.M)}
         release = Release(clone_dir, tag, previous, version, refs, history, truth, tag_of, fragments)
+        checked = {n: release.already(n, shipped_in.get(n, "")) for n in sorted(report["already_shipped"])}
+        for kind, _ in checked.values():
+            short = re.split(r"[:(]", kind)[0].strip()  # "agrees", "disagrees, closed again", ...
+            already_counts[short] = already_counts.get(short, 0) + 1
         keyword: set[int] = set()
         ceiling: set[int] = set()
         for _, message in release.messages:
@@ -566,7 +604,9 @@ def evaluate(project: Project, source: Path, args: argparse.Namespace, work: Pat
             "shipped": sorted(report["shipped"]), "fixed": sorted(report["fixed"]),
             "already_shipped": sorted(report["already_shipped"]), "withdrawn": sorted(report["withdrawn"]),
             "keyword": sorted(keyword), "ceiling": sorted(ceiling), "fragments": sorted(fragments & requests),
-            "misses": {str(n): release.miss(n, report) for n in sorted(wanted - shipped)},
+            "already_shipped_in": {str(n): shipped_in.get(n, "") for n in sorted(report["already_shipped"])},
+            "already_checked": {str(n): checked[n] for n in checked},
+            "misses": {str(n): release.miss(n, report, shipped_in) for n in sorted(wanted - shipped)},
             "false_positives": {str(n): release.false(n, found_in.get(n, [])) for n in sorted(shipped - wanted)},
         })
     return {
@@ -576,6 +616,7 @@ def evaluate(project: Project, source: Path, args: argparse.Namespace, work: Pat
         "requests_imported": len(requests), "pull_numbers": len(history.pulls),
         "excluded_from_truth": sum(len(truth.excluded[v]) for v, _ in evaluated),
         "truth_size": scores["tracker"].truth, "reports_already_shipped": reports_already,
+        "already_counts": already_counts,
         "scores": {k: {"tp": s.tp, "found": s.found, "truth": s.truth, "pr": s.pr()} for k, s in scores.items()},
         "tracker_seconds": round(tracker_seconds, 2), "seconds": round(time.monotonic() - started, 2),
         "details": details,
@@ -592,17 +633,24 @@ def table(results: list[dict[str, object]]) -> str:
     """The Markdown table of the run."""
     lines = [
         "| project | releases | truth | tracker P / R | closing keyword P / R | ceiling P / R "
-        "| already_shipped (in truth / all) | PR numbers dropped from truth |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| already_shipped | of those listed here: closed again / other | `in` = changelog's release "
+        "| PR numbers dropped from truth |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         scores = result["scores"]
-        assert isinstance(scores, dict)
+        counts = result["already_counts"]
+        assert isinstance(scores, dict) and isinstance(counts, dict)
         already = scores["already"]
-        already_cell = f"{already['tp']} / {already['found']}" if result["reports_already_shipped"] else "not reported"
+        if result["reports_already_shipped"]:
+            elsewhere = counts.get("agrees", 0) + counts.get("the changelog lists it under another release", 0)
+            cells = (f"{already['found']} | {counts.get('disagrees, closed again', 0)} / "
+                     f"{counts.get('disagrees, other', 0)} | {counts.get('agrees', 0)} of {elsewhere}")
+        else:
+            cells = "not reported | | "
         lines.append(
             f"| {result['project']} | {result['releases']} | {result['truth_size']} | {scores['tracker']['pr']} "
-            f"| {scores['keyword']['pr']} | {scores['ceiling']['pr']} | {already_cell} "
+            f"| {scores['keyword']['pr']} | {scores['ceiling']['pr']} | {cells} "
             f"| {result['excluded_from_truth']} |")
     return "\n".join(lines)
 
