@@ -35,6 +35,8 @@ _CLOSES = attrgetter("closes")
 _COPIES_UP_TO = 2000
 # Shorter subjects ("Fix typo") say too little to look for a copy's original by.
 _SUBJECT_AT_LEAST = 12
+# Commits compared by patch id whatever their subject, on either side of a copy.
+_PATCHES_AT_MOST = 200
 
 
 def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str],
@@ -331,10 +333,11 @@ class Session:
         return found
 
     def _beside(self, tag: Tag, earlier_builds: Mapping[str, Tag], previous_sha: str | None, overridden: bool,
-                repo_id: links.Repository) -> tuple[list[builds.Linked], list[str]]:
+                repo_id: links.Repository) -> tuple[list[builds.Linked], dict[str, str]]:
         """Commits of earlier builds beyond the previous build's ancestry (release branches,
         backports), and, for a `--previous` that need not be an ancestor, the previous build's
-        own commits this build does not hold: (those that link to something, every sha)."""
+        own commits this build does not hold: (those that link to something, the bare subjects
+        of those that neither close nor cherry-pick anything, by sha)."""
         from tracker import builds
 
         known = self.link_index.chain_tips(previous_sha) if previous_sha else set()
@@ -343,13 +346,14 @@ class Session:
         if overridden and previous_sha:
             commits = chain(commits, history.beyond(self.repo, [previous_sha], tag.sha))
         linked: list[builds.Linked] = []
-        shas: list[str] = []
+        plain: dict[str, str] = {}
         for commit in commits:
-            shas.append(commit.sha)
             parsed = links.parse(commit.message, repo_id)
             if not parsed.empty:
                 linked.append(builds.Linked(commit.sha, builds.commit_author(commit), parsed))
-        return linked, shas
+            if not (parsed.closes or parsed.cherry_of):  # a copy that says nothing of its original
+                plain[commit.sha] = links.bare_subject(commit.summary)
+        return linked, plain
 
     def _originals(self, scanned: builds.Scanned, beside: Sequence[builds.Linked],
                    repo_id: links.Repository) -> dict[str, builds.Linked]:
@@ -438,18 +442,28 @@ class Session:
         return [builds.Linked(sha, builds.commit_author(original), links.Parsed(closes=parsed.closes))
                 for sha, original, parsed in pairs if patches.get(sha) and patches[sha] == patches.get(original.sha)]
 
-    def _copies(self, scanned: builds.Scanned, beside: Sequence[str]) -> list[builds.Linked]:
-        """Patch-identical copies, on other lines, of this range's closing commits: each
-        stands for what its original closes (a backport made without `-x`)."""
+    def _copies(self, scanned: builds.Scanned, beside: Mapping[str, str]) -> list[builds.Linked]:
+        """Patch-identical copies, on other lines, of this range's closing commits (`beside`:
+        the other lines' commits that say nothing, by sha, with their bare subjects): each
+        stands for what its original closes (a backport made without `-x`). Past a few hundred
+        commits on either side, only copies that kept their original's subject are compared
+        (a patch id costs a diff)."""
         from tracker import builds
 
         closing = {sha: parsed for sha, _, parsed in scanned.kept() if parsed.closes}
         if not closing:
             return []
+        candidates = list(beside)
+        if len(beside) > _PATCHES_AT_MOST or len(closing) > _PATCHES_AT_MOST:
+            subjects = {change["sha"]: links.bare_subject(change["summary"]) for change in scanned.changes
+                        if change["sha"] in closing}
+            shared = set(subjects.values()) & set(beside.values())
+            closing = {sha: parsed for sha, parsed in closing.items() if subjects.get(sha) in shared}
+            candidates = [sha for sha, subject in beside.items() if subject in shared]
         ours = history.patch_ids(self.repo, closing)
         if not ours:
             return []
-        theirs = history.patch_ids(self.repo, beside)
+        theirs = history.patch_ids(self.repo, candidates)
         by_patch: dict[str, list[str]] = {}
         for sha, patch in ours.items():
             by_patch.setdefault(patch, []).append(sha)
