@@ -372,11 +372,15 @@ class Session:
         originals: dict[str, builds.Linked] = {}
         for name, commit in history.show(self.repo, wanted).items():
             parsed = links.parse(commit.message, repo_id)
+            author = builds.commit_author(commit)
             if name in picked and len(commit.parents) > 1:
-                inside = [i for c in history.brought_in(self.repo, commit.sha)
-                          for i in links.parse(c.message, repo_id).closes]
-                parsed = replace(parsed, closes=tuple(dict.fromkeys([*parsed.closes, *inside])))
-            originals[name] = builds.Linked(commit.sha, builds.commit_author(commit), parsed)
+                inside = [(c, links.parse(c.message, repo_id).closes)
+                          for c in history.brought_in(self.repo, commit.sha)]
+                parsed = replace(parsed, closes=tuple(dict.fromkeys([*parsed.closes,
+                                                                     *(i for _, ids in inside for i in ids)])))
+                # Who wrote the fix the merge brought in built it, not who merged it.
+                author = next((builds.commit_author(c) for c, ids in inside if ids), author)
+            originals[name] = builds.Linked(commit.sha, author, parsed)
         return originals
 
     def _originals_of(self, earlier: Sequence[builds.Linked], known: Mapping[str, builds.Linked],
