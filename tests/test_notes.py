@@ -165,3 +165,23 @@ def test_fan_text_in_titles_stays_inert_in_the_notes(make_repo: MakeRepo) -> Non
 ])
 def test_groups(summary: str, labels: tuple[str, ...], group: str) -> None:
     assert notes.group_of(summary, labels) == group
+
+
+@pytest.mark.parametrize("summary, shown", [
+    ("Use `get_event_loop()` on 3.12", "Use `get_event_loop()` on 3.12"),
+    ("`<img src=x>` and <b>", "`<img src=x>` and &lt;b&gt;"),  # inside a code span, Markdown shows it as written
+    ("a ``y`z`` b ` lone", "a ``y`z`` b \\` lone"),  # spans as CommonMark reads them; a lone backtick escaped
+    ("`@everyone` @everyone", "`@everyone` @\u200beveryone"),
+])
+def test_a_changes_code_spans_are_kept_and_nothing_else_comes_alive(summary: str, shown: str) -> None:
+    from tracker import textsafe
+
+    assert str(textsafe.markdown(summary, code=True)) == shown
+    assert "`" not in str(textsafe.markdown(summary)).replace("\\`", "")  # fan text: no formatting at all
+
+
+def test_the_notes_keep_code_spans_of_commit_subjects(make_repo: MakeRepo) -> None:
+    repo, _ = make_repo([{"commit": "Initial", "author": "Maint <maint@example.org>"}, {"tag": "v1"},
+                         {"commit": "fix: call `get_event_loop()` lazily", "author": "Frank <frank@example.org>"},
+                         {"tag": "v2"}])
+    assert "- fix: call `get_event_loop()` lazily by Frank in " in _markdown(repo)

@@ -68,6 +68,13 @@ class Scanned:
         """The kept commits by sha."""
         return {sha: Linked(sha, author, parsed) for sha, author, parsed in self.kept()}
 
+    def keep(self, item: Linked) -> None:
+        """Keep one more commit (a copy of a closing commit, found after the scan)."""
+        self.shas.append(item.sha)
+        self.authors.append(item.author)
+        self.said.append(item.parsed)
+        self.__dict__.pop("linked", None)
+
     def release(self) -> None:
         """Let the kept commits go (the decision is made; the report needs only count and changes)."""
         self.shas, self.authors, self.said = [], [], []

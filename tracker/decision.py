@@ -52,6 +52,8 @@ def _closing(item: Linked, pulls: Mapping[str, PullRequest], originals: Mapping[
     for source in sources:
         if source is not item:
             ids += [i for i in source.parsed.closes if i not in ids]
+            if source.author:  # who wrote what a backport copies built it too
+                builders.append(source.author)
         number = source.parsed.pull
         pull = pulls.get(number) if number else None
         if pull is not None and pull.merged:

@@ -204,11 +204,15 @@ def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:
     if not wanted:
         return {}
     found: dict[str, Commit] = {}
-    known = []
-    for sha in wanted:
-        full = repo.run("rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}", check=False)
-        if full:  # else a sha from another repository or a pruned branch: nothing to carry
-            known.append(full.strip())
+    # One `cat-file` resolves every name (short shas too); a sha from another repository or a
+    # pruned branch answers "missing": nothing to carry.
+    done = subprocess.run(repo._command(["cat-file", "--batch-check=%(objectname)"]), cwd=repo.work_tree,
+                          input="".join(f"{sha}^{{commit}}\n" for sha in wanted).encode("ascii", "replace"),
+                          capture_output=True)
+    known = [line for line in done.stdout.decode("ascii", "replace").split("\n")
+             if len(line) in (40, 64) and all(c in "0123456789abcdef" for c in line)]
+    if not known:
+        return {}
     for commit in log(repo, known, "--no-walk=unsorted"):
         found[commit.sha] = commit
     return {sha: c for sha in wanted for c in found.values() if c.sha.startswith(sha)}
@@ -220,6 +224,28 @@ def beyond(repo: Repo, tips: Sequence[str], below: str | None) -> Iterator[Commi
     if not tips:
         return iter(())
     return log(repo, [*tips, *([f"^{below}"] if below else [])])
+
+
+def branches_since(repo: Repo, date: str | None) -> list[str]:
+    """Tips of the branches (local and remote-tracking) with a commit since `date` (all for None):
+    where a commit not yet in any build may be."""
+    out = repo.run("for-each-ref", "--format=%(objectname)%00%(committerdate:iso-strict)", "refs/heads",
+                   "refs/remotes", check=False) or ""
+    tips = []
+    for line in out.splitlines():
+        sha, _, when = line.partition("\0")
+        if sha and (date is None or (when and _utc(when) >= date)):
+            tips.append(sha)
+    return sorted(set(tips))
+
+
+def grep_beyond(repo: Repo, tips: Sequence[str], below: str, texts: Iterable[str]) -> Iterator[Commit]:
+    """Commits reachable from `tips` but not from `below` whose message holds any of `texts`
+    (fixed strings; git filters in C)."""
+    patterns = [f"--grep={text}" for text in sorted(set(texts))]
+    if not tips or not patterns:
+        return iter(())
+    return log(repo, [*tips, f"^{below}"], "-F", *patterns)
 
 
 def brought_in(repo: Repo, merge: str) -> Iterator[Commit]:
@@ -388,15 +414,26 @@ def tags(repo: Repo, pattern: str) -> list[Tag]:
     """Every tag matching the build glob, with its commit and date (tagger date, else commit date)."""
     out = repo.run(
         "for-each-ref",
-        "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:iso-strict)",
+        "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:iso-strict)"
+        "%00%(*committerdate:iso-strict)%00%(committerdate:iso-strict)",
         "refs/tags",
     ) or ""
     found = []
     for line in out.splitlines():
-        name, obj, peeled, date = line.split("\0")
+        name, obj, peeled, date, peeled_date, own_date = line.split("\0")
         if fnmatch.fnmatchcase(name, pattern) and date:
-            found.append(Tag(name=name, sha=peeled or obj, date=_utc(date)))
+            committed = peeled_date or own_date
+            found.append(Tag(name=name, sha=peeled or obj, date=_utc(date), commit_date=_utc(committed) if committed
+                             else ""))
     return found
+
+
+def is_ancestor(repo: Repo, older: str, newer: str) -> bool:
+    """Is commit `older` in the history of `newer` (itself included)? A walk from `newer`
+    down to `older`: short when it is."""
+    done = subprocess.run(repo._command(["merge-base", "--is-ancestor", older, newer]), cwd=repo.work_tree,
+                          capture_output=True)
+    return done.returncode == 0
 
 
 def resolve_build(builds: Sequence[Tag], name: str, pattern: str) -> Tag:

@@ -29,7 +29,7 @@ from tracker.builds import Linked, Row, as_parsed, as_row
 from tracker.links import Parsed
 
 # Bump when the link grammar changes what a message means, or the tables change.
-GRAMMAR = "7"
+GRAMMAR = "8"
 # `git log -E -i --grep` patterns for indexing a whole ancestry: the substrings
 # `links.maybe_bytes` tests (case-insensitive here, so a superset). What the grep finds
 # is then filtered with `maybe_bytes` itself, so it keeps exactly the commits a range
@@ -72,6 +72,7 @@ class LinkIndex:
         self._tips: dict[str, str | None] = {}  # pending: tip → the tip below it (None: indexed whole)
         self._items: dict[str, Linked] = {}
         self._seen: dict[str, set[str]] = {}  # pending: sha → tips whose range held it
+        self._derived: dict[str, tuple[str, ...]] = {}  # pending: a cherry-pick → what its original closes
         self._broken = False  # the stored index failed a read: ignore it from then on
 
     def _open(self) -> sqlite3.Connection | None:
@@ -118,6 +119,11 @@ class LinkIndex:
             self._items[item.sha] = item
             self._seen.setdefault(item.sha, set()).add(tip)
         self._tips[tip] = below
+
+    def derive(self, sha: str, requests: tuple[str, ...]) -> None:
+        """Record that the indexed cherry-pick `sha` closes `requests` through the commit it copies
+        (its message says only "cherry picked from"): a search by request finds it. Kept until `save`."""
+        self._derived[sha] = requests
 
     def collect(self, tip: str) -> Callable[[str, str | None, Parsed], None]:
         """A function recording one linked commit of `tip`'s range as a scan reads it (the
@@ -193,7 +199,8 @@ class LinkIndex:
         # Reachable candidates: this run's pending items seen under a tip of the chain, and
         # the stored ones, read in joined queries whatever the number of requests.
         closers = {s: i for s, i in self._items.items() if self._seen.get(s, set()) & chain
-                   and not (wanted.isdisjoint(i.parsed.closes) and picked.isdisjoint(i.parsed.cherry_of))}
+                   and not (wanted.isdisjoint(i.parsed.closes) and wanted.isdisjoint(self._derived.get(s, ()))
+                            and picked.isdisjoint(i.parsed.cherry_of))}
         reverters = {s: i for s, i in self._items.items() if self._seen.get(s, set()) & chain
                      and i.parsed.reverts}
         if conn is not None and (wanted or picked):
@@ -289,7 +296,8 @@ class LinkIndex:
             conn.executemany("INSERT OR REPLACE INTO linked VALUES (?, ?, ?)",
                              [(i.sha, i.author, as_row(i.parsed)) for i in items])
             conn.executemany("INSERT OR IGNORE INTO closes VALUES (?, ?)",
-                             [(r, i.sha) for i in items for r in i.parsed.closes])
+                             [(r, i.sha) for i in items for r in i.parsed.closes]
+                             + [(r, sha) for sha, ids in self._derived.items() for r in ids])
             conn.executemany("INSERT OR IGNORE INTO reverts VALUES (?, ?)",
                              [(t, i.sha) for i in items for t in i.parsed.reverts])
             conn.executemany("INSERT OR IGNORE INTO picks VALUES (?, ?)",
@@ -301,6 +309,7 @@ class LinkIndex:
             self._items.clear()
             self._seen.clear()
             self._tips.clear()
+            self._derived.clear()
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -303,3 +303,14 @@ def conventional_types(summaries: Iterable[str]) -> list[str | None]:
 def conventional_type(summary: str) -> str | None:
     """`feat`, `fix`, … when the summary follows Conventional Commits."""
     return conventional_types([summary])[0]
+
+
+# What a backport adds around the subject it copies: `[8.2.x] `, `[PR #12/abc backport][8.3.x] `
+# before it, ` (#12350)` after it.
+_BACKPORT_PREFIX = re.compile(r"\A(?:\s*\[[^\]\n]{0,80}\])+\s*")
+_PULL_SUFFIX = re.compile(r"(?:\s*\(#\d{1,9}\))+\s*\Z")
+
+
+def bare_subject(summary: str) -> str:
+    """A subject without what backports and squash merges add to it, to find a copy's original."""
+    return _PULL_SUFFIX.sub("", _BACKPORT_PREFIX.sub("", summary)).strip()

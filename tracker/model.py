@@ -123,3 +123,4 @@ class Tag:
     name: str
     sha: str
     date: str
+    commit_date: str = ""  # its commit's committer date (UTC, ISO 8601): a descendant's is never older

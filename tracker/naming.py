@@ -161,8 +161,8 @@ def name_entry(entry: dict[str, Any], report: bool, commits: Mapping[str, tuple[
         if person.login and key is not None:
             if all(counted[login] != key for login in builders):
                 builders.append(person.login)
-        elif person.name and person.name not in plain:
-            plain.append(person.name)
+        elif person.login is None and person.name and counted[person.name] is not None and person.name not in plain:
+            plain.append(person.name)  # a bot's or an excluded account's name is not shown either
 
     for builder in entry["builders"]:
         build(names.person(builder))

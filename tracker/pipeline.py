@@ -11,7 +11,7 @@ on every command, and git's walk to its first commit overlaps those imports.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import chain
@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 
 
 _CLOSES = attrgetter("closes")
+# Ranges up to this many commits are searched for unmarked copies of closing commits (a
+# patch release's size; a long range would grep for tens of thousands of subjects).
+_COPIES_UP_TO = 2000
+# Shorter subjects ("Fix typo") say too little to look for a copy's original by.
+_SUBJECT_AT_LEAST = 12
+# Commits compared by patch id whatever their subject, on either side of a copy.
+_PATCHES_AT_MOST = 200
 
 
 def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str],
@@ -255,11 +262,18 @@ class Session:
                      requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,
                      record: bool, overridden: bool = False) -> dict[str, Any]:
         """The report of a scanned range: decide, credit, assemble."""
+        from tracker import builds
         from tracker import decision as decisions
 
         earlier_builds = self._earlier_builds(tag, previous_name, previous_sha, overridden)
+        for copy in self._copies_of_unreleased(tag, previous_sha, earlier_builds.get(previous_name or ""),
+                                               scanned, repo_id):
+            scanned.keep(copy)
         beside, beside_shas = self._beside(tag, earlier_builds, previous_sha, overridden, repo_id)
         originals = self._originals(scanned, beside, repo_id)
+        if record:  # the range's picks are indexed: what they close through their originals, too
+            self._derive_picks([builds.Linked(sha, author, parsed) for sha, author, parsed in scanned.kept()
+                                if parsed.cherry_of], originals)
         claims = scanned.pull_claims()
         in_range = set(claims.values())  # the build's own pull requests (not those of other lines)
         for item in chain(originals.values(), beside):
@@ -308,14 +322,22 @@ class Session:
         if overridden and previous_sha is not None:
             given = next((t for t in self.build_tags if t.name == previous_name), None)
             cutoff = (given.date, given.name) if given else (history.commit_date(self.repo, previous_sha), "")
-        return {t.name: t for t in self.build_tags
-                if t.sha != tag.sha and ((t.date, t.name) < cutoff or t.name == previous_name)}
+        found = {t.name: t for t in self.build_tags
+                 if t.sha != tag.sha and ((t.date, t.name) < cutoff or t.name == previous_name)}
+        # A build holding this one is later whatever its tag's date (a build tagged late, or one
+        # out before a --previous released after it): only one whose commit is no older can be.
+        for name, other in list(found.items()):
+            if name != previous_name and other.commit_date >= tag.commit_date \
+                    and history.is_ancestor(self.repo, tag.sha, other.sha):
+                del found[name]
+        return found
 
     def _beside(self, tag: Tag, earlier_builds: Mapping[str, Tag], previous_sha: str | None, overridden: bool,
-                repo_id: links.Repository) -> tuple[list[builds.Linked], list[str]]:
+                repo_id: links.Repository) -> tuple[list[builds.Linked], dict[str, str]]:
         """Commits of earlier builds beyond the previous build's ancestry (release branches,
         backports), and, for a `--previous` that need not be an ancestor, the previous build's
-        own commits this build does not hold: (those that link to something, every sha)."""
+        own commits this build does not hold: (those that link to something, the bare subjects
+        of those that neither close nor cherry-pick anything, by sha)."""
         from tracker import builds
 
         known = self.link_index.chain_tips(previous_sha) if previous_sha else set()
@@ -324,54 +346,128 @@ class Session:
         if overridden and previous_sha:
             commits = chain(commits, history.beyond(self.repo, [previous_sha], tag.sha))
         linked: list[builds.Linked] = []
-        shas: list[str] = []
+        plain: dict[str, str] = {}
         for commit in commits:
-            shas.append(commit.sha)
             parsed = links.parse(commit.message, repo_id)
             if not parsed.empty:
                 linked.append(builds.Linked(commit.sha, builds.commit_author(commit), parsed))
-        return linked, shas
+            if not (parsed.closes or parsed.cherry_of):  # a copy that says nothing of its original
+                plain[commit.sha] = links.bare_subject(commit.summary)
+        return linked, plain
 
     def _originals(self, scanned: builds.Scanned, beside: Sequence[builds.Linked],
                    repo_id: links.Repository) -> dict[str, builds.Linked]:
         """Commits named by reverts and cherry-picks, by the sha they are named with: those
-        outside the range, and every cherry-picked one (a cherry-pick of a merge commit
-        carries what the merge brought in, as a backport bot's pick of a pull request does)."""
-        from tracker import builds
-
+        outside the range, and every cherry-picked one."""
         picked = {sha for parsed in chain(scanned.said, (b.parsed for b in beside)) for sha in parsed.cherry_of}
         wanted = scanned.wanted_outside() | picked | {sha for b in beside for sha in b.parsed.reverts}
+        return self._read_originals(wanted, picked, repo_id)
+
+    def _read_originals(self, wanted: set[str], picked: Container[str],
+                        repo_id: links.Repository) -> dict[str, builds.Linked]:
+        """The commits `wanted` names, read from git; a cherry-picked (`picked`) merge commit
+        carries what the merge brought in, as a backport bot's pick of a pull request does."""
+        from tracker import builds
+
         originals: dict[str, builds.Linked] = {}
         for name, commit in history.show(self.repo, wanted).items():
             parsed = links.parse(commit.message, repo_id)
+            author = builds.commit_author(commit)
             if name in picked and len(commit.parents) > 1:
-                inside = [i for c in history.brought_in(self.repo, commit.sha)
-                          for i in links.parse(c.message, repo_id).closes]
-                parsed = replace(parsed, closes=tuple(dict.fromkeys([*parsed.closes, *inside])))
-            originals[name] = builds.Linked(commit.sha, builds.commit_author(commit), parsed)
+                inside = [(c, links.parse(c.message, repo_id).closes)
+                          for c in history.brought_in(self.repo, commit.sha)]
+                parsed = replace(parsed, closes=tuple(dict.fromkeys([*parsed.closes,
+                                                                     *(i for _, ids in inside for i in ids)])))
+                # Who wrote the fix the merge brought in built it, not who merged it.
+                author = next((builds.commit_author(c) for c, ids in inside if ids), author)
+            originals[name] = builds.Linked(commit.sha, author, parsed)
         return originals
 
     def _originals_of(self, earlier: Sequence[builds.Linked], known: Mapping[str, builds.Linked],
                       repo_id: links.Repository) -> dict[str, builds.Linked]:
         """The commits that earlier cherry-picks name and `known` lacks (read from git)."""
+        wanted = {sha for item in earlier for sha in item.parsed.cherry_of if sha not in known}
+        return self._read_originals(wanted, wanted, repo_id)
+
+    def _derive_picks(self, items: Iterable[builds.Linked], originals: Mapping[str, builds.Linked] | None = None,
+                      ) -> None:
+        """Tell the link index what each cherry-pick among `items` closes through the commit it
+        copies (what a picked merge brought in, too), so a later build's search by request
+        finds the pick as an earlier closer."""
+        picks = [item for item in items if item.parsed.cherry_of]
+        if not picks:
+            return
+        names = {sha for item in picks for sha in item.parsed.cherry_of}
+        known = dict(originals or {})
+        known.update(self._read_originals(names - set(known), names, self.repository))
+        for item in picks:
+            ids = tuple(dict.fromkeys(i for sha in item.parsed.cherry_of if sha in known
+                                      for i in known[sha].parsed.closes))
+            if ids:
+                self.link_index.derive(item.sha, ids)
+
+    def _index_ancestry(self, tip: str) -> None:
+        """Index every linked commit of `tip`'s ancestry, its cherry-picks' closings included."""
+        items = self._linked_ancestry(tip)
+        self.link_index.add(tip, None, items)
+        self._derive_picks(items)
+
+    def _copies_of_unreleased(self, tag: Tag, previous_sha: str | None, previous: Tag | None,
+                              scanned: builds.Scanned, repo_id: links.Repository) -> list[builds.Linked]:
+        """Commits of this range that copy, without saying so, a closing commit outside this
+        build's history (a fix backported by hand to a patch release before the main line's
+        next build): same subject (backport prefixes aside) and same patch (`git patch-id`).
+        Each closes what its original closes. Looked for in patch-sized ranges only: the
+        originals are found by one `git log --grep` for the range's subjects, over the
+        branches that moved since the previous build."""
         from tracker import builds
 
-        wanted = {sha for item in earlier for sha in item.parsed.cherry_of if sha not in known}
-        return {name: builds.Linked(commit.sha, builds.commit_author(commit), links.parse(commit.message, repo_id))
-                for name, commit in history.show(self.repo, wanted).items()}
+        if scanned.count > _COPIES_UP_TO:
+            return []
+        said = {sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.cherry_of}
+        plain: dict[str, list[str]] = {}
+        for change in scanned.changes:
+            subject = links.bare_subject(change["summary"])
+            if change["sha"] not in said and len(subject) >= _SUBJECT_AT_LEAST:
+                plain.setdefault(subject, []).append(change["sha"])
+        if not plain:
+            return []
+        since = None
+        if previous_sha is not None:
+            since = previous.commit_date if previous is not None else history.commit_date(self.repo, previous_sha)
+        pairs = []
+        for commit in history.grep_beyond(self.repo, history.branches_since(self.repo, since), tag.sha, plain):
+            parsed = links.parse(commit.message, repo_id)
+            if parsed.closes:
+                pairs += [(sha, commit, parsed) for sha in plain.get(links.bare_subject(commit.summary), ())]
+        if not pairs:
+            return []
+        patches = history.patch_ids(self.repo, {sha for sha, _, _ in pairs} | {c.sha for _, c, _ in pairs})
+        return [builds.Linked(sha, builds.commit_author(original), links.Parsed(closes=parsed.closes))
+                for sha, original, parsed in pairs if patches.get(sha) and patches[sha] == patches.get(original.sha)]
 
-    def _copies(self, scanned: builds.Scanned, beside: Sequence[str]) -> list[builds.Linked]:
-        """Patch-identical copies, on other lines, of this range's closing commits: each
-        stands for what its original closes (a backport made without `-x`)."""
+    def _copies(self, scanned: builds.Scanned, beside: Mapping[str, str]) -> list[builds.Linked]:
+        """Patch-identical copies, on other lines, of this range's closing commits (`beside`:
+        the other lines' commits that say nothing, by sha, with their bare subjects): each
+        stands for what its original closes (a backport made without `-x`). Past a few hundred
+        commits on either side, only copies that kept their original's subject are compared
+        (a patch id costs a diff)."""
         from tracker import builds
 
         closing = {sha: parsed for sha, _, parsed in scanned.kept() if parsed.closes}
         if not closing:
             return []
+        candidates = list(beside)
+        if len(beside) > _PATCHES_AT_MOST or len(closing) > _PATCHES_AT_MOST:
+            subjects = {change["sha"]: links.bare_subject(change["summary"]) for change in scanned.changes
+                        if change["sha"] in closing}
+            shared = set(subjects.values()) & set(beside.values())
+            closing = {sha: parsed for sha, parsed in closing.items() if subjects.get(sha) in shared}
+            candidates = [sha for sha, subject in beside.items() if subject in shared]
         ours = history.patch_ids(self.repo, closing)
         if not ours:
             return []
-        theirs = history.patch_ids(self.repo, beside)
+        theirs = history.patch_ids(self.repo, candidates)
         by_patch: dict[str, list[str]] = {}
         for sha, patch in ours.items():
             by_patch.setdefault(patch, []).append(sha)
@@ -468,10 +564,10 @@ class Session:
         reverts of those), from the link index (indexing `previous`'s ancestry first if needed)."""
         index = self.link_index
         if not index.complete(previous):
-            index.add(previous, None, self._linked_ancestry(previous))
+            self._index_ancestry(previous)
         found = index.closers(search, within=previous)
         if found is None:  # the stored index failed while read: read the history and ask again
-            index.add(previous, None, self._linked_ancestry(previous))
+            self._index_ancestry(previous)
             found = index.closers(search, within=previous)
         return found or []
 
@@ -503,7 +599,7 @@ class Session:
             # Index the previous build's whole ancestry once, so next week's build reads only
             # its own range. (A --previous's ancestry is as true as a build's; only the range
             # to a --previous that need not be an ancestor is never recorded.)
-            index.add(previous, None, self._linked_ancestry(previous))
+            self._index_ancestry(previous)
         if record:
             index.add(tip, previous, ())
         if not (search or picked):
@@ -511,7 +607,7 @@ class Session:
         found = index.closers(search, within=previous, picked=picked)
         if found is None:
             # The stored index failed while read: read the history and answer from that.
-            index.add(previous, None, self._linked_ancestry(previous))
+            self._index_ancestry(previous)
             found = index.closers(search, within=previous, picked=picked)
         return found or []
 

@@ -116,7 +116,7 @@ def _markdown_text(value: str, key: str | None) -> Markup:
         return textsafe.markdown_url(value)
     if key in _RAW_KEYS:
         return Markup(textsafe.plain(value))
-    return textsafe.markdown(value)
+    return textsafe.markdown(value, code=key == "summary")  # a change's words keep their code spans
 
 
 def _clean_view(value: Any, key: str | None = None) -> Any:

@@ -29,6 +29,8 @@ _REFERENCE = re.compile(r"(?i)(?:#|!|\bgh-)(?=\d)")
 # Commit shas (7 to 40 hex digits, as a word) link too: cut every run into pieces of six.
 _HEX_RUN = re.compile(r"(?i)\b[0-9a-f]{7,}\b")
 _HEX_PIECE = re.compile(r"(?i)[0-9a-f]{6}(?=[0-9a-f])")
+# A code span as CommonMark reads one: a run of backticks, then text, then a run of as many.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 # Logins that chat tools (where release notes are often relayed) take as a ping of everyone.
 _EVERYONE = frozenset({"everyone", "here", "channel", "all"})
 
@@ -50,9 +52,22 @@ def plain(text: str | None) -> str:
     return _SPACES.sub(" ", clean(text))
 
 
-def markdown(text: str | None) -> Markup:
-    """Fan text as inert Markdown: no HTML, no links, no mentions, no formatting."""
+def markdown(text: str | None, code: bool = False) -> Markup:
+    """Fan text as inert Markdown: no HTML, no links, no mentions, no formatting; with `code`,
+    its code spans (`` `get_loop()` `` in a commit's subject) are kept: Markdown shows what
+    they hold as written, whatever it is."""
     text = plain(text)
+    if not code or "`" not in text:
+        return _inert(text)
+    pieces, at = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        pieces += [_inert(text[at:span.start()]), span.group()]
+        at = span.end()
+    return Markup("".join([*pieces, _inert(text[at:])]))
+
+
+def _inert(text: str) -> Markup:
+    """One line of fan text, outside code spans, as inert Markdown."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text)
