@@ -293,6 +293,7 @@ class History:
             line.split() for line in git(repo, "for-each-ref", "--format=%(refname:strip=2) %(creatordate:unix)",
                                          "refs/tags").splitlines())}
         self._by_prefix: dict[str, str] = {}
+        self._merge_picks: list[tuple[str, str]] | None = None
 
     def full(self, short: str) -> str | None:
         """The full sha of an abbreviated one named in a message."""
@@ -302,6 +303,25 @@ class History:
             self._by_prefix = {sha[:7]: sha for sha in self.messages}
         sha = self._by_prefix.get(short[:7])
         return sha if sha and sha.startswith(short) else None
+
+    def near(self, tip: str, most: int = 500) -> set[str]:
+        """The first `most` commits of `tip`'s history (a pull request's branch and a little of
+        what it started from: a cheap filter before asking git)."""
+        seen, todo = {tip}, [tip]
+        while todo and len(seen) < most:
+            for parent in self.parents.get(todo.pop(0), []):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+    def merge_picks(self) -> list[tuple[str, str]]:
+        """(pick, merge it picks) for every cherry-pick of a merge commit (computed once)."""
+        if self._merge_picks is None:
+            self._merge_picks = [(sha, full) for sha, message in self.messages.items()
+                                 for full in map(self.full, CHERRY.findall(message))
+                                 if full and len(self.parents.get(full, [])) > 1]
+        return self._merge_picks
 
 
 def read_truth(repo: Path, project: Project, refs: Refs, releases: dict[str, str],
@@ -471,6 +491,14 @@ class Release:
         here = [s for s in self.history.closers.get(number, []) if s in self.shas]
         earlier = [s for s in self.history.closers.get(number, [])
                    if s not in self.shas and where in self.history.dates and self.ancestor(s, where)]
+        if not earlier and where in self.history.dates:
+            # A bot's pick of a merge in that build closes what the merge brought in.
+            closers = set(self.history.closers.get(number, []))
+            earlier = [pick for pick, merge in self.history.merge_picks()
+                       if pick not in self.shas
+                       and any(not self.ancestor(c, self.history.parents[merge][0])
+                               for c in closers & self.history.near(self.history.parents[merge][1]))
+                       and self.ancestor(pick, where)]
         if not earlier:
             return ("disagrees, other: listed here; no commit of the build tracker names closes it by its text",
                     f"in {where or '(none)'}; here: {self.cite(here[0], number) if here else '(no closing text)'}")
