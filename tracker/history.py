@@ -17,7 +17,7 @@ import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tracker import gitlog
@@ -218,12 +218,13 @@ def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:
     return {sha: c for sha in wanted for c in found.values() if c.sha.startswith(sha)}
 
 
-def beyond(repo: Repo, tips: Sequence[str], below: str | None) -> Iterator[Commit]:
-    """Commits reachable from `tips` but not from `below` (everything under `tips` for None):
-    what builds on other lines hold that the previous build's ancestry does not."""
+def beyond(repo: Repo, tips: Sequence[str], below: str | None, since: str | None = None) -> Iterator[Commit]:
+    """Commits reachable from `tips` but not from `below` (everything under `tips` for None),
+    committed at `since` or later when given: what builds on other lines hold that the
+    previous build's ancestry does not."""
     if not tips:
         return iter(())
-    return log(repo, [*tips, *([f"^{below}"] if below else [])])
+    return log(repo, [*tips, *([f"^{below}"] if below else [])], *([f"--since={since}"] if since else []))
 
 
 def branches_since(repo: Repo, date: str | None) -> list[str]:
@@ -241,37 +242,18 @@ def branches_since(repo: Repo, date: str | None) -> list[str]:
 
 def grep_beyond(repo: Repo, tips: Sequence[str], below: str, texts: Iterable[str]) -> Iterator[Commit]:
     """Commits reachable from `tips` but not from `below` whose message holds any of `texts`
-    (fixed strings; git filters in C)."""
-    patterns = [f"--grep={text}" for text in sorted(set(texts))]
-    if not tips or not patterns:
+    (as written; git filters in C, with one pattern for all: it tries each pattern on every
+    commit)."""
+    wanted = sorted(set(texts))
+    if not tips or not wanted:
         return iter(())
-    return log(repo, [*tips, f"^{below}"], "-F", *patterns)
+    pattern = "|".join(re.sub(r"([.[\](){}*+?^$|\\])", r"\\\1", text) for text in wanted)
+    return log(repo, [*tips, f"^{below}"], "-E", f"--grep={pattern}")
 
 
 def brought_in(repo: Repo, merge: str) -> Iterator[Commit]:
     """The commits a merge commit brought in (`M^1..M`, the merge itself included)."""
     return log(repo, [f"{merge}^1..{merge}"])
-
-
-def first_tags(repo: Repo, shas: Iterable[str], pattern: str = "*") -> dict[str, str]:
-    """sha → the oldest tag matching `pattern` whose history holds it (git's `name-rev`,
-    which prefers the older of two tags and walks only history newer than the oldest
-    commit asked about)."""
-    wanted = list(dict.fromkeys(shas))
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), 500):  # a command line of bounded length
-        batch = wanted[start:start + 500]
-        options = ["name-rev", "--tags", f"--refs={pattern}", "--name-only", "--no-undefined"]
-        out = repo.run(*options, *batch, check=False)
-        if out is None:  # a commit no tag holds makes --no-undefined fail: ask one by one
-            for sha in batch:
-                one = repo.run(*options, sha, check=False)
-                if one:
-                    found[sha] = re.split(r"[~^]", one.strip(), maxsplit=1)[0]
-            continue
-        for sha, name in zip(batch, out.split(), strict=False):
-            found[sha] = re.split(r"[~^]", name, maxsplit=1)[0]
-    return found
 
 
 def patch_ids(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
@@ -295,12 +277,31 @@ def patch_ids(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def grep(repo: Repo, tip: str, patterns: list[str]) -> Iterator[Commit]:
-    """Commits reachable from `tip` whose message matches any pattern (git filters, in C)."""
+def grep(repo: Repo, tip: str, patterns: list[str], since: str | None = None) -> Iterator[Commit]:
+    """Commits reachable from `tip` whose message matches any pattern (git filters, in C),
+    committed at `since` (ISO 8601) or later when given: git stops walking there."""
     if not patterns:
         return iter(())
-    options = ["-E", "-i", *(f"--grep={p}" for p in patterns)]
+    options = ["-E", "-i", *(f"--grep={p}" for p in patterns), *([f"--since={since}"] if since else [])]
     return log(repo, [tip], *options)
+
+
+def count_at_most(repo: Repo, tip: str, limit: int) -> int:
+    """How many commits `tip`'s history holds, counting no further than `limit` (cheap to ask)."""
+    out = repo.run("rev-list", "--count", f"--max-count={limit}", tip, "--", check=False)
+    return int(out.strip()) if out and out.strip().isdigit() else limit
+
+
+def shifted(iso: str, days: float) -> str | None:
+    """An ISO 8601 moment moved by `days` (negative: earlier), in UTC; None for a moment that
+    is not one (an imported date in another shape)."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (moment + timedelta(days=days)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # The trailers that credit people (DESIGN "Who is credited"), as git itself parses them.
@@ -426,6 +427,15 @@ def tags(repo: Repo, pattern: str) -> list[Tag]:
             found.append(Tag(name=name, sha=peeled or obj, date=_utc(date), commit_date=_utc(committed) if committed
                              else ""))
     return found
+
+
+def commit_dates(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
+    """sha → its committer date (UTC, ISO 8601), in one call."""
+    wanted = sorted(set(shas))
+    if not wanted:
+        return {}
+    out = repo.run("log", "--no-walk=unsorted", "--format=%H %cI", *wanted, "--", check=False) or ""
+    return {sha: _utc(when) for sha, _, when in (line.partition(" ") for line in out.splitlines()) if when}
 
 
 def is_ancestor(repo: Repo, older: str, newer: str) -> bool:

@@ -147,6 +147,32 @@ class LinkIndex:
             conn.close()
         return None
 
+    def ranges_holding(self, shas: Iterable[str]) -> dict[str, set[str]]:
+        """sha → the build tips whose recorded range (from the tip below it, not a whole
+        ancestry) held that commit: which build first had it, where the index knows."""
+        wanted = set(shas)
+        below = dict(self._tips)
+        out: dict[str, set[str]] = {}
+        for sha in wanted:
+            for tip in self._seen.get(sha, ()):
+                if below.get(tip) is not None:
+                    out.setdefault(sha, set()).add(tip)
+        conn = self._open()
+        if conn is None or not wanted:
+            return out
+        try:
+            rows = conn.execute(
+                "SELECT s.sha, s.tip FROM json_each(?) j JOIN seen s ON s.sha = j.value"
+                " JOIN tips t ON t.sha = s.tip WHERE t.parent IS NOT NULL",
+                ('["' + '","'.join(sorted(wanted)) + '"]',)).fetchall()
+        except sqlite3.Error:
+            return out
+        finally:
+            conn.close()
+        for sha, tip in rows:
+            out.setdefault(sha, set()).add(tip)
+        return out
+
     def chain_tips(self, tip: str) -> set[str]:
         """Recorded build tips known to be in `tip`'s ancestry (`tip` included); empty when
         the index knows nothing of `tip` or cannot be read."""

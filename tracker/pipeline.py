@@ -11,7 +11,7 @@ on every command, and git's walk to its first commit overlaps those imports.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import chain
@@ -37,6 +37,15 @@ _COPIES_UP_TO = 2000
 _SUBJECT_AT_LEAST = 12
 # Commits compared by patch id whatever their subject, on either side of a copy.
 _PATCHES_AT_MOST = 200
+# A previous build with fewer commits behind it than this has its whole history indexed on a
+# first run (a fraction of a second); a longer one is read only as far back as a build asks.
+_INDEX_AT_MOST = 20_000
+# Days an issue system's "opened" date may be later than the commit that closed the request.
+_CLOCK_SLACK_DAYS = 7
+# Builds asked, in date order, whether they hold a commit (the first after it nearly always does).
+_HOLDERS_ASKED = 8
+# `#１２`: the reference grammar reads full-width digits as digits too.
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str],
@@ -95,6 +104,9 @@ class Session:
     say: Callable[[str], None] | None = None
     progress: Progress | None = None
     _notes: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    _short: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
+    # How far back the first-run reading of a previous build's history went (None: all of it).
+    _window: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def repo(self) -> history.Repo:
@@ -222,16 +234,15 @@ class Session:
             from tracker import builds  # git is walking: see the module's docstring
 
             label = f"reading {previous_name + '..' if previous_name else ''}{build}"
-            # A range between a build and its own previous build is recorded in the link index
-            # (unless the build is indexed already, then its messages are read from there).
-            # A --previous need not be an ancestor (and checking costs a history walk), so its
-            # range says nothing certain about the build's whole ancestry: never recorded.
+            # A range is recorded in the link index (unless the build is indexed already, then
+            # its messages are read from there) when its lower end is an ancestor of the build:
+            # always for the previous build, and for a --previous when the scan saw it as a parent.
             index = self.link_index
-            record = previous is None and lookup is None
             try:
                 scanned = builds.scan(self._track(log, label), repo_id, requests, lookup,
-                                      index.collect(tag.sha) if record else None, subjects=log.subjects,
-                                      given=self.config.credits_logins)
+                                      index.collect(tag.sha) if lookup is None else None, subjects=log.subjects,
+                                      given=self.config.credits_logins,
+                                      boundary=previous_sha if previous is not None else None)
             except builds.LookupFailed:
                 # The index broke mid-read (it answers None from now on): read the range again,
                 # messages and all, and parse them.
@@ -244,6 +255,7 @@ class Session:
                 lookup.close()
             if log is not None:
                 log.close()
+        record = lookup is None and (previous is None or scanned.reached)
         with builds.frozen():  # requests and the kept commits live until the report is built
             out = self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record,
                                     overridden=previous is not None)
@@ -269,14 +281,13 @@ class Session:
         for copy in self._copies_of_unreleased(tag, previous_sha, earlier_builds.get(previous_name or ""),
                                                scanned, repo_id):
             scanned.keep(copy)
-        beside, beside_shas = self._beside(tag, earlier_builds, previous_sha, overridden, repo_id)
-        originals = self._originals(scanned, beside, repo_id)
+        originals = self._originals(scanned, (), repo_id)
         if record:  # the range's picks are indexed: what they close through their originals, too
             self._derive_picks([builds.Linked(sha, author, parsed) for sha, author, parsed in scanned.kept()
                                 if parsed.cherry_of], originals)
         claims = scanned.pull_claims()
         in_range = set(claims.values())  # the build's own pull requests (not those of other lines)
-        for item in chain(originals.values(), beside):
+        for item in originals.values():
             if item.parsed.pull:
                 claims[item.sha] = item.parsed.pull
         pulls = self.issues.pulls(claims) if claims else {}
@@ -286,6 +297,12 @@ class Session:
             candidates.update(pull.closes)
         candidates = {decisions.root(i, requests) for i in candidates if i in requests}
         search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
+        # Other lines, back to when the oldest candidate was opened: nothing older can close it.
+        beside, beside_shas = self._beside(tag, earlier_builds, previous_sha, overridden, repo_id,
+                                           self._opened_since(search))
+        originals.update(self._read_originals(
+            {sha for b in beside for sha in (*b.parsed.cherry_of, *b.parsed.reverts)} - set(originals),
+            {sha for b in beside for sha in b.parsed.cherry_of}, repo_id))
         closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
         earlier = self._earlier(tag.sha, previous_sha, search, record, closing)
         # What earlier commits cherry-picked from this range closes what their originals close.
@@ -333,7 +350,7 @@ class Session:
         return found
 
     def _beside(self, tag: Tag, earlier_builds: Mapping[str, Tag], previous_sha: str | None, overridden: bool,
-                repo_id: links.Repository) -> tuple[list[builds.Linked], dict[str, str]]:
+                repo_id: links.Repository, since: str | None) -> tuple[list[builds.Linked], dict[str, str]]:
         """Commits of earlier builds beyond the previous build's ancestry (release branches,
         backports), and, for a `--previous` that need not be an ancestor, the previous build's
         own commits this build does not hold: (those that link to something, the bare subjects
@@ -341,10 +358,11 @@ class Session:
         from tracker import builds
 
         known = self.link_index.chain_tips(previous_sha) if previous_sha else set()
-        tips = [t.sha for t in earlier_builds.values() if t.sha != previous_sha and t.sha not in known]
-        commits = history.beyond(self.repo, sorted(set(tips)), previous_sha)
+        tips = [t.sha for t in earlier_builds.values() if t.sha != previous_sha and t.sha not in known
+                and (since is None or t.commit_date >= since)]  # an older build holds only older commits
+        commits = history.beyond(self.repo, sorted(set(tips)), previous_sha, since)
         if overridden and previous_sha:
-            commits = chain(commits, history.beyond(self.repo, [previous_sha], tag.sha))
+            commits = chain(commits, history.beyond(self.repo, [previous_sha], tag.sha, since))
         linked: list[builds.Linked] = []
         plain: dict[str, str] = {}
         for commit in commits:
@@ -480,18 +498,39 @@ class Session:
     def _shipped_in(self, closers: Mapping[str, Sequence[str]], earlier_builds: Mapping[str, Tag],
                     previous_name: str | None) -> dict[str, str]:
         """Request id → the build that shipped it: the oldest build holding any of its earlier
-        closers (the previous build when git names none of them by a build tag)."""
+        closers. The link index says which build's range held a commit it recorded; for the
+        others, the builds dated from a commit's own date on are asked in date order whether
+        they hold it (`git merge-base --is-ancestor`: a short walk for the build after it).
+        The previous build when none can be found."""
         if not closers:
             return {}
-        first = history.first_tags(self.repo, {sha for shas in closers.values() for sha in shas},
-                                   self.config.build_tags)
-        out = {}
+        by_sha = {t.sha: t for t in earlier_builds.values()}
+        held = self.link_index.ranges_holding({sha for shas in closers.values() for sha in shas})
+        unplaced = {sha for shas in closers.values() for sha in shas if not held.get(sha, set()) & set(by_sha)}
+        dates = history.commit_dates(self.repo, unplaced)
+        ordered = sorted(earlier_builds.values(), key=lambda t: (t.date, t.name))
+        out: dict[str, str] = {}
         for rid, shas in closers.items():
-            holding = [earlier_builds[name] for name in map(first.get, shas) if name and name in earlier_builds]
-            out[rid] = min(holding, key=lambda t: (t.date, t.name)).name if holding else previous_name or ""
+            found = [by_sha[tip] for sha in shas for tip in held.get(sha, ()) if tip in by_sha]
+            asked = 0
+            for sha in sorted((sha for sha in shas if sha in unplaced), key=lambda sha: dates.get(sha, "")):
+                when = history.shifted(dates[sha], -_CLOCK_SLACK_DAYS) if sha in dates else None
+                best = min(found, key=lambda t: (t.date, t.name)) if found else None
+                if best is not None and when is not None and when > best.commit_date:
+                    continue  # a build holding this commit is dated after the one found already
+                for build in ordered:  # the builds dated from the commit's own date on, oldest first
+                    if best is not None and (build.date, build.name) >= (best.date, best.name):
+                        break  # no build from here on can be earlier than one found already
+                    if when is not None and build.commit_date < when:
+                        continue
+                    if asked >= _HOLDERS_ASKED:
+                        break
+                    asked += 1
+                    if history.is_ancestor(self.repo, sha, build.sha):
+                        found.append(build)
+                        break
+            out[rid] = min(found, key=lambda t: (t.date, t.name)).name if found else previous_name or ""
         return out
-
-    # -- credit: who is who, and who is new ------------------------------------------
 
     def _credit(self, out: dict[str, Any], requests: Mapping[str, Request], tip: str, previous: str | None,
                 within: int) -> None:
@@ -540,10 +579,16 @@ class Session:
                 if root not in here:
                     theirs.setdefault(root, set()).add(logins.key(request.author))
         if theirs:
-            for item in self._closers(previous, set(theirs)):
+            def credit(item: builds.Linked) -> set[str]:
+                """The candidates a closing of theirs credited before (all of them: stop reading)."""
                 if not item.parsed.reverts:
                     for rid in item.parsed.closes:
-                        before |= theirs.get(decisions.root(rid, requests) if rid in requests else rid, set())
+                        before.update(theirs.get(decisions.root(rid, requests) if rid in requests else rid, set()))
+                return set(candidates) - before
+
+            # On a first run (no link index), no further back than this build's own requests
+            # were opened: a fan credited only before then may be called new (README).
+            self._closers(previous, set(theirs), until=credit, no_older_than=self._window.get(previous))
         # Their commits before, for those credited for building.
         builders = {key: credit for key, credit in candidates.items() if credit.built and key not in before}
         if builders:
@@ -559,18 +604,6 @@ class Session:
             before |= history.authors_before(self.repo, previous, patterns, whose, len(builders))
         return before
 
-    def _closers(self, previous: str, search: set[str]) -> list[builds.Linked]:
-        """Commits reachable from `previous` whose own message closes any of `search` (and the
-        reverts of those), from the link index (indexing `previous`'s ancestry first if needed)."""
-        index = self.link_index
-        if not index.complete(previous):
-            self._index_ancestry(previous)
-        found = index.closers(search, within=previous)
-        if found is None:  # the stored index failed while read: read the history and ask again
-            self._index_ancestry(previous)
-            found = index.closers(search, within=previous)
-        return found or []
-
     @cached_property
     def link_index(self) -> LinkIndex:
         from tracker.linkindex import LinkIndex
@@ -581,35 +614,125 @@ class Session:
                  picked: Iterable[str] = ()) -> list[builds.Linked]:
         """Commits reachable from the previous build that close (or revert closers of) `search`,
         or cherry-pick one of the commits `picked` (this range's closing commits).
-
-        From the link index when the previous build's ancestry is indexed; otherwise
-        one `git log --grep` indexes that ancestry first (once per repository). The
-        answer is the same either way: the index only saves reading history again.
-        `record`: the scan collected `previous..tip` into the index; mark the range.
-        """
+        `record`: the scan collected `previous..tip` into the index; mark the range."""
         index = self.link_index
         if previous is None:
             if record:
                 index.add(tip, None, ())
             return []
         picked = set(picked)
-        if not index.complete(previous):
-            if not (search or picked):
-                return []
-            # Index the previous build's whole ancestry once, so next week's build reads only
-            # its own range. (A --previous's ancestry is as true as a build's; only the range
-            # to a --previous that need not be an ancestor is never recorded.)
-            self._index_ancestry(previous)
+        found = self._closers(previous, search, picked) if search or picked else []
         if record:
             index.add(tip, previous, ())
-        if not (search or picked):
-            return []
-        found = index.closers(search, within=previous, picked=picked)
-        if found is None:
-            # The stored index failed while read: read the history and answer from that.
+        return self._not_before_opened(found)
+
+    def _not_before_opened(self, items: list[builds.Linked]) -> list[builds.Linked]:
+        """`items` without the closings of requests that were opened after the commit (less a
+        week of clock slack): such a `#N` named something else (a number given again)."""
+        requests = self.requests
+        opened = {rid: when for item in items for rid in item.parsed.closes if rid in requests
+                  for when in [requests[rid].created_at] if when}
+        if not opened:
+            return items
+        dates = history.commit_dates(self.repo, {item.sha for item in items
+                                                 if any(rid in opened for rid in item.parsed.closes)})
+        kept = []
+        for item in items:
+            when = dates.get(item.sha)
+            late = {rid for rid in item.parsed.closes if when and rid in opened
+                    and (history.shifted(opened[rid], -_CLOCK_SLACK_DAYS) or "") > when}
+            kept.append(replace(item, parsed=replace(item.parsed, closes=tuple(
+                rid for rid in item.parsed.closes if rid not in late))) if late else item)
+        return kept
+
+    def _closers(self, previous: str, search: set[str], picked: Set[str] = frozenset(),
+                 until: Callable[[builds.Linked], Set[str]] | None = None,
+                 no_older_than: str | None = None) -> list[builds.Linked]:
+        """Commits reachable from `previous` that close any of `search` or cherry-pick any of
+        `picked`, and the reverts among them.
+
+        From the link index when it holds `previous`'s whole ancestry. Otherwise a first run
+        indexes that ancestry when it is short (under `_INDEX_AT_MOST` commits), and reads
+        the rest with one `git log --grep` that goes back no further than the oldest of the
+        requests was opened (a commit cannot close a request before it exists): what a
+        weekly build asks of a long history costs what its requests' age says, not the
+        history's length. The answer is the same either way.
+
+        `until`, when given, hears each commit found, newest first, and says what is still
+        wanted: reading stops once nothing is (a question one closing answers)."""
+        index = self.link_index
+        if not index.complete(previous) and self._short_history(previous):
             self._index_ancestry(previous)
+        if index.complete(previous):
             found = index.closers(search, within=previous, picked=picked)
-        return found or []
+            if found is not None:
+                if until is not None:
+                    for item in sorted(found, key=lambda i: i.sha):
+                        if not until(item):
+                            break
+                return found
+        return self._walk_for(previous, search, picked, until, no_older_than)
+
+    def _short_history(self, tip: str) -> bool:
+        """Does `tip`'s history hold fewer than `_INDEX_AT_MOST` commits? (Asked once per tip.)"""
+        known = self._short.get(tip)
+        if known is None:
+            known = self._short[tip] = history.count_at_most(self.repo, tip, _INDEX_AT_MOST) < _INDEX_AT_MOST
+        return known
+
+    def _opened_since(self, search: Iterable[str]) -> str | None:
+        """How far back a commit can close any of `search`: a week before the oldest was opened
+        (clocks of commits and issue systems differ), or None when one has no date."""
+        requests = self.requests
+        wanted = list(search)
+        dated = [when for rid in wanted if rid in requests for when in [requests[rid].created_at] if when]
+        if not wanted or len(dated) < len(wanted):
+            return None
+        return history.shifted(min(dated), -_CLOCK_SLACK_DAYS)
+
+    def _walk_for(self, previous: str, search: set[str], picked: Set[str],
+                  until: Callable[[builds.Linked], Set[str]] | None = None,
+                  no_older_than: str | None = None) -> list[builds.Linked]:
+        """`_closers` read from git: one `git log` of `previous`'s ancestry since the oldest
+        request of `search` was opened (all of it when one has no date), keeping, in C, the
+        commits that name one of them, revert or cherry-pick something; those are parsed as a
+        scan would, and cherry-picks close what the commits they copy close."""
+        from tracker import builds
+
+        since = self._opened_since(search)
+        if no_older_than is not None and (since is None or no_older_than > since):
+            since = no_older_than
+        self._window.setdefault(previous, since)
+        repo_id = self.repository
+        numbers = sorted(rid for rid in search if rid.isascii() and rid.isdigit())  # what `#N` can name
+        # One pattern for all the numbers: git tries each --grep on every commit.
+        patterns = ["reverts commit", "cherry picked from commit"]
+        if numbers:
+            patterns += [f"(#|gh-|/issues/|/discussions/)0*({'|'.join(numbers)})([^0-9]|$)",
+                         f"#({'|'.join(n.translate(_FULLWIDTH) for n in numbers)})"]
+        items = []
+        found = history.grep(self.repo, previous, patterns, since)
+        for commit in self.context.track(found, "reading earlier history", unit="commits"):
+            parsed = links.parse(commit.message, repo_id)
+            if parsed.empty:
+                continue
+            items.append(builds.Linked(commit.sha, builds.commit_author(commit), parsed))
+            if until is not None and not until(items[-1]):
+                break  # the generator's git is stopped when it is collected
+        close = getattr(found, "close", None)
+        if close is not None:
+            close()
+        copies = [item for item in items if item.parsed.cherry_of]
+        closes: dict[str, set[str]] = {}
+        if copies:
+            names = {sha for item in copies for sha in item.parsed.cherry_of}
+            originals = self._read_originals(names, names, repo_id)
+            closes = {item.sha: {i for sha in item.parsed.cherry_of if sha in originals
+                                 for i in originals[sha].parsed.closes} for item in copies}
+        return [item for item in items
+                if item.parsed.reverts or not search.isdisjoint(item.parsed.closes)
+                or not search.isdisjoint(closes.get(item.sha, ()))
+                or any(sha.startswith(p) or p.startswith(sha) for sha in item.parsed.cherry_of for p in picked)]
 
     def _linked_ancestry(self, tip: str) -> list[builds.Linked]:
         """Every commit reachable from `tip` that links to something: exactly those `builds.scan`
