@@ -429,6 +429,24 @@ def tags(repo: Repo, pattern: str) -> list[Tag]:
     return found
 
 
+def oldest_holders(repo: Repo, shas: Iterable[str], tags: Iterable[str]) -> dict[str, str]:
+    """sha → the oldest of `tags` (names) whose history holds it, in one `git name-rev` (it
+    prefers the older of two tags, and walks each tag's history only down to the oldest of
+    `shas`); shas none of them holds are left out."""
+    wanted = sorted(set(shas))
+    refs = [f"--refs=refs/tags/{name}" for name in sorted(set(tags))]
+    if not wanted or not refs:
+        return {}
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):  # a command line of bounded length
+        batch = wanted[start:start + 500]
+        out = repo.run("name-rev", "--tags", "--name-only", *refs, *batch, check=False) or ""
+        for sha, name in zip(batch, out.split(), strict=False):
+            if name != "undefined":
+                found[sha] = re.split(r"[~^]", name, maxsplit=1)[0]
+    return found
+
+
 def commit_dates(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
     """sha → its committer date (UTC, ISO 8601), in one call."""
     wanted = sorted(set(shas))
@@ -467,7 +485,10 @@ def previous_build(repo: Repo, name: str, pattern: str) -> Callable[[Sequence[Ta
     """
 
     def start(exclude: Sequence[str]) -> subprocess.Popen[bytes]:
-        args = ["describe", "--tags", "--abbrev=0", f"--match={pattern}", *(f"--exclude={n}" for n in exclude)]
+        # --candidates=1: the first build tag the walk meets (it walks newest first) is the
+        # answer; git's default of ten walks on to weigh nine more (0.15 s at 100,000 commits).
+        args = ["describe", "--tags", "--abbrev=0", "--candidates=1", f"--match={pattern}",
+                *(f"--exclude={n}" for n in exclude)]
         return subprocess.Popen(repo._command([*args, f"refs/tags/{name}^{{commit}}"]), cwd=repo.work_tree,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 

@@ -38,12 +38,11 @@ _SUBJECT_AT_LEAST = 12
 # Commits compared by patch id whatever their subject, on either side of a copy.
 _PATCHES_AT_MOST = 200
 # A previous build with fewer commits behind it than this has its whole history indexed on a
-# first run (a fraction of a second); a longer one is read only as far back as a build asks.
-_INDEX_AT_MOST = 20_000
+# first run (a fraction of a second); a longer one is read only as far back as a build asks
+# (counting costs a walk of this many commits: ~25 ms).
+_INDEX_AT_MOST = 2_000
 # Days an issue system's "opened" date may be later than the commit that closed the request.
 _CLOCK_SLACK_DAYS = 7
-# Builds asked, in date order, whether they hold a commit (the first after it nearly always does).
-_HOLDERS_ASKED = 8
 # `#１２`: the reference grammar reads full-width digits as digits too.
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -210,9 +209,9 @@ class Session:
 
     def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
         """The schema-1 report of one build."""
-        # `git describe` runs while tags and requests are read; with --previous, `git log`
-        # starts before requests load, for subjects only when the link index already knows
-        # what the build's messages say (the scan then never reads a message body).
+        # `git describe` runs while tags are read; the range's `git log` starts before requests
+        # load, for subjects only when the link index already knows what the build's messages
+        # say (the scan then never reads a message body).
         pending = None if previous else self._previous_of(build, None)
         log: history.Log | None = None
         lookup = None
@@ -221,16 +220,19 @@ class Session:
                 tag = self.build_tag(build)
                 self.check_history()
                 lookup = self.link_index.lookup(tag.sha)  # None unless the build is indexed already
-                if pending is None:
+                if pending is not None:
+                    # `git describe --candidates=1` is a short walk: the range's `git log` then
+                    # runs while requests load.
+                    previous_name, previous_sha = pending()
+                    pending = None
+                else:
                     previous_name, previous_sha = self._previous_of(build, previous)()
-                    log = history.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
+                log = history.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
                 requests = self.requests
                 repo_id = self.repository
             finally:
                 if pending is not None:
-                    previous_name, previous_sha = pending()
-            if log is None:
-                log = history.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
+                    pending()  # a failure before the answer was read: reap the process
             from tracker import builds  # git is walking: see the module's docstring
 
             label = f"reading {previous_name + '..' if previous_name else ''}{build}"
@@ -442,6 +444,12 @@ class Session:
 
         if scanned.count > _COPIES_UP_TO:
             return []
+        since = None
+        if previous_sha is not None:
+            since = previous.commit_date if previous is not None else history.commit_date(self.repo, previous_sha)
+        tips = [sha for sha in history.branches_since(self.repo, since) if sha != tag.sha]
+        if not tips:
+            return []  # no branch moved beyond this build: nothing else to copy from
         said = {sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.cherry_of}
         plain: dict[str, list[str]] = {}
         for change in scanned.changes:
@@ -450,11 +458,8 @@ class Session:
                 plain.setdefault(subject, []).append(change["sha"])
         if not plain:
             return []
-        since = None
-        if previous_sha is not None:
-            since = previous.commit_date if previous is not None else history.commit_date(self.repo, previous_sha)
         pairs = []
-        for commit in history.grep_beyond(self.repo, history.branches_since(self.repo, since), tag.sha, plain):
+        for commit in history.grep_beyond(self.repo, tips, tag.sha, plain):
             parsed = links.parse(commit.message, repo_id)
             if parsed.closes:
                 pairs += [(sha, commit, parsed) for sha in plain.get(links.bare_subject(commit.summary), ())]
@@ -499,36 +504,24 @@ class Session:
                     previous_name: str | None) -> dict[str, str]:
         """Request id → the build that shipped it: the oldest build holding any of its earlier
         closers. The link index says which build's range held a commit it recorded; for the
-        others, the builds dated from a commit's own date on are asked in date order whether
-        they hold it (`git merge-base --is-ancestor`: a short walk for the build after it).
-        The previous build when none can be found."""
+        others, the builds dated from the oldest commit's own date on are asked, in one
+        `git name-rev`. The previous build when none can be found."""
         if not closers:
             return {}
         by_sha = {t.sha: t for t in earlier_builds.values()}
         held = self.link_index.ranges_holding({sha for shas in closers.values() for sha in shas})
         unplaced = {sha for shas in closers.values() for sha in shas if not held.get(sha, set()) & set(by_sha)}
-        dates = history.commit_dates(self.repo, unplaced)
-        ordered = sorted(earlier_builds.values(), key=lambda t: (t.date, t.name))
+        holders: dict[str, str] = {}
+        if unplaced:  # the builds that can hold them: those whose commit is no older than the oldest
+            dates = history.commit_dates(self.repo, unplaced)
+            oldest = history.shifted(min(dates.values()), -_CLOCK_SLACK_DAYS) if dates else None
+            holders = history.oldest_holders(self.repo, unplaced, [
+                t.name for t in earlier_builds.values() if oldest is None or t.commit_date >= oldest])
+        by_name = {t.name: t for t in earlier_builds.values()}
         out: dict[str, str] = {}
         for rid, shas in closers.items():
             found = [by_sha[tip] for sha in shas for tip in held.get(sha, ()) if tip in by_sha]
-            asked = 0
-            for sha in sorted((sha for sha in shas if sha in unplaced), key=lambda sha: dates.get(sha, "")):
-                when = history.shifted(dates[sha], -_CLOCK_SLACK_DAYS) if sha in dates else None
-                best = min(found, key=lambda t: (t.date, t.name)) if found else None
-                if best is not None and when is not None and when > best.commit_date:
-                    continue  # a build holding this commit is dated after the one found already
-                for build in ordered:  # the builds dated from the commit's own date on, oldest first
-                    if best is not None and (build.date, build.name) >= (best.date, best.name):
-                        break  # no build from here on can be earlier than one found already
-                    if when is not None and build.commit_date < when:
-                        continue
-                    if asked >= _HOLDERS_ASKED:
-                        break
-                    asked += 1
-                    if history.is_ancestor(self.repo, sha, build.sha):
-                        found.append(build)
-                        break
+            found += [by_name[holders[sha]] for sha in shas if holders.get(sha) in by_name]
             out[rid] = min(found, key=lambda t: (t.date, t.name)).name if found else previous_name or ""
         return out
 
