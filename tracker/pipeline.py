@@ -236,13 +236,13 @@ class Session:
             from tracker import builds  # git is walking: see the module's docstring
 
             label = f"reading {previous_name + '..' if previous_name else ''}{build}"
-            # A range is recorded in the link index (unless the build is indexed already, then
-            # its messages are read from there) when its lower end is an ancestor of the build:
-            # always for the previous build, and for a --previous when the scan saw it as a parent.
+            # A range between a build and its previous build is recorded in the link index
+            # (unless the build is indexed already, then its messages are read from there).
             index = self.link_index
             try:
                 scanned = builds.scan(self._track(log, label), repo_id, requests, lookup,
-                                      index.collect(tag.sha) if lookup is None else None, subjects=log.subjects,
+                                      index.collect(tag.sha) if lookup is None and previous is None else None,
+                                      subjects=log.subjects,
                                       given=self.config.credits_logins,
                                       boundary=previous_sha if previous is not None else None)
             except builds.LookupFailed:
@@ -257,7 +257,9 @@ class Session:
                 lookup.close()
             if log is not None:
                 log.close()
-        record = lookup is None and (previous is None or scanned.reached)
+        # A --previous range is not recorded: only a chain of previous builds makes a build's
+        # history whole, and writing a long range's rows costs more than reading it again.
+        record = lookup is None and previous is None
         with builds.frozen():  # requests and the kept commits live until the report is built
             out = self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record,
                                     overridden=previous is not None)
@@ -300,8 +302,8 @@ class Session:
         candidates = {decisions.root(i, requests) for i in candidates if i in requests}
         search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
         # Other lines, back to when the oldest candidate was opened: nothing older can close it.
-        beside, beside_shas = self._beside(tag, earlier_builds, previous_sha, overridden, repo_id,
-                                           self._opened_since(search))
+        beside, beside_shas = self._beside(tag, earlier_builds, previous_sha, overridden and not scanned.reached,
+                                           repo_id, self._opened_since(search))
         originals.update(self._read_originals(
             {sha for b in beside for sha in (*b.parsed.cherry_of, *b.parsed.reverts)} - set(originals),
             {sha for b in beside for sha in b.parsed.cherry_of}, repo_id))
