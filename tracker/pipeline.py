@@ -239,9 +239,13 @@ class Session:
             # A range between a build and its previous build is recorded in the link index
             # (unless the build is indexed already, then its messages are read from there).
             index = self.link_index
+            # A --previous range is recorded when it makes the build's history whole (its lower
+            # end's is, and the scan sees it as an ancestor): a full range read once is then
+            # read from the index, subjects only.
+            extends = previous is None or (previous_sha is not None and index.complete(previous_sha))
             try:
                 scanned = builds.scan(self._track(log, label), repo_id, requests, lookup,
-                                      index.collect(tag.sha) if lookup is None and previous is None else None,
+                                      index.collect(tag.sha) if lookup is None and extends else None,
                                       subjects=log.subjects,
                                       given=self.config.credits_logins,
                                       boundary=previous_sha if previous is not None else None)
@@ -257,12 +261,10 @@ class Session:
                 lookup.close()
             if log is not None:
                 log.close()
-        # A --previous range is not recorded: only a chain of previous builds makes a build's
-        # history whole, and writing a long range's rows costs more than reading it again.
-        record = lookup is None and previous is None
+        record = lookup is None and extends and (previous is None or scanned.reached)
         with builds.frozen():  # requests and the kept commits live until the report is built
             out = self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record,
-                                    overridden=previous is not None)
+                                    overridden=previous is not None, lookup_used=lookup is not None)
         if previous is not None and not out["commits"]:
             # previous..build is empty exactly when the build is the --previous commit or in its history.
             how = "is the same commit as" if previous_sha == tag.sha else "comes after"
@@ -276,8 +278,9 @@ class Session:
 
     def _report_from(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
                      requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,
-                     record: bool, overridden: bool = False) -> dict[str, Any]:
-        """The report of a scanned range: decide, credit, assemble."""
+                     record: bool, overridden: bool = False, lookup_used: bool = False) -> dict[str, Any]:
+        """The report of a scanned range: decide, credit, assemble. `lookup_used`: the build's
+        whole history is in the link index (its range was read from there)."""
         from tracker import builds
         from tracker import decision as decisions
 
@@ -308,7 +311,8 @@ class Session:
             {sha for b in beside for sha in (*b.parsed.cherry_of, *b.parsed.reverts)} - set(originals),
             {sha for b in beside for sha in b.parsed.cherry_of}, repo_id))
         closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
-        earlier = self._earlier(tag.sha, previous_sha, search, record, closing)
+        earlier = self._earlier(tag.sha, previous_sha, search, record, closing,
+                                inside=set(scanned.shas) if lookup_used else None)
         # What earlier commits cherry-picked from this range closes what their originals close.
         originals.update(self._originals_of(earlier, originals, repo_id))
         if beside_shas:
@@ -439,8 +443,7 @@ class Session:
         """Commits of this range that copy, without saying so, a closing commit outside this
         build's history (a fix backported by hand to a patch release before the main line's
         next build): same subject (backport prefixes aside) and same patch (`git patch-id`).
-        Each closes what its original closes. Looked for in patch-sized ranges only: the
-        originals are found by one `git log --grep` for the range's subjects, over the
+        Each closes what its original closes. Looked for in patch-sized ranges only, over the
         branches that moved since the previous build."""
         from tracker import builds
 
@@ -460,39 +463,53 @@ class Session:
                 plain.setdefault(subject, []).append(change["sha"])
         if not plain:
             return []
+        # The other branches' subjects, matched here: linear in both (git would try every
+        # subject on every commit).
+        alike = {sha: subject for sha, subject in history.subjects_beyond(self.repo, tips, tag.sha)
+                 for subject in [links.bare_subject(subject)] if subject in plain}
         pairs = []
-        for commit in history.grep_beyond(self.repo, tips, tag.sha, plain):
+        for commit in history.show(self.repo, alike).values():
             parsed = links.parse(commit.message, repo_id)
             if parsed.closes:
-                pairs += [(sha, commit, parsed) for sha in plain.get(links.bare_subject(commit.summary), ())]
+                pairs += [(sha, commit, parsed) for sha in plain.get(alike[commit.sha], ())]
         if not pairs:
             return []
-        patches = history.patch_ids(self.repo, {sha for sha, _, _ in pairs} | {c.sha for _, c, _ in pairs})
+        patches = self._patch_ids({sha for sha, _, _ in pairs} | {c.sha for _, c, _ in pairs})
         return [builds.Linked(sha, builds.commit_author(original), links.Parsed(closes=parsed.closes))
                 for sha, original, parsed in pairs if patches.get(sha) and patches[sha] == patches.get(original.sha)]
+
+    def _patch_ids(self, shas: Iterable[str]) -> dict[str, str]:
+        """`history.patch_ids`, each commit's computed once and kept in the link index."""
+        wanted = set(shas)
+        known = self.link_index.patches(wanted)
+        missing = wanted - set(known)
+        if missing:
+            fresh = history.patch_ids(self.repo, missing)
+            # A commit with no patch (a merge, an empty change) is remembered as "" (none).
+            self.link_index.remember_patches({sha: fresh.get(sha, "") for sha in missing})
+            known.update(fresh)
+        return {sha: patch for sha, patch in known.items() if patch}
 
     def _copies(self, scanned: builds.Scanned, beside: Mapping[str, str]) -> list[builds.Linked]:
         """Patch-identical copies, on other lines, of this range's closing commits (`beside`:
         the other lines' commits that say nothing, by sha, with their bare subjects): each
-        stands for what its original closes (a backport made without `-x`). Past a few hundred
-        commits on either side, only copies that kept their original's subject are compared
-        (a patch id costs a diff)."""
+        stands for what its original closes (a backport made without `-x`). A range with more
+        than a few hundred closing commits compares only those that kept a subject the other
+        lines show (a patch id costs a diff; the link index keeps each one computed)."""
         from tracker import builds
 
         closing = {sha: parsed for sha, _, parsed in scanned.kept() if parsed.closes}
         if not closing:
             return []
-        candidates = list(beside)
-        if len(beside) > _PATCHES_AT_MOST or len(closing) > _PATCHES_AT_MOST:
+        if len(closing) > _PATCHES_AT_MOST:  # a long range: its closing commits that kept a subject seen there
             subjects = {change["sha"]: links.bare_subject(change["summary"]) for change in scanned.changes
                         if change["sha"] in closing}
-            shared = set(subjects.values()) & set(beside.values())
+            shared = set(beside.values())
             closing = {sha: parsed for sha, parsed in closing.items() if subjects.get(sha) in shared}
-            candidates = [sha for sha, subject in beside.items() if subject in shared]
-        ours = history.patch_ids(self.repo, closing)
+        ours = self._patch_ids(closing)
         if not ours:
             return []
-        theirs = history.patch_ids(self.repo, candidates)
+        theirs = self._patch_ids(beside)
         by_patch: dict[str, list[str]] = {}
         for sha, patch in ours.items():
             by_patch.setdefault(patch, []).append(sha)
@@ -606,7 +623,7 @@ class Session:
         return LinkIndex(history.git_dir(self.repo) / "tracker" / "links.sqlite3", self.repository.slug)
 
     def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool,
-                 picked: Iterable[str] = ()) -> list[builds.Linked]:
+                 picked: Iterable[str] = (), inside: Set[str] | None = None) -> list[builds.Linked]:
         """Commits reachable from the previous build that close (or revert closers of) `search`,
         or cherry-pick one of the commits `picked` (this range's closing commits).
         `record`: the scan collected `previous..tip` into the index; mark the range."""
@@ -616,7 +633,7 @@ class Session:
                 index.add(tip, None, ())
             return []
         picked = set(picked)
-        found = self._closers(previous, search, picked) if search or picked else []
+        found = self._closers(previous, search, picked, tip=tip, inside=inside) if search or picked else []
         if record:
             index.add(tip, previous, ())
         return self._not_before_opened(found)
@@ -642,11 +659,13 @@ class Session:
 
     def _closers(self, previous: str, search: set[str], picked: Set[str] = frozenset(),
                  until: Callable[[builds.Linked], Set[str]] | None = None,
-                 no_older_than: str | None = None) -> list[builds.Linked]:
+                 no_older_than: str | None = None, tip: str | None = None,
+                 inside: Set[str] | None = None) -> list[builds.Linked]:
         """Commits reachable from `previous` that close any of `search` or cherry-pick any of
         `picked`, and the reverts among them.
 
-        From the link index when it holds `previous`'s whole ancestry. Otherwise a first run
+        From the link index when it holds `previous`'s whole ancestry, or the build's (`tip`),
+        less the build's own range (`inside`: its linked commits). Otherwise a first run
         indexes that ancestry when it is short (under `_INDEX_AT_MOST` commits), and reads
         the rest with one `git log --grep` that goes back no further than the oldest of the
         requests was opened (a commit cannot close a request before it exists): what a
@@ -656,10 +675,16 @@ class Session:
         `until`, when given, hears each commit found, newest first, and says what is still
         wanted: reading stops once nothing is (a question one closing answers)."""
         index = self.link_index
-        if not index.complete(previous) and self._short_history(previous):
-            self._index_ancestry(previous)
-        if index.complete(previous):
-            found = index.closers(search, within=previous, picked=picked)
+        within = previous
+        if not index.complete(previous):
+            if tip is not None and inside is not None:
+                within = tip  # the build's whole history is indexed: all of it but its own range
+            elif self._short_history(previous):  # a few thousand commits
+                self._index_ancestry(previous)
+        if index.complete(within):
+            found = index.closers(search, within=within, picked=picked)
+            if found is not None and within != previous:
+                found = [item for item in found if item.sha not in (inside or ())]
             if found is not None:
                 if until is not None:
                     for item in sorted(found, key=lambda i: i.sha):
