@@ -1,6 +1,6 @@
 """Benchmark tracker against raw `git log` and git-cliff on a synthetic 100k-commit history.
 
-    python benchmarks/run.py [--commits 100000] [--runs 3] [--work DIR] [--no-cliff] [--no-commit-graph]
+    python benchmarks/run.py [--commits 100000] [--runs 5] [--work DIR] [--no-cliff] [--no-commit-graph] [--cold-only]
 
 Builds the history once (benchmarks/synth.py, cached in --work) and, like any
 repository `git gc` has run on, gives it a commit-graph (`--no-commit-graph`
@@ -20,6 +20,11 @@ Prints wall (median), CPU (user+sys, children included) and peak RSS of the
 process tree for each, and the ratios the targets are stated in. Memory
 flatness is measured at 10k, 30k and 100k commits on tracker's own process (its
 `git log` child is git's memory, printed beside it: the same for any reader).
+
+Then the cold rows, what a GitHub Action pays: a fresh `git clone` of the history (no
+commit-graph, no link index: removed again before every run), with the requests imported,
+and in it, alternating: git-cliff and tracker over each of the last weekly builds (previous
+build by topology), `tracker release B --dry-run`, and the full range against raw `git log`.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ import venv
 from collections.abc import Sequence
 from pathlib import Path
 
+TAG_EVERY = 1000  # a weekly build's commits
+WEEKS = 7  # the last builds measured cold, each against git-cliff over the same range
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -121,7 +128,7 @@ def prepare(work: Path, commits: int, python: Path, commit_graph: bool) -> Path:
     repo = work / f"repo-{commits}"
     if not (repo / ".git").exists():
         print(f"building a {commits}-commit history in {repo} …", file=sys.stderr)
-        synth.build(repo, commits, 500, 3000)
+        synth.build(repo, commits, TAG_EVERY, 3000)
         requests = repo.parent / f"{repo.name}-requests.json"
         subprocess.run([str(python), "-m", "tracker", "--repo", str(repo), "requests", "import", str(requests)],
                        check=True, capture_output=True)
@@ -178,6 +185,7 @@ def main() -> None:
     parser.add_argument("--no-cliff", action="store_true", help="skip git-cliff")
     parser.add_argument("--no-commit-graph", action="store_true",
                         help="measure the fast-import pack alone (no commit-graph, as before any git gc)")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold rows (a fresh clone)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     env_dir = tracker_install(args.work)
@@ -186,6 +194,10 @@ def main() -> None:
     names = tags(repo)
     first, last, week_start = names[0], names[-1], names[-2]
     tracker = [str(env_dir / "bin" / "tracker")]
+    cliff = None if args.no_cliff or shutil.which("git") is None else cliff_binary(args.work)
+    if args.cold_only:
+        cold_rows(args, repo, python, tracker, cliff, names)
+        return
     full = ["changelog", last, "--previous", first, "--format", "json"]
     commands: list[tuple[str, list[str]]] = [
         ("git log (full range)", ["git", "log", "--format=%H%x00%an%x00%s%x00%b%x1e", f"{first}..{last}"]),
@@ -194,7 +206,6 @@ def main() -> None:
         ("git log (weekly build)", ["git", "log", "--format=%H%x00%an%x00%s%x00%b%x1e", f"{week_start}..{last}"]),
         ("tracker (weekly build)", [*tracker, "changelog", last, "--format", "json"]),
     ]
-    cliff = None if args.no_cliff or shutil.which("git") is None else cliff_binary(args.work)
     if cliff is not None:
         commands += [
             ("git-cliff (full range)", [str(cliff), "--config", "cliff.toml", f"{first}..{last}", "-o", "/dev/null"]),
@@ -239,7 +250,7 @@ def main() -> None:
     print()
     print("peak RSS by range length (tracker changelog --previous --format json), MiB:")
     print("  commits   tracker's process   process tree (with its git log)")
-    per_tag = 500
+    per_tag = TAG_EVERY
     own: dict[int, float] = {}
     for length in (10_000, 30_000, 100_000):
         steps = min(len(names) - 1, length // per_tag)
@@ -252,6 +263,69 @@ def main() -> None:
         tree = max(r[2] for r in runs) / 1024
         print(f"  {steps * per_tag:>7}   {own[length]:17.1f}   {tree:12.1f}")
     print(f"  100k / 10k, tracker's process: {own[100_000] / own[10_000]:.2f}x  (target <= 1.2x)")
+    print()
+    cold_rows(args, repo, python, tracker, cliff, names)
+
+
+def fresh_clone(repo: Path, work: Path, python: Path) -> Path:
+    """A fresh clone of the history, as actions/checkout makes one (all history, no
+    commit-graph), with the requests imported (a runner's store holds none: not timed)."""
+    clone = work / f"{repo.name}-clone"
+    shutil.rmtree(clone, ignore_errors=True)
+    subprocess.run(["git", "clone", "--quiet", "--no-local", str(repo), str(clone)], check=True)
+    requests = repo.parent / f"{repo.name}-requests.json"
+    subprocess.run([str(python), "-m", "tracker", "--repo", str(clone), "requests", "import", str(requests)],
+                   check=True, capture_output=True)
+    (clone / "cliff.toml").write_text(CLIFF_CONFIG)
+    return clone
+
+
+def _cold(clone: Path, command: Sequence[str]) -> tuple[float, float, int]:
+    """`measure` with no link index (a first run on a runner), and none left behind."""
+    for path in (clone / ".git" / "tracker").glob("links.sqlite3*"):
+        path.unlink()
+    return measure(command, clone)
+
+
+def cold_rows(args: argparse.Namespace, repo: Path, python: Path, tracker: list[str], cliff: Path | None,
+              names: list[str]) -> None:
+    """The rows of a fresh clone: weekly builds and a release against git-cliff, the full range
+    against raw git log."""
+    clone = fresh_clone(repo, args.work, python)
+    assert not (clone / ".git" / "objects" / "info" / "commit-graph").exists()
+    first, last = names[0], names[-1]
+    weeks = list(zip(names[-WEEKS - 1:-1], names[-WEEKS:], strict=True))
+    commands: list[tuple[str, list[str]]] = [
+        ("git log (full range)", ["git", "log", "--format=%H%x00%an%x00%s%x00%b%x1e", f"{first}..{last}"]),
+        ("tracker (full range)", [*tracker, "changelog", last, "--previous", first, "--format", "json"]),
+        ("tracker release --dry-run (weekly)", [*tracker, "release", last, "--dry-run"]),
+    ]
+    for before, build in weeks:
+        commands.append((f"tracker (weekly {build})", [*tracker, "changelog", build, "--format", "json"]))
+        if cliff is not None:
+            commands.append((f"git-cliff (weekly {build})", [str(cliff), "--config", "cliff.toml",
+                                                             f"{before}..{build}", "-o", "/dev/null"]))
+    for _, command in commands:  # warm-up: the page cache (never the link index)
+        _cold(clone, command)
+    samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name, _ in commands}
+    for _ in range(args.runs):
+        for name, command in commands:
+            samples[name].append(_cold(clone, command))
+    print(f"# cold: a fresh clone ({len(names)} builds every {TAG_EVERY} commits), no commit-graph, no link index;"
+          f" medians of {args.runs} alternating runs")
+    summary = {row[0]: row for row in table(list(samples.items()))}
+    wall = {k: v[1] for k, v in summary.items()}
+    print()
+    print(f"cold full range / git log:       {wall['tracker (full range)'] / wall['git log (full range)']:.2f}x"
+          "  (target <= 1.5x)")
+    if cliff is not None:
+        ratios = [wall[f"tracker (weekly {b})"] / wall[f"git-cliff (weekly {b})"] for _, b in weeks]
+        for (_, build), ratio in zip(weeks, ratios, strict=True):
+            print(f"cold weekly {build} / git-cliff:   {ratio:.2f}x")
+        print(f"cold weekly / git-cliff, median of {len(ratios)} builds: {statistics.median(ratios):.2f}x"
+              f" (max {max(ratios):.2f}x; target <= 1.0x)")
+        release = wall["tracker release --dry-run (weekly)"] / wall[f"git-cliff (weekly {last})"]
+        print(f"cold release --dry-run {last} / git-cliff: {release:.2f}x  (target <= 1.0x)")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,16 @@
     python benchmarks/synth.py DIR [--commits 100000] [--tag-every 500] [--requests 3000]
 
 Deterministic (seeded), so two runs give the same repository and the same shas.
+
+Issues are opened through the history (issue k at commit k·N/I, I = 8·R), and one in eight
+is a fan request (the R requests written for `tracker requests import`, each with the
+`created_at` of its opening); the others are bug reports and tasks, not in the store, as
+in a real project. A commit names only issues that exist: 98 in 100 of its references go to
+one opened in the last 2,000 commits, the rest to any older one. So a request is closed
+about once, weeks after it was opened, now and then again by a follow-up, and a few a month
+are years old — what the real-project evaluation shows (benchmarks/real_histories.py). (An
+earlier version had commits close any of 3,000 requests at random, each seven times across
+five years: every build re-closed years-old requests, which no project does.)
 """
 
 from __future__ import annotations
@@ -18,19 +28,45 @@ AUTHORS = [f"dev{i:02d}" for i in range(40)] + ["renovate[bot]"]
 VERBS = ["feat", "fix", "perf", "docs", "refactor", "test", "chore"]
 
 
-def message(rng: random.Random, n: int, requests: int) -> str:
+RECENT = 2000  # commits: the window most references fall in, after an issue is opened
+RECENT_SHARE = 0.98
+KINDS = 8  # issues per fan request (the rest: bug reports and tasks)
+
+
+def opened(n: int, commits: int, issues: int) -> int:
+    """How many issues exist at commit `n` (issue k is opened at commit k·commits/issues)."""
+    return max(1, min(issues, n * issues // commits))
+
+
+def referenced(rng: random.Random, n: int, commits: int, issues: int) -> int:
+    """An issue a commit at `n` names: mostly a recent one, now and then any older one."""
+    newest = opened(n, commits, issues)
+    if rng.random() < RECENT_SHARE:
+        oldest = max(1, opened(max(1, n - RECENT), commits, issues))
+        return rng.randint(oldest, newest)
+    return rng.randint(1, newest)
+
+
+def message(rng: random.Random, n: int, requests: int, commits: int) -> str:
+    issues = requests * KINDS
     kind = rng.random()
     verb = rng.choice(VERBS)
     subject = f"{verb}: change number {n} in module {rng.randrange(200)}"
     body = "Some explanation of the change, wrapped like people do.\nAnother line of detail."
     if kind < 0.20:
-        ids = rng.sample(range(1, requests + 1), rng.choice([1, 1, 1, 2]))
+        ids = sorted({referenced(rng, n, commits, issues) for _ in range(rng.choice([1, 1, 1, 2]))})
         return f"{subject}\n\n{body}\n\nFixes {', '.join(f'#{i}' for i in ids)}"
     if kind < 0.28:
-        return f"{subject}\n\n{body}\nSee #{rng.randrange(1, requests + 1)}."
+        return f"{subject}\n\n{body}\nSee #{referenced(rng, n, commits, issues)}."
     if kind < 0.30:
-        return f"Merge pull request #{rng.randrange(requests + 1, requests * 3)} from dev/branch-{n}\n\n{subject}"
+        return f"Merge pull request #{rng.randrange(issues + 1, issues * 2)} from dev/branch-{n}\n\n{subject}"
     return f"{subject}\n\n{body}"
+
+
+def _iso(epoch: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build(path: Path, commits: int, tag_every: int, requests: int, seed: int = 7) -> None:
@@ -44,7 +80,7 @@ def build(path: Path, commits: int, tag_every: int, requests: int, seed: int = 7
     start = 1_700_000_000
     for n in range(1, commits + 1):
         author = rng.choice(AUTHORS)
-        text = message(rng, n, requests).encode()
+        text = message(rng, n, requests, commits).encode()
         stamp = start + n * 600
         out.write(f"commit refs/heads/main\nmark :{n}\n".encode())
         out.write(f"author {author} <{author}@example.org> {stamp} +0000\n".encode())
@@ -59,8 +95,10 @@ def build(path: Path, commits: int, tag_every: int, requests: int, seed: int = 7
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=path, check=True, env=env)
-    rows = [{"id": str(i), "title": f"Request {i}", "author": f"fan{i % 900}",
-             "voters": [f"fan{(i * 7 + k) % 900}" for k in range(i % 12)]} for i in range(1, requests + 1)]
+    issues = requests * KINDS
+    rows = [{"id": str(k), "title": f"Request {k}", "author": f"fan{k % 900}",
+             "created_at": _iso(start + (k * commits // issues) * 600 - 300),
+             "voters": [f"fan{(k * 7 + v) % 900}" for v in range(k % 12)]} for k in range(KINDS, issues + 1, KINDS)]
     (path.parent / f"{path.name}-requests.json").write_text(json.dumps(rows))
 
 

@@ -60,14 +60,13 @@ def test_every_pull_request_once_grouped_with_its_author_and_the_new_contributor
     # commits are not listed.
     assert "- Export albums as PDF by Ana in #40" in notes_part
     assert "Export: first cut" not in notes_part and "Export: tests" not in notes_part
-    # Squashed commits are one line each in their groups (without an issue system to confirm
-    # the pull request, as the commit says).
-    # (A `#N` in a commit's words is written so that it does not link: the line names its place.)
-    plain = notes_part.replace("\\[bot\\]", "[bot]").replace("#\u200b", "#")
-    assert "#### Bug fixes\n\n- fix(sync): retry on timeouts (#41) by Frank in " in plain
-    assert "#### Dependencies\n\n- build(deps): bump pillow from 10 to 11 (#43) by @dependabot[bot] in " in plain
+    # Squashed pull requests are one line each in their groups (without an issue system to
+    # ask, as the commit says: its subject without ` (#N)`, then its number).
+    plain = notes_part.replace("\\[bot\\]", "[bot]")
+    assert "#### Bug fixes\n\n- fix(sync): retry on timeouts by Frank in #41" in plain
+    assert "#### Dependencies\n\n- build(deps): bump pillow from 10 to 11 by @dependabot[bot] in #43" in plain
     assert "#### Breaking changes\n\n- feat!: drop Python 3.8 by Frank in " in plain
-    assert "- Speed up thumbnails (#42) by Frank in " in plain.split("#### Other changes", 1)[1]
+    assert "- Speed up thumbnails by Frank in #42" in plain.split("#### Other changes", 1)[1]
     # A branch merged without a pull request: its commit is listed as itself.
     assert "- Fix the 1.x installer by Maint in " in notes_part
     # What shipped a fan request is in the fans' part above, not again below.
@@ -172,12 +171,15 @@ def test_groups(summary: str, labels: tuple[str, ...], group: str) -> None:
     ("`<img src=x>` and <b>", "`<img src=x>` and &lt;b&gt;"),  # inside a code span, Markdown shows it as written
     ("a ``y`z`` b ` lone", "a ``y`z`` b \\` lone"),  # spans as CommonMark reads them; a lone backtick escaped
     ("`@everyone` @everyone", "`@everyone` @\u200beveryone"),
+    # A commit's `#12` and sha link as its author meant; its URL still opens nothing.
+    ("Fix #12 (see 1a2b3c4d5e6f) https://x.test", "Fix #12 (see 1a2b3c4d5e6f) https:\u200b//x.test"),
 ])
 def test_a_changes_code_spans_are_kept_and_nothing_else_comes_alive(summary: str, shown: str) -> None:
     from tracker import textsafe
 
     assert str(textsafe.markdown(summary, code=True)) == shown
     assert "`" not in str(textsafe.markdown(summary)).replace("\\`", "")  # fan text: no formatting at all
+    assert "#12" not in str(textsafe.markdown("Fix #12"))  # and no links
 
 
 def test_the_notes_keep_code_spans_of_commit_subjects(make_repo: MakeRepo) -> None:

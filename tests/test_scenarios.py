@@ -188,3 +188,48 @@ def test_a_previous_on_another_line_finds_what_its_line_shipped(case: str, make_
     assert report["previous"] == "v1.0.1"
     assert sorted(s["id"] for s in report["shipped"]) == (["6"] if case == "backport-x" else ["8", "9"])
     assert {a["id"]: a["in"] for a in report["already_shipped"]} == {("5" if case == "backport-x" else "7"): "v1.0.1"}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_first_run_on_a_long_history_reads_only_what_it_asks(case: str, make_repo: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the link index and with a previous build's history too long to index on the way
+    (here: any), a build reads the earlier history it needs with `git log --grep` since its
+    candidates were opened: the same reports as the index gives."""
+    from tracker import pipeline
+
+    repo, expected = _load(case, make_repo)
+
+    def report(build: str) -> dict[str, Any]:
+        given = expected[build].get("given_previous")
+        return report_of(repo, build, *(["--previous", given] if given else []))
+
+    indexed = {build: report(build) for build in expected}
+    monkeypatch.setattr(pipeline, "_INDEX_AT_MOST", 1)
+    for build in reversed(list(expected)):
+        for path in (repo / ".git" / "tracker").glob("links.sqlite3*"):
+            path.unlink()
+        assert report(build) == indexed[build], build
+
+
+def test_a_commit_older_than_the_request_it_names_is_not_read_for_it(make_repo: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first run reads earlier history back to a week before the oldest candidate was
+    opened; a request opened later than a commit that names it (a number reused after an
+    import) is not taken as closed by that commit."""
+    from tracker import pipeline
+
+    monkeypatch.setattr(pipeline, "_INDEX_AT_MOST", 1)
+    repo, _ = make_repo(
+        [{"commit": "init", "date": "2026-01-01T00:00:00Z"},
+         {"commit": "Old work\n\nFixes #4", "date": "2026-01-02T00:00:00Z"}, {"tag": "v1"},
+         {"commit": "Recent work\n\nFixes #5", "date": "2026-03-01T00:00:00Z"},
+         {"tag": "v2", "message": "v2", "date": "2026-03-02T00:00:00Z"},
+         {"commit": "Export\n\nFixes #4", "date": "2026-06-01T00:00:00Z"},
+         {"commit": "Polish\n\nFixes #5", "date": "2026-06-02T00:00:00Z"},
+         {"tag": "v3", "message": "v3", "date": "2026-06-03T00:00:00Z"}],
+        requests=[{"id": "4", "title": "Export", "author": "ana", "created_at": "2026-05-01T00:00:00Z"},
+                  {"id": "5", "title": "Sync", "author": "bo", "created_at": "2026-02-01T00:00:00Z"}])
+    report = report_of(repo, "v3")
+    assert [s["id"] for s in report["shipped"]] == ["4"]
+    assert [(a["id"], a["in"]) for a in report["already_shipped"]] == [("5", "v2")]

@@ -54,6 +54,7 @@ class Scanned:
     """
 
     count: int = 0
+    reached: bool = False  # a commit of the range has its lower end for a parent (see `scan`)
     changes: Changes = field(default_factory=Changes)
     shas: list[str] = field(default_factory=list)
     authors: list[str | None] = field(default_factory=list)  # `Name<email>`, see `commit_author`
@@ -147,14 +148,18 @@ class LookupFailed(Exception):
 
 def scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
          lookup: Lookup | None = None, record: Recorder | None = None, subjects: bool = False,
-         given: Mapping[str, str] | None = None) -> Scanned:
+         given: Mapping[str, str] | None = None, boundary: str | None = None) -> Scanned:
     """`_scan`, with the cyclic garbage collector off: each block makes thousands of
     short-lived containers and no reference cycles (reference counting frees them), and
-    the collector's passes over them cost ~40 ms of a 100,000-commit range."""
+    the collector's passes over them cost ~40 ms of a 100,000-commit range.
+
+    `boundary`: the range's lower end; `Scanned.reached` says whether a commit of the range
+    has it for a parent, which is exactly when it is an ancestor of the range's tip."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _scan(blocks, repo, known, lookup, record, subjects, given or {})
+        return _scan(blocks, repo, known, lookup, record, subjects, given or {},
+                     boundary.encode("ascii") if boundary else None)
     finally:
         if enabled:
             gc.enable()
@@ -177,7 +182,8 @@ def frozen() -> Iterator[None]:
 
 
 def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str],
-          lookup: Lookup | None, record: Recorder | None, subjects: bool, given: Mapping[str, str]) -> Scanned:
+          lookup: Lookup | None, record: Recorder | None, subjects: bool, given: Mapping[str, str],
+          boundary: bytes | None = None) -> Scanned:
     """One streaming pass: count commits, list changes, keep the commits a decision needs.
 
     `blocks` are `git log` output in `gitlog.FORMAT` (with `subjects`, in
@@ -229,6 +235,8 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             records = block.split(b"\0")
             columns = list(zip(*map(gitlog.fields, records), strict=True))
         shas_b, parents, idents, raws = columns
+        if boundary is not None and not out.reached:
+            out.reached = b" ".join(parents).find(boundary) >= 0
         count += size
         shas = list(map(bytes.decode, shas_b))
         # What each linked commit says: from the index (it holds every linked commit of an

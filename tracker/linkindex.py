@@ -22,21 +22,22 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from tracker.builds import Linked, Row, as_parsed, as_row
 from tracker.links import Parsed
 
 # Bump when the link grammar changes what a message means, or the tables change.
-GRAMMAR = "8"
+GRAMMAR = "9"
 # `git log -E -i --grep` patterns for indexing a whole ancestry: the substrings
 # `links.maybe_bytes` tests (case-insensitive here, so a superset). What the grep finds
 # is then filtered with `maybe_bytes` itself, so it keeps exactly the commits a range
 # scan keeps, and an index reads the same whichever way it was built. (Narrower
 # patterns such as `#[0-9]` missed `#１`, which the grammar reads as #1.)
 GREP_PATTERNS = ["#", "://", "h-", "evert", "herry", "erge request"]
-_TABLES = ("meta", "tips", "linked", "seen", "closes", "reverts", "picks")
+_TABLES = ("meta", "tips", "linked", "seen", "closes", "reverts", "picks", "patches")
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS tips (sha TEXT PRIMARY KEY, parent TEXT)",
@@ -50,6 +51,8 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS closes_by_sha ON closes (sha)",
     "CREATE TABLE IF NOT EXISTS reverts (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha))"
     " WITHOUT ROWID",
+    # Each commit's `git patch-id` once computed (a diff each): copies are found by it.
+    "CREATE TABLE IF NOT EXISTS patches (sha TEXT PRIMARY KEY, patch TEXT NOT NULL) WITHOUT ROWID",
     # Cherry-picks by the commit they copy: a copy of a closing commit ships what it closes.
     "CREATE TABLE IF NOT EXISTS picks (target TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (target, sha))"
     " WITHOUT ROWID",
@@ -73,6 +76,7 @@ class LinkIndex:
         self._items: dict[str, Linked] = {}
         self._seen: dict[str, set[str]] = {}  # pending: sha → tips whose range held it
         self._derived: dict[str, tuple[str, ...]] = {}  # pending: a cherry-pick → what its original closes
+        self._patches: dict[str, str] = {}  # pending: commit → its patch id
         self._broken = False  # the stored index failed a read: ignore it from then on
 
     def _open(self) -> sqlite3.Connection | None:
@@ -120,6 +124,27 @@ class LinkIndex:
             self._seen.setdefault(item.sha, set()).add(tip)
         self._tips[tip] = below
 
+    def patches(self, shas: Iterable[str]) -> dict[str, str]:
+        """sha → patch id of those of `shas` the index knows."""
+        wanted = set(shas)
+        found = {sha: self._patches[sha] for sha in wanted if sha in self._patches}
+        conn = self._open()
+        if conn is None or not wanted:
+            return found
+        try:
+            rows = conn.execute("SELECT p.sha, p.patch FROM json_each(?) j JOIN patches p ON p.sha = j.value",
+                                ('["' + '","'.join(sorted(wanted)) + '"]',)).fetchall()
+        except sqlite3.Error:
+            return found
+        finally:
+            conn.close()
+        found.update(dict(rows))
+        return found
+
+    def remember_patches(self, patches: Mapping[str, str]) -> None:
+        """Keep patch ids computed this run (saved with the next `save`)."""
+        self._patches.update(patches)
+
     def derive(self, sha: str, requests: tuple[str, ...]) -> None:
         """Record that the indexed cherry-pick `sha` closes `requests` through the commit it copies
         (its message says only "cherry picked from"): a search by request finds it. Kept until `save`."""
@@ -146,6 +171,32 @@ class LinkIndex:
         if conn is not None:
             conn.close()
         return None
+
+    def ranges_holding(self, shas: Iterable[str]) -> dict[str, set[str]]:
+        """sha → the build tips whose recorded range (from the tip below it, not a whole
+        ancestry) held that commit: which build first had it, where the index knows."""
+        wanted = set(shas)
+        below = dict(self._tips)
+        out: dict[str, set[str]] = {}
+        for sha in wanted:
+            for tip in self._seen.get(sha, ()):
+                if below.get(tip) is not None:
+                    out.setdefault(sha, set()).add(tip)
+        conn = self._open()
+        if conn is None or not wanted:
+            return out
+        try:
+            rows = conn.execute(
+                "SELECT s.sha, s.tip FROM json_each(?) j JOIN seen s ON s.sha = j.value"
+                " JOIN tips t ON t.sha = s.tip WHERE t.parent IS NOT NULL",
+                ('["' + '","'.join(sorted(wanted)) + '"]',)).fetchall()
+        except sqlite3.Error:
+            return out
+        finally:
+            conn.close()
+        for sha, tip in rows:
+            out.setdefault(sha, set()).add(tip)
+        return out
 
     def chain_tips(self, tip: str) -> set[str]:
         """Recorded build tips known to be in `tip`'s ancestry (`tip` included); empty when
@@ -232,6 +283,19 @@ class LinkIndex:
                         f"SELECT l.sha, l.author, l.says FROM linked l WHERE l.sha IN (SELECT c.sha FROM {query})"):
                     if row[0] not in found:
                         found[row[0]] = Linked(row[0], row[1], as_parsed(row[2]))
+        # A copy or pick closes what its original closes: its derived closings join its own.
+        derived: dict[str, list[str]] = {}
+        if conn is not None and closers:
+            for request, sha in conn.execute(
+                    "SELECT c.request, c.sha FROM json_each(?) j JOIN closes c ON c.sha = j.value",
+                    ('["' + '","'.join(sorted(closers)) + '"]',)):
+                derived.setdefault(sha, []).append(request)
+        for sha, ids in self._derived.items():
+            derived.setdefault(sha, []).extend(ids)
+        for sha, item in list(closers.items()):
+            extra = [i for i in derived.get(sha, ()) if i not in item.parsed.closes]
+            if extra:
+                closers[sha] = Linked(sha, item.author, replace(item.parsed, closes=(*item.parsed.closes, *extra)))
         # Then whatever reverts a closer, reverts that revert, and so on.
         found = dict(closers)
         frontier = set(found)
@@ -249,7 +313,7 @@ class LinkIndex:
         time, and a few retries cover the moments a lock is refused outright (switching
         a new file to WAL takes one, and the busy timeout does not wait for it).
         """
-        if not self._tips:
+        if not (self._tips or self._patches):
             return
         for attempt in range(5):
             try:
@@ -270,6 +334,9 @@ class LinkIndex:
             return
         try:
             conn.execute("PRAGMA journal_mode = WAL")
+            # A cache: a crash may lose the last write, never make the file unreadable (WAL), and
+            # a write that waits for the disk twice per transaction costs more than it keeps.
+            conn.execute("PRAGMA synchronous = OFF")
             conn.execute("BEGIN IMMEDIATE")
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             row = conn.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone() \
@@ -305,11 +372,13 @@ class LinkIndex:
             conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)",
                              [(sha, tip) for sha, tips in self._seen.items() for tip in sorted(tips)])
             conn.executemany("INSERT OR IGNORE INTO tips VALUES (?, ?)", list(grounded.items()))
+            conn.executemany("INSERT OR IGNORE INTO patches VALUES (?, ?)", list(self._patches.items()))
             conn.execute("COMMIT")
             self._items.clear()
             self._seen.clear()
             self._tips.clear()
             self._derived.clear()
+            self._patches.clear()
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

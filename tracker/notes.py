@@ -30,6 +30,7 @@ _LABELS = {"breaking": "breaking", "breaking change": "breaking", "breaking-chan
            "dependencies": "deps", "deps": "deps", "maintenance": "maintenance", "chore": "maintenance",
            "ci": "maintenance", "tests": "maintenance", "refactor": "maintenance", "internal": "maintenance"}
 _TYPE = re.compile(r"\A([A-Za-z]{2,12})(\([^()\n]{0,64}\))?(!)?:\s")
+_MERGE_SUBJECT = re.compile(r"\AMerge (?:pull request #\d|branch |remote-tracking branch |tag )")
 _SQUASH = re.compile(r"\s*\(#\d{1,9}\)\s*\Z")
 # Lines shown per group in the notes; the rest are counted ("… and 12 more"): a
 # 300-commit build stays readable, and the JSON report keeps every change.
@@ -53,6 +54,8 @@ def merge_title(message: str) -> str:
     """What a merge commit says its change is: the first line of its body (GitHub writes the
     pull request's title there, GitLab the merge request's), else its subject."""
     subject, _, body = message.strip().partition("\n")
+    if not _MERGE_SUBJECT.match(subject):
+        return subject.strip()  # a merge with a subject of its own says it there
     for line in body.splitlines():
         if line.strip() and not line.startswith("See merge request"):
             return line.strip()
@@ -90,10 +93,10 @@ def lines(changes: Iterable[Mapping[str, Any]], pulls: Sequence[Mapping[str, Any
         if sha in topology.hidden or sha in shipping:
             continue
         number = change.get("pull")
-        if number and number in by_number:
+        if number and (number in by_number or not by_number):  # no issue system to ask: as the commit says
             if number not in seen and number not in shipping_pulls:
                 seen.add(number)
-                out.append(_pull_line(number, by_number[number], change, topology))
+                out.append(_pull_line(number, by_number.get(number), change, topology))
             continue
         # A commit without a pull request the issue system confirms: the commit as it is.
         out.append({"summary": change["summary"], "sha": sha, "pull": None, "url": None,

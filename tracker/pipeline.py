@@ -11,7 +11,7 @@ on every command, and git's walk to its first commit overlaps those imports.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import chain
@@ -37,6 +37,14 @@ _COPIES_UP_TO = 2000
 _SUBJECT_AT_LEAST = 12
 # Commits compared by patch id whatever their subject, on either side of a copy.
 _PATCHES_AT_MOST = 200
+# A previous build with fewer commits behind it than this has its whole history indexed on a
+# first run (a fraction of a second); a longer one is read only as far back as a build asks
+# (counting costs a walk of this many commits: ~25 ms).
+_INDEX_AT_MOST = 2_000
+# Days an issue system's "opened" date may be later than the commit that closed the request.
+_CLOCK_SLACK_DAYS = 7
+# `#１２`: the reference grammar reads full-width digits as digits too.
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str],
@@ -95,6 +103,9 @@ class Session:
     say: Callable[[str], None] | None = None
     progress: Progress | None = None
     _notes: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    _short: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
+    # How far back the first-run reading of a previous build's history went (None: all of it).
+    _window: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def repo(self) -> history.Repo:
@@ -198,9 +209,9 @@ class Session:
 
     def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
         """The schema-1 report of one build."""
-        # `git describe` runs while tags and requests are read; with --previous, `git log`
-        # starts before requests load, for subjects only when the link index already knows
-        # what the build's messages say (the scan then never reads a message body).
+        # `git describe` runs while tags are read; the range's `git log` starts before requests
+        # load, for subjects only when the link index already knows what the build's messages
+        # say (the scan then never reads a message body).
         pending = None if previous else self._previous_of(build, None)
         log: history.Log | None = None
         lookup = None
@@ -209,29 +220,35 @@ class Session:
                 tag = self.build_tag(build)
                 self.check_history()
                 lookup = self.link_index.lookup(tag.sha)  # None unless the build is indexed already
-                if pending is None:
+                if pending is not None:
+                    # `git describe --candidates=1` is a short walk: the range's `git log` then
+                    # runs while requests load.
+                    previous_name, previous_sha = pending()
+                    pending = None
+                else:
                     previous_name, previous_sha = self._previous_of(build, previous)()
-                    log = history.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
+                log = history.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
                 requests = self.requests
                 repo_id = self.repository
             finally:
                 if pending is not None:
-                    previous_name, previous_sha = pending()
-            if log is None:
-                log = history.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
+                    pending()  # a failure before the answer was read: reap the process
             from tracker import builds  # git is walking: see the module's docstring
 
             label = f"reading {previous_name + '..' if previous_name else ''}{build}"
-            # A range between a build and its own previous build is recorded in the link index
+            # A range between a build and its previous build is recorded in the link index
             # (unless the build is indexed already, then its messages are read from there).
-            # A --previous need not be an ancestor (and checking costs a history walk), so its
-            # range says nothing certain about the build's whole ancestry: never recorded.
             index = self.link_index
-            record = previous is None and lookup is None
+            # A --previous range is recorded when it makes the build's history whole (its lower
+            # end's is, and the scan sees it as an ancestor): a full range read once is then
+            # read from the index, subjects only.
+            extends = previous is None or (previous_sha is not None and index.complete(previous_sha))
             try:
                 scanned = builds.scan(self._track(log, label), repo_id, requests, lookup,
-                                      index.collect(tag.sha) if record else None, subjects=log.subjects,
-                                      given=self.config.credits_logins)
+                                      index.collect(tag.sha) if lookup is None and extends else None,
+                                      subjects=log.subjects,
+                                      given=self.config.credits_logins,
+                                      boundary=previous_sha if previous is not None else None)
             except builds.LookupFailed:
                 # The index broke mid-read (it answers None from now on): read the range again,
                 # messages and all, and parse them.
@@ -244,9 +261,10 @@ class Session:
                 lookup.close()
             if log is not None:
                 log.close()
+        record = lookup is None and extends and (previous is None or scanned.reached)
         with builds.frozen():  # requests and the kept commits live until the report is built
             out = self._report_from(tag, previous_name, previous_sha, requests, repo_id, scanned, record,
-                                    overridden=previous is not None)
+                                    overridden=previous is not None, lookup_used=lookup is not None)
         if previous is not None and not out["commits"]:
             # previous..build is empty exactly when the build is the --previous commit or in its history.
             how = "is the same commit as" if previous_sha == tag.sha else "comes after"
@@ -260,8 +278,9 @@ class Session:
 
     def _report_from(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
                      requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,
-                     record: bool, overridden: bool = False) -> dict[str, Any]:
-        """The report of a scanned range: decide, credit, assemble."""
+                     record: bool, overridden: bool = False, lookup_used: bool = False) -> dict[str, Any]:
+        """The report of a scanned range: decide, credit, assemble. `lookup_used`: the build's
+        whole history is in the link index (its range was read from there)."""
         from tracker import builds
         from tracker import decision as decisions
 
@@ -269,14 +288,13 @@ class Session:
         for copy in self._copies_of_unreleased(tag, previous_sha, earlier_builds.get(previous_name or ""),
                                                scanned, repo_id):
             scanned.keep(copy)
-        beside, beside_shas = self._beside(tag, earlier_builds, previous_sha, overridden, repo_id)
-        originals = self._originals(scanned, beside, repo_id)
+        originals = self._originals(scanned, (), repo_id)
         if record:  # the range's picks are indexed: what they close through their originals, too
             self._derive_picks([builds.Linked(sha, author, parsed) for sha, author, parsed in scanned.kept()
                                 if parsed.cherry_of], originals)
         claims = scanned.pull_claims()
         in_range = set(claims.values())  # the build's own pull requests (not those of other lines)
-        for item in chain(originals.values(), beside):
+        for item in originals.values():
             if item.parsed.pull:
                 claims[item.sha] = item.parsed.pull
         pulls = self.issues.pulls(claims) if claims else {}
@@ -286,8 +304,15 @@ class Session:
             candidates.update(pull.closes)
         candidates = {decisions.root(i, requests) for i in candidates if i in requests}
         search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
+        # Other lines, back to when the oldest candidate was opened: nothing older can close it.
+        beside, beside_shas = self._beside(tag, earlier_builds, previous_sha, overridden and not scanned.reached,
+                                           repo_id, self._opened_since(search))
+        originals.update(self._read_originals(
+            {sha for b in beside for sha in (*b.parsed.cherry_of, *b.parsed.reverts)} - set(originals),
+            {sha for b in beside for sha in b.parsed.cherry_of}, repo_id))
         closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
-        earlier = self._earlier(tag.sha, previous_sha, search, record, closing)
+        earlier = self._earlier(tag.sha, previous_sha, search, record, closing,
+                                inside=set(scanned.shas) if lookup_used else None)
         # What earlier commits cherry-picked from this range closes what their originals close.
         originals.update(self._originals_of(earlier, originals, repo_id))
         if beside_shas:
@@ -333,7 +358,7 @@ class Session:
         return found
 
     def _beside(self, tag: Tag, earlier_builds: Mapping[str, Tag], previous_sha: str | None, overridden: bool,
-                repo_id: links.Repository) -> tuple[list[builds.Linked], dict[str, str]]:
+                repo_id: links.Repository, since: str | None) -> tuple[list[builds.Linked], dict[str, str]]:
         """Commits of earlier builds beyond the previous build's ancestry (release branches,
         backports), and, for a `--previous` that need not be an ancestor, the previous build's
         own commits this build does not hold: (those that link to something, the bare subjects
@@ -341,10 +366,11 @@ class Session:
         from tracker import builds
 
         known = self.link_index.chain_tips(previous_sha) if previous_sha else set()
-        tips = [t.sha for t in earlier_builds.values() if t.sha != previous_sha and t.sha not in known]
-        commits = history.beyond(self.repo, sorted(set(tips)), previous_sha)
+        tips = [t.sha for t in earlier_builds.values() if t.sha != previous_sha and t.sha not in known
+                and (since is None or t.commit_date >= since)]  # an older build holds only older commits
+        commits = history.beyond(self.repo, sorted(set(tips)), previous_sha, since)
         if overridden and previous_sha:
-            commits = chain(commits, history.beyond(self.repo, [previous_sha], tag.sha))
+            commits = chain(commits, history.beyond(self.repo, [previous_sha], tag.sha, since))
         linked: list[builds.Linked] = []
         plain: dict[str, str] = {}
         for commit in commits:
@@ -417,13 +443,18 @@ class Session:
         """Commits of this range that copy, without saying so, a closing commit outside this
         build's history (a fix backported by hand to a patch release before the main line's
         next build): same subject (backport prefixes aside) and same patch (`git patch-id`).
-        Each closes what its original closes. Looked for in patch-sized ranges only: the
-        originals are found by one `git log --grep` for the range's subjects, over the
+        Each closes what its original closes. Looked for in patch-sized ranges only, over the
         branches that moved since the previous build."""
         from tracker import builds
 
         if scanned.count > _COPIES_UP_TO:
             return []
+        since = None
+        if previous_sha is not None:
+            since = previous.commit_date if previous is not None else history.commit_date(self.repo, previous_sha)
+        tips = [sha for sha in history.branches_since(self.repo, since) if sha != tag.sha]
+        if not tips:
+            return []  # no branch moved beyond this build: nothing else to copy from
         said = {sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.cherry_of}
         plain: dict[str, list[str]] = {}
         for change in scanned.changes:
@@ -432,42 +463,53 @@ class Session:
                 plain.setdefault(subject, []).append(change["sha"])
         if not plain:
             return []
-        since = None
-        if previous_sha is not None:
-            since = previous.commit_date if previous is not None else history.commit_date(self.repo, previous_sha)
+        # The other branches' subjects, matched here: linear in both (git would try every
+        # subject on every commit).
+        alike = {sha: subject for sha, subject in history.subjects_beyond(self.repo, tips, tag.sha)
+                 for subject in [links.bare_subject(subject)] if subject in plain}
         pairs = []
-        for commit in history.grep_beyond(self.repo, history.branches_since(self.repo, since), tag.sha, plain):
+        for commit in history.show(self.repo, alike).values():
             parsed = links.parse(commit.message, repo_id)
             if parsed.closes:
-                pairs += [(sha, commit, parsed) for sha in plain.get(links.bare_subject(commit.summary), ())]
+                pairs += [(sha, commit, parsed) for sha in plain.get(alike[commit.sha], ())]
         if not pairs:
             return []
-        patches = history.patch_ids(self.repo, {sha for sha, _, _ in pairs} | {c.sha for _, c, _ in pairs})
+        patches = self._patch_ids({sha for sha, _, _ in pairs} | {c.sha for _, c, _ in pairs})
         return [builds.Linked(sha, builds.commit_author(original), links.Parsed(closes=parsed.closes))
                 for sha, original, parsed in pairs if patches.get(sha) and patches[sha] == patches.get(original.sha)]
+
+    def _patch_ids(self, shas: Iterable[str]) -> dict[str, str]:
+        """`history.patch_ids`, each commit's computed once and kept in the link index."""
+        wanted = set(shas)
+        known = self.link_index.patches(wanted)
+        missing = wanted - set(known)
+        if missing:
+            fresh = history.patch_ids(self.repo, missing)
+            # A commit with no patch (a merge, an empty change) is remembered as "" (none).
+            self.link_index.remember_patches({sha: fresh.get(sha, "") for sha in missing})
+            known.update(fresh)
+        return {sha: patch for sha, patch in known.items() if patch}
 
     def _copies(self, scanned: builds.Scanned, beside: Mapping[str, str]) -> list[builds.Linked]:
         """Patch-identical copies, on other lines, of this range's closing commits (`beside`:
         the other lines' commits that say nothing, by sha, with their bare subjects): each
-        stands for what its original closes (a backport made without `-x`). Past a few hundred
-        commits on either side, only copies that kept their original's subject are compared
-        (a patch id costs a diff)."""
+        stands for what its original closes (a backport made without `-x`). A range with more
+        than a few hundred closing commits compares only those that kept a subject the other
+        lines show (a patch id costs a diff; the link index keeps each one computed)."""
         from tracker import builds
 
         closing = {sha: parsed for sha, _, parsed in scanned.kept() if parsed.closes}
         if not closing:
             return []
-        candidates = list(beside)
-        if len(beside) > _PATCHES_AT_MOST or len(closing) > _PATCHES_AT_MOST:
+        if len(closing) > _PATCHES_AT_MOST:  # a long range: its closing commits that kept a subject seen there
             subjects = {change["sha"]: links.bare_subject(change["summary"]) for change in scanned.changes
                         if change["sha"] in closing}
-            shared = set(subjects.values()) & set(beside.values())
+            shared = set(beside.values())
             closing = {sha: parsed for sha, parsed in closing.items() if subjects.get(sha) in shared}
-            candidates = [sha for sha, subject in beside.items() if subject in shared]
-        ours = history.patch_ids(self.repo, closing)
+        ours = self._patch_ids(closing)
         if not ours:
             return []
-        theirs = history.patch_ids(self.repo, candidates)
+        theirs = self._patch_ids(beside)
         by_patch: dict[str, list[str]] = {}
         for sha, patch in ours.items():
             by_patch.setdefault(patch, []).append(sha)
@@ -480,18 +522,27 @@ class Session:
     def _shipped_in(self, closers: Mapping[str, Sequence[str]], earlier_builds: Mapping[str, Tag],
                     previous_name: str | None) -> dict[str, str]:
         """Request id → the build that shipped it: the oldest build holding any of its earlier
-        closers (the previous build when git names none of them by a build tag)."""
+        closers. The link index says which build's range held a commit it recorded; for the
+        others, the builds dated from the oldest commit's own date on are asked, in one
+        `git name-rev`. The previous build when none can be found."""
         if not closers:
             return {}
-        first = history.first_tags(self.repo, {sha for shas in closers.values() for sha in shas},
-                                   self.config.build_tags)
-        out = {}
+        by_sha = {t.sha: t for t in earlier_builds.values()}
+        held = self.link_index.ranges_holding({sha for shas in closers.values() for sha in shas})
+        unplaced = {sha for shas in closers.values() for sha in shas if not held.get(sha, set()) & set(by_sha)}
+        holders: dict[str, str] = {}
+        if unplaced:  # the builds that can hold them: those whose commit is no older than the oldest
+            dates = history.commit_dates(self.repo, unplaced)
+            oldest = history.shifted(min(dates.values()), -_CLOCK_SLACK_DAYS) if dates else None
+            holders = history.oldest_holders(self.repo, unplaced, [
+                t.name for t in earlier_builds.values() if oldest is None or t.commit_date >= oldest])
+        by_name = {t.name: t for t in earlier_builds.values()}
+        out: dict[str, str] = {}
         for rid, shas in closers.items():
-            holding = [earlier_builds[name] for name in map(first.get, shas) if name and name in earlier_builds]
-            out[rid] = min(holding, key=lambda t: (t.date, t.name)).name if holding else previous_name or ""
+            found = [by_sha[tip] for sha in shas for tip in held.get(sha, ()) if tip in by_sha]
+            found += [by_name[holders[sha]] for sha in shas if holders.get(sha) in by_name]
+            out[rid] = min(found, key=lambda t: (t.date, t.name)).name if found else previous_name or ""
         return out
-
-    # -- credit: who is who, and who is new ------------------------------------------
 
     def _credit(self, out: dict[str, Any], requests: Mapping[str, Request], tip: str, previous: str | None,
                 within: int) -> None:
@@ -540,10 +591,16 @@ class Session:
                 if root not in here:
                     theirs.setdefault(root, set()).add(logins.key(request.author))
         if theirs:
-            for item in self._closers(previous, set(theirs)):
+            def credit(item: builds.Linked) -> set[str]:
+                """The candidates a closing of theirs credited before (all of them: stop reading)."""
                 if not item.parsed.reverts:
                     for rid in item.parsed.closes:
-                        before |= theirs.get(decisions.root(rid, requests) if rid in requests else rid, set())
+                        before.update(theirs.get(decisions.root(rid, requests) if rid in requests else rid, set()))
+                return set(candidates) - before
+
+            # On a first run (no link index), no further back than this build's own requests
+            # were opened: a fan credited only before then may be called new (README).
+            self._closers(previous, set(theirs), until=credit, no_older_than=self._window.get(previous))
         # Their commits before, for those credited for building.
         builders = {key: credit for key, credit in candidates.items() if credit.built and key not in before}
         if builders:
@@ -559,18 +616,6 @@ class Session:
             before |= history.authors_before(self.repo, previous, patterns, whose, len(builders))
         return before
 
-    def _closers(self, previous: str, search: set[str]) -> list[builds.Linked]:
-        """Commits reachable from `previous` whose own message closes any of `search` (and the
-        reverts of those), from the link index (indexing `previous`'s ancestry first if needed)."""
-        index = self.link_index
-        if not index.complete(previous):
-            self._index_ancestry(previous)
-        found = index.closers(search, within=previous)
-        if found is None:  # the stored index failed while read: read the history and ask again
-            self._index_ancestry(previous)
-            found = index.closers(search, within=previous)
-        return found or []
-
     @cached_property
     def link_index(self) -> LinkIndex:
         from tracker.linkindex import LinkIndex
@@ -578,38 +623,136 @@ class Session:
         return LinkIndex(history.git_dir(self.repo) / "tracker" / "links.sqlite3", self.repository.slug)
 
     def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool,
-                 picked: Iterable[str] = ()) -> list[builds.Linked]:
+                 picked: Iterable[str] = (), inside: Set[str] | None = None) -> list[builds.Linked]:
         """Commits reachable from the previous build that close (or revert closers of) `search`,
         or cherry-pick one of the commits `picked` (this range's closing commits).
-
-        From the link index when the previous build's ancestry is indexed; otherwise
-        one `git log --grep` indexes that ancestry first (once per repository). The
-        answer is the same either way: the index only saves reading history again.
-        `record`: the scan collected `previous..tip` into the index; mark the range.
-        """
+        `record`: the scan collected `previous..tip` into the index; mark the range."""
         index = self.link_index
         if previous is None:
             if record:
                 index.add(tip, None, ())
             return []
         picked = set(picked)
-        if not index.complete(previous):
-            if not (search or picked):
-                return []
-            # Index the previous build's whole ancestry once, so next week's build reads only
-            # its own range. (A --previous's ancestry is as true as a build's; only the range
-            # to a --previous that need not be an ancestor is never recorded.)
-            self._index_ancestry(previous)
+        found = self._closers(previous, search, picked, tip=tip, inside=inside) if search or picked else []
         if record:
             index.add(tip, previous, ())
-        if not (search or picked):
-            return []
-        found = index.closers(search, within=previous, picked=picked)
-        if found is None:
-            # The stored index failed while read: read the history and answer from that.
-            self._index_ancestry(previous)
-            found = index.closers(search, within=previous, picked=picked)
-        return found or []
+        return self._not_before_opened(found)
+
+    def _not_before_opened(self, items: list[builds.Linked]) -> list[builds.Linked]:
+        """`items` without the closings of requests that were opened after the commit (less a
+        week of clock slack): such a `#N` named something else (a number given again)."""
+        requests = self.requests
+        opened = {rid: when for item in items for rid in item.parsed.closes if rid in requests
+                  for when in [requests[rid].created_at] if when}
+        if not opened:
+            return items
+        dates = history.commit_dates(self.repo, {item.sha for item in items
+                                                 if any(rid in opened for rid in item.parsed.closes)})
+        kept = []
+        for item in items:
+            when = dates.get(item.sha)
+            late = {rid for rid in item.parsed.closes if when and rid in opened
+                    and (history.shifted(opened[rid], -_CLOCK_SLACK_DAYS) or "") > when}
+            kept.append(replace(item, parsed=replace(item.parsed, closes=tuple(
+                rid for rid in item.parsed.closes if rid not in late))) if late else item)
+        return kept
+
+    def _closers(self, previous: str, search: set[str], picked: Set[str] = frozenset(),
+                 until: Callable[[builds.Linked], Set[str]] | None = None,
+                 no_older_than: str | None = None, tip: str | None = None,
+                 inside: Set[str] | None = None) -> list[builds.Linked]:
+        """Commits reachable from `previous` that close any of `search` or cherry-pick any of
+        `picked`, and the reverts among them.
+
+        From the link index when it holds `previous`'s whole ancestry, or the build's (`tip`),
+        less the build's own range (`inside`: its linked commits). Otherwise a first run
+        indexes that ancestry when it is short (under `_INDEX_AT_MOST` commits), and reads
+        the rest with one `git log --grep` that goes back no further than the oldest of the
+        requests was opened (a commit cannot close a request before it exists): what a
+        weekly build asks of a long history costs what its requests' age says, not the
+        history's length. The answer is the same either way.
+
+        `until`, when given, hears each commit found, newest first, and says what is still
+        wanted: reading stops once nothing is (a question one closing answers)."""
+        index = self.link_index
+        within = previous
+        if not index.complete(previous):
+            if tip is not None and inside is not None:
+                within = tip  # the build's whole history is indexed: all of it but its own range
+            elif self._short_history(previous):  # a few thousand commits
+                self._index_ancestry(previous)
+        if index.complete(within):
+            found = index.closers(search, within=within, picked=picked)
+            if found is not None and within != previous:
+                found = [item for item in found if item.sha not in (inside or ())]
+            if found is not None:
+                if until is not None:
+                    for item in sorted(found, key=lambda i: i.sha):
+                        if not until(item):
+                            break
+                return found
+        return self._walk_for(previous, search, picked, until, no_older_than)
+
+    def _short_history(self, tip: str) -> bool:
+        """Does `tip`'s history hold fewer than `_INDEX_AT_MOST` commits? (Asked once per tip.)"""
+        known = self._short.get(tip)
+        if known is None:
+            known = self._short[tip] = history.count_at_most(self.repo, tip, _INDEX_AT_MOST) < _INDEX_AT_MOST
+        return known
+
+    def _opened_since(self, search: Iterable[str]) -> str | None:
+        """How far back a commit can close any of `search`: a week before the oldest was opened
+        (clocks of commits and issue systems differ), or None when one has no date."""
+        requests = self.requests
+        wanted = list(search)
+        dated = [when for rid in wanted if rid in requests for when in [requests[rid].created_at] if when]
+        if not wanted or len(dated) < len(wanted):
+            return None
+        return history.shifted(min(dated), -_CLOCK_SLACK_DAYS)
+
+    def _walk_for(self, previous: str, search: set[str], picked: Set[str],
+                  until: Callable[[builds.Linked], Set[str]] | None = None,
+                  no_older_than: str | None = None) -> list[builds.Linked]:
+        """`_closers` read from git: one `git log` of `previous`'s ancestry since the oldest
+        request of `search` was opened (all of it when one has no date), keeping, in C, the
+        commits that name one of them, revert or cherry-pick something; those are parsed as a
+        scan would, and cherry-picks close what the commits they copy close."""
+        from tracker import builds
+
+        since = self._opened_since(search)
+        if no_older_than is not None and (since is None or no_older_than > since):
+            since = no_older_than
+        self._window.setdefault(previous, since)
+        repo_id = self.repository
+        numbers = sorted(rid for rid in search if rid.isascii() and rid.isdigit())  # what `#N` can name
+        # One pattern for all the numbers: git tries each --grep on every commit.
+        patterns = ["reverts commit", "cherry picked from commit"]
+        if numbers:
+            patterns += [f"(#|gh-|/issues/|/discussions/)0*({'|'.join(numbers)})([^0-9]|$)",
+                         f"#({'|'.join(n.translate(_FULLWIDTH) for n in numbers)})"]
+        items = []
+        found = history.grep(self.repo, previous, patterns, since)
+        for commit in self.context.track(found, "reading earlier history", unit="commits"):
+            parsed = links.parse(commit.message, repo_id)
+            if parsed.empty:
+                continue
+            items.append(builds.Linked(commit.sha, builds.commit_author(commit), parsed))
+            if until is not None and not until(items[-1]):
+                break  # the generator's git is stopped when it is collected
+        close = getattr(found, "close", None)
+        if close is not None:
+            close()
+        copies = [item for item in items if item.parsed.cherry_of]
+        closes: dict[str, set[str]] = {}
+        if copies:
+            names = {sha for item in copies for sha in item.parsed.cherry_of}
+            originals = self._read_originals(names, names, repo_id)
+            closes = {item.sha: {i for sha in item.parsed.cherry_of if sha in originals
+                                 for i in originals[sha].parsed.closes} for item in copies}
+        return [item for item in items
+                if item.parsed.reverts or not search.isdisjoint(item.parsed.closes)
+                or not search.isdisjoint(closes.get(item.sha, ()))
+                or any(sha.startswith(p) or p.startswith(sha) for sha in item.parsed.cherry_of for p in picked)]
 
     def _linked_ancestry(self, tip: str) -> list[builds.Linked]:
         """Every commit reachable from `tip` that links to something: exactly those `builds.scan`

@@ -53,28 +53,31 @@ def plain(text: str | None) -> str:
 
 
 def markdown(text: str | None, code: bool = False) -> Markup:
-    """Fan text as inert Markdown: no HTML, no links, no mentions, no formatting; with `code`,
-    its code spans (`` `get_loop()` `` in a commit's subject) are kept: Markdown shows what
-    they hold as written, whatever it is."""
+    """Fan text as inert Markdown: no HTML, no links, no mentions, no formatting. With `code`
+    (a commit's subject, a pull request's title: contributors' words about the code), its
+    code spans (`` `get_loop()` ``) are kept, Markdown showing what they hold as written, and
+    its `#12` and shas link as the author meant; it still pings no one and opens no URL."""
     text = plain(text)
     if not code or "`" not in text:
-        return _inert(text)
+        return _inert(text, links=code)
     pieces, at = [], 0
     for span in _CODE_SPAN.finditer(text):
-        pieces += [_inert(text[at:span.start()]), span.group()]
+        pieces += [_inert(text[at:span.start()], links=True), span.group()]
         at = span.end()
-    return Markup("".join([*pieces, _inert(text[at:])]))
+    return Markup("".join([*pieces, _inert(text[at:], links=True)]))
 
 
-def _inert(text: str) -> Markup:
-    """One line of fan text, outside code spans, as inert Markdown."""
+def _inert(text: str, links: bool = False) -> Markup:
+    """One line of fan text, outside code spans, as inert Markdown; with `links`, references
+    to issues and commits (`#12`, a sha) are left to link, as a commit's subject means them."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text)
     text = _MENTION.sub("@" + _ZW, text)
     text = _AUTOLINK.sub(lambda m: (":" + _ZW + "//") if m.group(1) else ("www" + _ZW + "."), text)
-    text = _REFERENCE.sub(lambda m: m.group() + _ZW, text)
-    text = _HEX_RUN.sub(lambda m: _HEX_PIECE.sub(lambda piece: piece.group() + _ZW, m.group()), text)
+    if not links:
+        text = _REFERENCE.sub(lambda m: m.group() + _ZW, text)
+        text = _HEX_RUN.sub(lambda m: _HEX_PIECE.sub(lambda piece: piece.group() + _ZW, m.group()), text)
     return Markup(text)
 
 
