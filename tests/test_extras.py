@@ -1,6 +1,6 @@
-"""The package's optional parts: `pip install .` gives everything, a config's needs are read as
-the release reads them, the pins cover exactly what is installed, and a plugin whose library
-is missing says what to install in one line (exit 2), writing nothing.
+"""The package's optional parts: `pip install .` gives everything, the Action installs only the
+extras a config needs (action/install.py), the pins cover exactly what is installed, and a
+plugin whose library is missing says what to install in one line (exit 2), writing nothing.
 
 The missing-library runs use a real virtual environment that holds this test run's packages
 except the ones left out (its site-packages links to the same installed files), so the
@@ -10,8 +10,11 @@ import machinery finds no such library, as in the Action's own environment.
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import os
+import re
 import subprocess
+import sys
 import sysconfig
 import venv
 from collections.abc import Callable, Iterator
@@ -30,21 +33,32 @@ ROOT = Path(__file__).resolve().parents[1]
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 
 
+def _install_module() -> object:
+    spec = importlib.util.spec_from_file_location("action_install", ROOT / "action" / "install.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+install = _install_module()
 SETUP = configparser.ConfigParser(interpolation=None)
 SETUP.read(ROOT / "setup.cfg", encoding="utf-8")
 EVERYTHING = [line.strip() for line in SETUP["options"]["install_requires"].splitlines() if line.strip()]
 EXTRAS = {name: [line.strip() for line in value.splitlines() if line.strip()]
           for name, value in SETUP["options.extras_require"].items()}
-PINS = {canonicalize_name(line.split("==")[0]): line.split("==")[1].strip()
-        for line in (ROOT / "action-constraints.txt").read_text(encoding="utf-8").splitlines()
-        if "==" in line and not line.startswith("#")}
+PINS: dict[str, str] = install.pins((ROOT / "action-constraints.txt").read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+# Pinned for the installer and the wheel's build, not installed with tracker.
+TOOLS = {"uv", "setuptools", "wheel", "packaging"}
 
 
 def test_pip_install_dot_still_gives_every_extra() -> None:
+    assert set(install.OPTIONAL) == set(extras.EXTRAS)  # type: ignore[attr-defined]
     for name in extras.EXTRAS:
         assert EXTRAS[name] and set(EXTRAS[name]) <= set(EVERYTHING), name
-    optional = {line for name in extras.EXTRAS for line in EXTRAS[name]}
-    core = [line for line in EVERYTHING if line not in optional]
+    core, optional = install.requirements((ROOT / "setup.cfg").read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    assert optional == {name: EXTRAS[name] for name in extras.EXTRAS}
+    assert sorted(core + [line for group in optional.values() for line in group]) == sorted(EVERYTHING)
     assert {canonicalize_name(Requirement(line).name) for line in core} == {
         "gitpython", "click", "jinja2", "pyyaml", "babel"}
     # The libraries each extra's plugin checks for are the ones that extra installs.
@@ -74,10 +88,18 @@ def _closure(lines: list[str]) -> set[str]:
 
 
 def test_the_pins_cover_exactly_what_tracker_installs() -> None:
-    assert _closure(EVERYTHING) == set(PINS)
+    installed = _closure(EVERYTHING)
+    assert installed == set(PINS) - TOOLS
     for line in EVERYTHING:  # each pin satisfies what setup.cfg asks for
         requirement = Requirement(line)
         assert requirement.specifier.contains(PINS[canonicalize_name(requirement.name)]), line
+    # The wheel's build (pyproject.toml's build-system) is pinned too, and so is uv itself.
+    build = re.search(r"requires\s*=\s*\[(.*?)\]", (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.S)
+    assert build is not None
+    for line in re.findall(r'"([^"]+)"', build.group(1)):
+        requirement = Requirement(line)
+        assert requirement.specifier.contains(PINS[canonicalize_name(requirement.name)]), line
+    assert re.fullmatch(r"\d+\.\d+\.\d+", PINS["uv"])
 
 
 def test_the_plugin_tables_name_every_built_in_plugin() -> None:
@@ -112,6 +134,25 @@ def test_what_a_repository_needs_is_read_as_the_release_reads_it(make_repo: Make
     (repo / ".github" / "tracker.yml").write_text("publish: site\n")
     with pytest.raises(BadInput):
         extras.needed_for(None, actions)
+
+
+def test_the_installer_installs_every_extra_when_the_config_cannot_be_read(
+        make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, _ = make_repo([{"commit": "Initial"}, {"tag": "v1"}], config="issues: [not, a, name]\n")
+    monkeypatch.chdir(repo)
+    chosen, why = install.needs(Path(sys.executable))  # type: ignore[attr-defined]
+    assert chosen == list(extras.EXTRAS) and "could not be read" in why and "issues" in why
+    (repo / ".github" / "tracker.yml").write_text("issues: local\npublish: [changelog-file, site]\n")
+    assert install.needs(Path(sys.executable)) == (["cards"], "what the config needs")  # type: ignore[attr-defined]
+    (repo / ".github" / "tracker.yml").write_text("issues: jira\n")
+    chosen, why = install.needs(Path(sys.executable))  # type: ignore[attr-defined]
+    assert chosen == list(extras.EXTRAS) and "not built in" in why
+    # TRACKER_EXTRAS (the job's env) overrides the config; a name it does not know means all.
+    monkeypatch.setenv("TRACKER_EXTRAS", "cards, gitlab")
+    assert install.needs(Path(sys.executable)) == (["gitlab", "cards"], "TRACKER_EXTRAS")  # type: ignore[attr-defined]
+    for value in ("all", "cards,jira"):
+        monkeypatch.setenv("TRACKER_EXTRAS", value)
+        assert install.needs(Path(sys.executable))[0] == list(extras.EXTRAS)  # type: ignore[attr-defined]
 
 
 # -- a real environment without some of the optional libraries -------------------------------
