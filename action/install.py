@@ -98,6 +98,11 @@ def cache_key(constraints: str, sources: str) -> tuple[str, str]:
     return prefix + sources[:16], prefix
 
 
+def script(folder: Path, name: str) -> Path:
+    """The program `name` that an install into `folder` puts in its scripts folder (Windows: Scripts/NAME.exe)."""
+    return folder / "Scripts" / f"{name}.exe" if os.name == "nt" else folder / "bin" / name
+
+
 def say(line: str) -> None:
     print(f"tracker: {line}", flush=True)
 
@@ -123,7 +128,9 @@ class Tools:
 
     @property
     def uv(self) -> Path:
-        return self.folder / f"uv-{self.uv_version}" / "bin" / "uv"
+        folder = self.folder / f"uv-{self.uv_version}"
+        found = [path for path in (script(folder, "uv"), folder / "bin" / "uv.exe") if path.exists()]
+        return found[0] if found else script(folder, "uv")
 
     def ensure_uv(self) -> None:
         """uv at the pinned version: from the cache, else from PyPI with pip."""
@@ -196,7 +203,7 @@ def install(tools_folder: Path, venv: Path) -> tuple[Path, Path]:
     tools.ensure_uv()
     wheel = tools.wheel(source_digest())
     tools.run(["venv", str(venv), "--clear", "--python", sys.executable])
-    python = venv / "bin" / "python"
+    python = script(venv, "python")
     pinned = ["--python", str(python), "--constraints", str(CONSTRAINTS)]
     tools.run(["pip", "install", "--python", str(python), "--no-deps", str(wheel)])
     tools.run(["pip", "install", *pinned, *core])
@@ -227,7 +234,11 @@ def main(argv: Sequence[str]) -> None:
         output("dir", str(tools))
     elif mode == "install":
         venv = Path(os.environ.get("TRACKER_ACTION_VENV") or tools.parent / "tracker-venv")
-        python, uv = install(tools, venv)
+        try:
+            python, uv = install(tools, venv)
+        except subprocess.CalledProcessError as exc:  # what failed has said why above
+            raise SystemExit(f"::error::tracker could not be installed: {Path(str(exc.cmd[0])).name}"
+                             f" {exc.cmd[1] if len(exc.cmd) > 1 else ''} exited with {exc.returncode}") from None
         output("python", str(python))
         output("uv", str(uv))
     else:
