@@ -3,13 +3,15 @@
 The composite action's `run` steps execute here in bash with what a runner sets
 (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_EVENT_PATH with a real `release`
 event, GITHUB_REF_NAME, GITHUB_ACTION_PATH, GITHUB_API_URL pointing at the
-local GitHub server). `uses:` steps (setup-python) and the pip install step are
-the runner's and PyPI's business: the package is already installed in the test
-environment, and tests run offline.
+local GitHub server). `uses:` steps (setup-python, the caches) are the runner's
+business, and the install step is PyPI's: the package is already installed in
+the test environment, and these tests run offline, except the one marked
+`install`, which runs the install step itself (uv from PyPI, as a runner would).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -27,6 +29,7 @@ from github_fixtures import CONFIG, HISTORY, TOKEN, env_for, seed
 from github_server import FakeGitHub, serve
 
 ROOT = Path(__file__).resolve().parents[1]
+HOME = os.environ.get("HOME", "")  # read before the tests' own HOME is set: pip's cache is there
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 
@@ -44,16 +47,69 @@ def test_interface_matches_the_design() -> None:
         assert ACTION[name]
 
 
-def test_it_installs_from_its_own_checkout_with_pinned_dependencies() -> None:
+def _step(name: str) -> dict[str, Any]:
+    return next(s for s in ACTION["runs"]["steps"] if s.get("name") == name)
+
+
+def test_it_installs_with_a_pinned_uv_and_caches_it_keyed_on_the_pins() -> None:
     steps = ACTION["runs"]["steps"]
-    setup = next(s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python"))
-    assert setup["with"]["cache"] == "pip"
-    install = next(s for s in steps if "pip install" in s.get("run", ""))
-    assert "GITHUB_ACTION_PATH" in install["run"] and "action-constraints.txt" in install["run"]
-    pins = (ROOT / "action-constraints.txt").read_text().splitlines()
-    names = {line.split("==")[0].lower() for line in pins if "==" in line}
-    assert {"pygithub", "gitpython", "click", "jinja2", "pyyaml"} <= names
-    assert all("==" in line for line in pins if not line.startswith("#"))
+    setup = _step("Set up Python")
+    assert setup["uses"].startswith("actions/setup-python@") and "cache" not in setup["with"]
+    key, install = _step("Name the tools cache"), _step("Install tracker")
+    assert '"${GITHUB_ACTION_PATH}/action/install.py" key' in key["run"]
+    assert '"${GITHUB_ACTION_PATH}/action/install.py" install' in install["run"]
+    assert "pip install" not in install["run"]  # pip only ever installs the pinned uv, once (install.py)
+    assert install["env"]["INPUT_CONFIG"] == "${{ inputs.config }}"  # it reads the config to choose extras
+    restore, save = _step("Restore uv and the packages"), _step("Save uv and the packages")
+    assert restore["uses"].startswith("actions/cache/restore@") and save["uses"].startswith("actions/cache/save@")
+    assert restore["with"] == {"path": "${{ steps.tools.outputs.dir }}", "key": "${{ steps.tools.outputs.key }}",
+                               "restore-keys": "${{ steps.tools.outputs.restore }}"}
+    assert save["with"] == {"path": restore["with"]["path"], "key": restore["with"]["key"]}
+    assert save["if"] == "steps.tools-cache.outputs.cache-hit != 'true'" and restore["id"] == "tools-cache"
+    assert steps.index(key) < steps.index(restore) < steps.index(install) < steps.index(save)
+    assert key["env"]["TRACKER_ACTION_TOOLS"] == install["env"]["TRACKER_ACTION_TOOLS"]
+    assert install["id"] == "install" and _step("Release")["env"]["TRACKER_PYTHON"] == (
+        "${{ steps.install.outputs.python }}")
+
+    constraints = (ROOT / "action-constraints.txt").read_text(encoding="utf-8")
+    pins = {line.split("==")[0].lower(): line.split("==")[1] for line in constraints.splitlines()
+            if line and not line.startswith("#")}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pins["uv"])
+    assert {"pygithub", "gitpython", "click", "jinja2", "pyyaml"} <= set(pins)
+    assert all("==" in line for line in constraints.splitlines() if line and not line.startswith("#"))
+
+
+def test_the_tools_cache_key_follows_the_pins_and_the_sources(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    env = {**os.environ, "GITHUB_OUTPUT": str(out), "TRACKER_ACTION_TOOLS": str(tmp_path / "tools")}
+    subprocess.run([sys.executable, str(ROOT / "action" / "install.py"), "key"], env=env, check=True)
+    values = _parse_outputs(out.read_text())
+    assert values["dir"] == str(tmp_path / "tools")
+    assert values["key"].startswith(values["restore"]) and values["key"] != values["restore"]
+    spec = importlib.util.spec_from_file_location("action_install", ROOT / "action" / "install.py")
+    assert spec is not None and spec.loader is not None
+    install = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(install)
+    constraints = (ROOT / "action-constraints.txt").read_text(encoding="utf-8")
+    assert install.cache_key(constraints, install.source_digest()) == (values["key"], values["restore"])
+    # Other pins: another entry altogether; another version of the action: the same pins' entry restores.
+    assert not install.cache_key(constraints + "extra==1\n", "0" * 64)[1].startswith(values["restore"])
+    assert install.cache_key(constraints, "0" * 64)[1] == values["restore"]
+
+
+def test_the_link_index_is_cached_by_repository_and_build() -> None:
+    steps = ACTION["runs"]["steps"]
+    restore, release, save = _step("Restore the link index"), _step("Release"), _step("Save the link index")
+    assert steps.index(restore) < steps.index(release) < steps.index(save)
+    assert restore["uses"].startswith("actions/cache/restore@") and save["uses"].startswith("actions/cache/save@")
+    assert restore["with"]["path"] == save["with"]["path"] == ".git/tracker/links.sqlite3"
+    build = "${{ inputs.build || github.event.release.tag_name || github.ref_name }}"
+    prefix = "tracker-links-${{ github.repository }}-"
+    assert restore["with"]["key"] == prefix + build
+    assert restore["with"]["restore-keys"] == prefix  # the next build restores the latest one
+    assert save["with"]["key"] == "${{ steps.links.outputs.cache-primary-key }}" and restore["id"] == "links"
+    # A dry run writes no index, and an exact hit has nothing new to save.
+    assert save["if"] == "inputs.dry-run != 'true' && steps.links.outputs.cache-hit != 'true'"
 
 
 def test_the_example_workflow_is_complete() -> None:
@@ -65,11 +121,15 @@ def test_the_example_workflow_is_complete() -> None:
     assert steps[0]["uses"].startswith("actions/checkout") and steps[0]["with"]["fetch-depth"] == 0
 
 
-def _expand(text: str, inputs: dict[str, str]) -> str:
+def _expand(text: str, inputs: dict[str, str], runner: Path | None = None) -> str:
     def value(match: re.Match[str]) -> str:
         expression = match.group(1).strip()
         if expression == "github.token":
             return TOKEN
+        if expression in ("steps.python.outputs.python-path", "steps.install.outputs.python"):
+            return sys.executable  # the test environment, where tracker is installed already
+        if expression == "runner.temp" and runner is not None:
+            return str(runner)
         if expression.startswith("inputs."):
             name = expression[len("inputs."):]
             return _expand(inputs.get(name, str(ACTION["inputs"][name].get("default", ""))), inputs)
@@ -97,10 +157,10 @@ def run_action(workspace: Path, server: FakeGitHub, runner: Path, inputs: dict[s
     })
     printed = []
     for step in ACTION["runs"]["steps"]:
-        if "run" not in step or "pip install" in step["run"]:
+        if "run" not in step or step.get("id") == "install":
             continue
-        env = {**base, **{k: _expand(str(v), inputs) for k, v in step.get("env", {}).items()}}
-        done = subprocess.run(["bash", "-e", "-c", _expand(step["run"], inputs)], cwd=workspace, env=env,
+        env = {**base, **{k: _expand(str(v), inputs, runner) for k, v in step.get("env", {}).items()}}
+        done = subprocess.run(["bash", "-e", "-c", _expand(step["run"], inputs, runner)], cwd=workspace, env=env,
                               capture_output=True, text=True)
         assert done.returncode == 0, (step.get("name"), done.stdout, done.stderr)
         printed.append(done.stdout)
@@ -151,6 +211,7 @@ def test_a_release_event_marks_publishes_outputs_and_summarises(make_repo: MakeR
     jsonschema.validate(report, schema("report-1.schema.json"))
     assert [s["id"] for s in report["shipped"]] == shipped
     assert "## v2" in summary and "@alice" in summary
+    assert (workspace / _step("Restore the link index")["with"]["path"]).is_file()  # what the cache keeps
 
     issue = server.issue(1)
     assert issue["state"] == "closed"
@@ -201,3 +262,41 @@ def test_no_build_outside_a_release_is_one_clear_line(make_repo: MakeRepo) -> No
     done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(workspace), "release"],
                           capture_output=True, text=True, env={**os.environ})
     assert done.returncode == 2 and "BUILD" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+@pytest.mark.install
+def test_the_install_step_installs_the_core_and_what_the_config_needs(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """The install step as a runner runs it, from an empty tools cache: uv at the pinned version
+    from PyPI, tracker's wheel built, a fresh virtual environment with the core and only the
+    extras the config needs; then again with the tools folder restored, for another config."""
+    workspace, _ = make_repo(HISTORY, config="issues: local\npublish: [changelog-file]\n")
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    step = _step("Install tracker")
+    ours = str(Path(sys.executable).parent)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env.update({"HOME": HOME, "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_REPOSITORY": "acme/app",
+                "PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != ours)})
+    env.update({k: _expand(str(v), {}, runner) for k, v in step["env"].items()})
+    probe = "import importlib.util as u; print(sorted(m for m in ('PIL', 'github', 'gitlab') if u.find_spec(m)))"
+
+    def install(config: str) -> tuple[Path, str]:
+        (workspace / ".github" / "tracker.yml").write_text(config)
+        output = runner / "output"
+        output.write_text("")
+        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace,
+                              env={**env, "GITHUB_OUTPUT": str(output)}, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return Path(_parse_outputs(output.read_text())["python"]), done.stdout
+
+    python, said = install("issues: local\npublish: [changelog-file]\n")
+    assert "installing uv" in said and "building tracker's wheel" in said and "with core (" in said
+    assert python.is_relative_to(runner) and python != Path(sys.executable)
+    assert subprocess.run([str(python), "-c", probe], capture_output=True, text=True).stdout == "[]\n"
+    done = subprocess.run([str(python), "-m", "tracker", "release", "v2", "--dry-run"], cwd=workspace,
+                          capture_output=True, text=True, env={**env, "GITHUB_REPOSITORY": "acme/app"})
+    assert done.returncode == 0, done.stderr
+
+    python, said = install("issues: local\npublish: [changelog-file, site]\n")  # the tools folder is warm now
+    assert "installing uv" not in said and "building" not in said and "with core + cards (" in said
+    assert subprocess.run([str(python), "-c", probe], capture_output=True, text=True).stdout == "['PIL']\n"

@@ -6,6 +6,7 @@ card fonts, which commands that only read (`changelog`, `top`) never need.
 
 from __future__ import annotations
 
+from tracker.extras import require
 from tracker.hooks import Context, Publisher, Registry
 
 
@@ -16,6 +17,7 @@ def _changelog(context: Context) -> Publisher:
 
 
 def _site(context: Context) -> Publisher:
+    require("cards", "the publisher 'site'")
     from tracker_files.site import Site
 
     return Site(context)

@@ -7,10 +7,12 @@ the modules that do only when the plugin is chosen.
 
 from __future__ import annotations
 
+from tracker.extras import require
 from tracker.hooks import Context, IssueSystem, Publisher, Registry
 
 
 def _issues(context: Context) -> IssueSystem:
+    require("github", "the issue system 'github'")
     from tracker_github.issues import GithubIssues
 
     return GithubIssues(context)

@@ -7,6 +7,7 @@ the plugin is chosen, so other commands do not pay for the import.
 
 from __future__ import annotations
 
+from tracker.extras import require
 from tracker.hooks import Context, IssueSystem, Registry
 from tracker.hosting import ReleaseNotes
 
@@ -18,6 +19,7 @@ class GitlabRelease(ReleaseNotes):
 
 
 def _issues(context: Context) -> IssueSystem:
+    require("gitlab", "the issue system 'gitlab'")
     from tracker_gitlab.issues import GitlabIssues
 
     return GitlabIssues(context)

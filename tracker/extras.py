@@ -1,0 +1,55 @@
+"""The package's optional parts: which extra a plugin needs, and saying so when it is missing.
+
+`pip install tracker-fans` installs every extra (setup.cfg lists them in
+`install_requires` too), so on a laptop nothing is ever missing. The GitHub Action
+installs only the extras its config needs (action/install.py asks `needed`), so
+there a plugin may find its library absent: it says which extra to install, in
+one line, before anything is written (`require`, called by the plugin's factory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from tracker.errors import BadInput
+
+# extra → (import name, distribution) of each library it brings that its plugin cannot run
+# without. (The cards' CJK font is in the `cards` extra too, but cards fall back to a system
+# font without it.) tests/test_extras.py keeps these names equal to setup.cfg's extras.
+EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
+    "github": (("github", "PyGithub"),),
+    "gitlab": (("gitlab", "python-gitlab"),),
+    "cards": (("PIL", "Pillow"),),
+}
+# The built-in plugins by config name, and the extra each needs (None: only the core).
+ISSUE_SYSTEMS: dict[str, str | None] = {"github": "github", "gitlab": "gitlab", "local": None}
+PUBLISHERS: dict[str, str | None] = {"github-release": None, "gitlab-release": None, "changelog-file": None,
+                                     "site": "cards"}
+
+
+def require(extra: str, what: str) -> None:
+    """BadInput naming the extra to install when a library `what` needs is not installed."""
+    from importlib.util import find_spec
+
+    for module, distribution in EXTRAS[extra]:
+        if find_spec(module) is None:
+            raise BadInput(f"{what} needs {distribution}, which is not installed:"
+                           f" pip install 'tracker-fans[{extra}]' (or pip install {distribution})")
+
+
+def needed(issues: str, publish: Iterable[str]) -> set[str] | None:
+    """The extras a run with issue system `issues` and publishers `publish` needs;
+    None when a name is not a built-in plugin's (then only everything is sure to do)."""
+    if issues not in ISSUE_SYSTEMS or any(name not in PUBLISHERS for name in publish):
+        return None
+    wanted = {ISSUE_SYSTEMS[issues], *(PUBLISHERS[name] for name in publish)}
+    return {extra for extra in wanted if extra is not None}
+
+
+def needed_for(config_path: str | None, env: Mapping[str, str], repo: str | None = None) -> set[str] | None:
+    """`needed` for what `tracker [--repo REPO] [--config PATH] release` would load: the same
+    repository, config and issue system the command would find. Raises what finding them raises."""
+    from tracker.pipeline import Session, default_issue_system
+
+    session = Session(repo_path=repo, config_path=config_path, env=env)
+    return needed(default_issue_system(None, session.config, env, session.root), session.config.publish)
