@@ -311,8 +311,8 @@ class Session:
             {sha for b in beside for sha in (*b.parsed.cherry_of, *b.parsed.reverts)} - set(originals),
             {sha for b in beside for sha in b.parsed.cherry_of}, repo_id))
         closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
-        earlier = self._earlier(tag.sha, previous_sha, search, record, closing,
-                                inside=set(scanned.shas) if lookup_used else None)
+        inside = set(scanned.shas) if lookup_used else None  # the build's own range, when its history is indexed
+        earlier = self._earlier(tag.sha, previous_sha, search, record, closing, inside=inside)
         # What earlier commits cherry-picked from this range closes what their originals close.
         originals.update(self._originals_of(earlier, originals, repo_id))
         if beside_shas:
@@ -335,7 +335,7 @@ class Session:
                             [pull for number, pull in pulls.items() if number in in_range])
         for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"], *out["already_shipped"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
-        self._credit(out, requests, tag.sha, previous_sha, scanned.count)
+        self._credit(out, requests, tag.sha, previous_sha, scanned.count, inside)
         return out
 
     def _earlier_builds(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
@@ -545,7 +545,7 @@ class Session:
         return out
 
     def _credit(self, out: dict[str, Any], requests: Mapping[str, Request], tip: str, previous: str | None,
-                within: int) -> None:
+                within: int, inside: Set[str] | None = None) -> None:
         """Name the builders of `out`'s shipped requests and fixed reports, read their commits'
         credit trailers, and fill `out["credits"]` (DESIGN "Who is credited, and how they are named")."""
         from tracker import credits, naming
@@ -565,12 +565,12 @@ class Session:
         parts = [naming.name_entry(entry, requests[entry["id"]].kind == REPORT, commits, names,
                                    self.config.credits_exclude) for entry in entries]
         tally = credits.tally(parts, self.config.credits_exclude)
-        credits.mark_first(tally, self._credited_before(tally, requests, entries, names, previous))
+        credits.mark_first(tally, self._credited_before(tally, requests, entries, names, previous, tip, inside))
         out["credits"] = [credit.as_dict() for credit in tally]
 
     def _credited_before(self, tally: Sequence[credits.Credit], requests: Mapping[str, Request],
                          entries: Sequence[Mapping[str, Any]], names: naming.Names,
-                         previous: str | None) -> set[str]:
+                         previous: str | None, tip: str | None = None, inside: Set[str] | None = None) -> set[str]:
         """Keys (lower-case logins) of `first` candidates that an earlier build credited, judged
         from what this run reads anyway (README "Who is credited"): a request or bug report
         of theirs closed by a commit reachable from the previous build, or a commit of theirs
@@ -600,7 +600,8 @@ class Session:
 
             # On a first run (no link index), no further back than this build's own requests
             # were opened: a fan credited only before then may be called new (README).
-            self._closers(previous, set(theirs), until=credit, no_older_than=self._window.get(previous))
+            self._closers(previous, set(theirs), until=credit, no_older_than=self._window.get(previous),
+                          tip=tip, inside=inside)
         # Their commits before, for those credited for building.
         builders = {key: credit for key, credit in candidates.items() if credit.built and key not in before}
         if builders:
