@@ -353,6 +353,14 @@ def mailmap(repo: Repo, contacts: Iterable[str]) -> dict[str, str]:
     return dict(zip(wanted, answers, strict=True))
 
 
+_ERE_SPECIAL = frozenset(".[]()*+?{}|^$\\")
+
+
+def ere_literal(text: str) -> str:
+    """`text` as a POSIX extended regular expression that matches it as written."""
+    return "".join("\\" + char if char in _ERE_SPECIAL else char for char in text)
+
+
 def authors_before(repo: Repo, tip: str, patterns: Iterable[str], key: Callable[[str], str | None],
                    count: int) -> set[str]:
     """The keys (`key` of an author email, after `.mailmap`; None for no one wanted) of the
@@ -362,7 +370,9 @@ def authors_before(repo: Repo, tip: str, patterns: Iterable[str], key: Callable[
     wanted = sorted(set(patterns))
     if count <= 0 or not wanted:
         return found
-    log = Log(repo, ["--use-mailmap", "-i", "-F", *(f"--author={p}" for p in wanted), tip, "--"], "%aE")
+    # One pattern for all (git tries each --author on every commit): the fixed strings, escaped.
+    pattern = "|".join(map(ere_literal, wanted))
+    log = Log(repo, ["--use-mailmap", "-i", "-E", f"--author={pattern}", tip, "--"], "%aE")
     try:
         for block in log:
             for email in block.split(b"\0"):
