@@ -26,7 +26,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 import synth  # noqa: E402
 
-from tracker import history, ids  # noqa: E402
+from tracker import _git as git  # noqa: E402
+from tracker import ids  # noqa: E402
 
 
 def timed(action: object) -> tuple[float, float]:
@@ -49,8 +50,8 @@ def main() -> None:
         print(f"building a {args.commits}-commit history in {repo} …", file=sys.stderr)
         synth.build(repo, args.commits, 500, 3000)
         subprocess.run(["git", "commit-graph", "write", "--reachable"], cwd=repo, check=True)
-    opened = history.open_repo(repo)
-    git = ["git", "-C", str(repo)]
+    opened = git.open_repo(repo)
+    run = ["git", "-C", str(repo)]
     cache = repo / ".git" / ids.CACHE
     runs: dict[str, list[tuple[float, float]]] = {
         "git rev-list --all --count": [], "git log --all (as read)": [], "highest_named, first": [],
@@ -58,9 +59,9 @@ def main() -> None:
     highest = 0
     for _ in range(args.runs):
         runs["git rev-list --all --count"].append(timed(lambda: subprocess.run(
-            [*git, "rev-list", "--all", "--count"], check=True, capture_output=True)))
+            [*run, "rev-list", "--all", "--count"], check=True, capture_output=True)))
         runs["git log --all (as read)"].append(timed(lambda: subprocess.run(
-            [*git, "log", "--all", "-F", "-i", "--grep=#", "--grep=gh-", "--format=tformat:%B", "-z"],
+            [*run, "log", "--all", "-F", "-i", "--grep=#", "--grep=gh-", "--format=tformat:%B", "-z"],
             check=True, capture_output=True)))
         cache.unlink(missing_ok=True)
         runs["highest_named, first"].append(timed(lambda: ids.highest_named(opened)))

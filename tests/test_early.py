@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from conftest import report_of
 
-from tracker import early, gitlog
+from tracker import _git as git
+from tracker import early
 
 REQUESTS = [{"id": str(n), "title": f"Request {n}", "author": "fan"} for n in range(1, 4)]
 STEPS: list[dict[str, Any]] = [
@@ -46,7 +47,7 @@ def test_only_the_plain_form_is_read(argv: list[str], expected: tuple[str, str, 
 
 
 def _started() -> list[tuple[str, ...]]:
-    return list(gitlog.STARTED)
+    return list(git.STARTED)
 
 
 def _format_of(key: tuple[str, ...]) -> str:
@@ -56,14 +57,14 @@ def _format_of(key: tuple[str, ...]) -> str:
 def _count_starts(monkeypatch: Any) -> list[list[str]]:
     """Every `git log A..B` started from now on (early ones included)."""
     started: list[list[str]] = []
-    real = gitlog.start
+    real = git.start
 
     def start(args: list[str], cwd: str) -> Any:
         if any(".." in arg for arg in args):
             started.append(args)
         return real(args, cwd)
 
-    monkeypatch.setattr(gitlog, "start", start)
+    monkeypatch.setattr(git, "start", start)
     return started
 
 
@@ -71,16 +72,16 @@ def test_a_started_log_is_taken_over(make_repo: Any, monkeypatch: Any) -> None:
     repo, _ = make_repo(STEPS, requests=REQUESTS)
     clean = report_of(repo, "v3", "--previous", "v1")
     report_of(repo, "v3")  # indexes the build: the next run reads subjects only
-    for fmt in (gitlog.SUBJECTS, gitlog.FORMAT):
-        if fmt == gitlog.FORMAT:
+    for fmt in (git.SUBJECTS, git.FORMAT):
+        if fmt == git.FORMAT:
             for path in (repo / ".git" / "tracker").glob("links.sqlite3*"):
                 path.unlink()
         starts = _count_starts(monkeypatch)
         early.start(["--repo", str(repo), "changelog", "v3", "--previous", "v1", "--format", "json"])
-        [key] = gitlog.STARTED
+        [key] = git.STARTED
         assert _format_of(key) == f"--format=tformat:{fmt}" and key[0] == str(repo)
         assert report_of(repo, "v3", "--previous", "v1") == clean
-        assert not gitlog.STARTED
+        assert not git.STARTED
         assert len(starts) == 1  # taken over, not started again
 
 
@@ -90,10 +91,10 @@ def test_a_log_started_from_a_subfolder_is_taken_over(make_repo: Any, monkeypatc
     clean = report_of(repo, "v3", "--previous", "v1")
     starts = _count_starts(monkeypatch)
     early.start(["--repo", str(repo / "docs" / "deep"), "changelog", "v3", "--previous", "v1"])
-    [key] = gitlog.STARTED
+    [key] = git.STARTED
     assert key[0] == str(repo)  # run in the work tree's root, as the pipeline runs it
     assert report_of(repo / "docs" / "deep", "v3", "--previous", "v1") == clean
-    assert not gitlog.STARTED and len(starts) == 1
+    assert not git.STARTED and len(starts) == 1
 
 
 def test_a_wrong_guess_is_stopped_and_changes_nothing(make_repo: Any, monkeypatch: Any) -> None:
@@ -107,12 +108,12 @@ def test_a_wrong_guess_is_stopped_and_changes_nothing(make_repo: Any, monkeypatc
     conn.close()
     starts = _count_starts(monkeypatch)
     early.start(["--repo", str(repo), "changelog", "v3", "--previous", "v1"])
-    [(key, proc)] = gitlog.STARTED.items()
-    assert _format_of(key) == f"--format=tformat:{gitlog.SUBJECTS}"  # the guess: subjects only
+    [(key, proc)] = git.STARTED.items()
+    assert _format_of(key) == f"--format=tformat:{git.SUBJECTS}"  # the guess: subjects only
     assert report_of(repo, "v3", "--previous", "v1") == clean  # read whole, as the pipeline wants
-    assert not gitlog.STARTED and proc.returncode is not None  # stopped (and waited for)
+    assert not git.STARTED and proc.returncode is not None  # stopped (and waited for)
     assert [_format_of(tuple(args)) for args in starts] == [f"--format=tformat:{f}"
-                                                             for f in (gitlog.SUBJECTS, gitlog.FORMAT)]
+                                                             for f in (git.SUBJECTS, git.FORMAT)]
 
 
 def test_nothing_is_started_for_bad_input(make_repo: Any, tmp_path: Path) -> None:

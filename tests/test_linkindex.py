@@ -357,7 +357,7 @@ def test_a_lookup_that_failed_once_answers_none_from_then_on(tmp_path: Path) -> 
 def test_an_index_failing_in_the_middle_of_a_subjects_only_scan(make_repo: Any, monkeypatch: Any) -> None:
     """Read through the index, git gives subjects only: when the index fails after some
     blocks, the range is read again with whole messages, and the report is unchanged."""
-    from tracker import history
+    from tracker import _git as git
     from tracker.linkindex import Lookup
 
     steps: list[dict[str, Any]] = [{"commit": "Initial"}, {"tag": "v1"}]
@@ -366,7 +366,7 @@ def test_an_index_failing_in_the_middle_of_a_subjects_only_scan(make_repo: Any, 
     repo, _ = make_repo(steps, config=CONFIG, requests=REQUESTS)
     clean = _clean_reports(repo, ["v2"])["v2"]
     report_of(repo, "v2")  # indexed from now on
-    monkeypatch.setattr(history, "_BLOCK", 512)  # many blocks to a range
+    monkeypatch.setattr(git, "_BLOCK", 512)  # many blocks to a range
     calls = []
     real = Lookup.rows
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from conftest import invoke, report_of
 
-from tracker import builds, changes, history, sample
+from tracker import _git as git
+from tracker import builds, changes, sample
 from tracker.changes import Changes, write_json
 
 CONVENTIONAL = re.compile(r"\A([a-z]{2,12})(?:\([^()\n]{0,64}\))?!?:\s")
@@ -152,13 +153,13 @@ def test_awkward_messages_are_listed_as_written(tmp_path: Path, message: str, su
 
 
 def test_a_reader_that_stops_early_stops_git(long_repo: Path) -> None:
-    repo = history.open_repo(long_repo)
-    log = history.commits(repo, None, "v0006")
+    repo = git.open_repo(long_repo)
+    log = git.commits(repo, None, "v0006")
     first = next(iter(log))
     assert first.count(b"\0") > 10
     log.close()
     assert log.proc.poll() is not None  # git was stopped, not left writing into a full pipe
-    unread = history.commits(repo, None, "v0006")
+    unread = git.commits(repo, None, "v0006")
     unread.close()
     assert unread.proc.poll() is not None
 
@@ -166,24 +167,24 @@ def test_a_reader_that_stops_early_stops_git(long_repo: Path) -> None:
 def test_a_failing_git_log_is_an_error_not_an_empty_range(tmp_path: Path) -> None:
     repo_path = tmp_path / "repo"
     sample.build(repo_path, [{"commit": "one"}, {"tag": "v1"}])
-    repo = history.open_repo(repo_path)
-    with pytest.raises(history.GitFailed, match="git log failed"):
-        list(history.commits(repo, "no-such-tag", "v1"))
+    repo = git.open_repo(repo_path)
+    with pytest.raises(git.GitFailed, match="git log failed"):
+        list(git.commits(repo, "no-such-tag", "v1"))
 
 
 def test_repositories_are_found_where_git_finds_them(tmp_path: Path) -> None:
     work = tmp_path / "work"
     sample.build(work, [{"commit": "one"}])
-    assert history.open_repo(work).work_tree.resolve() == work.resolve()
-    assert history.open_repo(work / ".git").git_dir.resolve() == (work / ".git").resolve()
+    assert git.open_repo(work).work_tree.resolve() == work.resolve()
+    assert git.open_repo(work / ".git").git_dir.resolve() == (work / ".git").resolve()
     bare = tmp_path / "bare.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True)
-    opened = history.open_repo(bare)
+    opened = git.open_repo(bare)
     assert opened.git_dir.resolve() == bare.resolve() == opened.work_tree.resolve()
     (work / "sub" / "deeper").mkdir(parents=True)
-    inside = history.open_repo(work / "sub" / "deeper")  # as `git -C work/sub/deeper` finds it
+    inside = git.open_repo(work / "sub" / "deeper")  # as `git -C work/sub/deeper` finds it
     assert (inside.work_tree.resolve(), inside.git_dir.resolve()) == (work.resolve(), (work / ".git").resolve())
-    assert history.open_repo(bare / "refs").git_dir.resolve() == bare.resolve()
+    assert git.open_repo(bare / "refs").git_dir.resolve() == bare.resolve()
     result = invoke(["--repo", str(work / ".git" / "refs"), "top"])
     assert result.exit_code == 2 and "inside a git directory" in result.stderr
     (work / "notes.txt").write_text("a file\n")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from conftest import invoke
 
-from tracker import history, ids
+from tracker import _git as git
+from tracker import ids
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 
@@ -40,7 +41,7 @@ def test_a_new_id_is_above_every_number_the_history_names(make_repo: MakeRepo, t
     _import(repo, tmp_path, "12", "29", "forum-77")
     assert _add(repo) == "45"
     assert _add(repo, "Second") == "46"
-    assert ids.highest_named(history.open_repo(repo)) == 44
+    assert ids.highest_named(git.open_repo(repo)) == 44
 
 
 def test_the_demo_project_gives_no_pull_request_number(tmp_path: Path) -> None:
@@ -69,7 +70,7 @@ def test_a_repository_without_commits_starts_at_one(tmp_path: Path) -> None:
 
 def test_the_history_is_read_again_only_from_where_it_was_read(make_repo: MakeRepo) -> None:
     repo, _ = make_repo([{"commit": "Export (#30)"}, {"tag": "v1"}])
-    opened = history.open_repo(repo)
+    opened = git.open_repo(repo)
     assert ids.highest_named(opened) == 30
     cache = repo / ".git" / ids.CACHE
     remembered = json.loads(cache.read_text())

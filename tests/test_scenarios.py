@@ -196,7 +196,7 @@ def test_a_first_run_on_a_long_history_reads_only_what_it_asks(case: str, make_r
     """Without the link index and with a previous build's history too long to index on the way
     (here: any), a build reads the earlier history it needs with `git log --grep` since its
     candidates were opened: the same reports as the index gives."""
-    from tracker import pipeline
+    from tracker import collect
 
     repo, expected = _load(case, make_repo)
 
@@ -205,7 +205,7 @@ def test_a_first_run_on_a_long_history_reads_only_what_it_asks(case: str, make_r
         return report_of(repo, build, *(["--previous", given] if given else []))
 
     indexed = {build: report(build) for build in expected}
-    monkeypatch.setattr(pipeline, "_INDEX_AT_MOST", 1)
+    monkeypatch.setattr(collect, "_INDEX_AT_MOST", 1)
     for build in reversed(list(expected)):
         for path in (repo / ".git" / "tracker").glob("links.sqlite3*"):
             path.unlink()
@@ -217,9 +217,9 @@ def test_a_commit_older_than_the_request_it_names_is_not_read_for_it(make_repo: 
     """The first run reads earlier history back to a week before the oldest candidate was
     opened; a request opened later than a commit that names it (a number reused after an
     import) is not taken as closed by that commit."""
-    from tracker import pipeline
+    from tracker import collect
 
-    monkeypatch.setattr(pipeline, "_INDEX_AT_MOST", 1)
+    monkeypatch.setattr(collect, "_INDEX_AT_MOST", 1)
     repo, _ = make_repo(
         [{"commit": "init", "date": "2026-01-01T00:00:00Z"},
          {"commit": "Old work\n\nFixes #4", "date": "2026-01-02T00:00:00Z"}, {"tag": "v1"},

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from conftest import report_of
 
-from tracker import builds, history, links
+from tracker import _git as git
+from tracker import builds, links
 from tracker.model import decode, subject
 
 # Messages as bytes, exactly as stored: no `git commit` clean-up has touched them.
@@ -85,7 +86,7 @@ class _Unlinked:
 
 def _changes(repo: Path, subjects: bool) -> list[dict[str, Any]]:
     """The changes a scan of `v2` lists, read as whole messages or as git's subjects."""
-    log = history.commits(history.open_repo(repo), None, "v2", subjects=subjects)
+    log = git.commits(git.open_repo(repo), None, "v2", subjects=subjects)
     scanned = builds.scan(log, links.Repository("acme/app"), set(), _Unlinked() if subjects else None,
                           subjects=subjects)
     return list(scanned.changes)
@@ -105,7 +106,7 @@ def test_a_separator_in_an_author_name_shifts_nothing(repo: Path) -> None:
         assert [c["summary"] for c in changes] == expected
         authors = [c["author"] for c in reversed(changes)]
         assert authors[3] == "x\x1fy" and authors[7] == "Zoë" and authors[0] == "Ann", subjects
-    commit = next(c for c in history.log(history.open_repo(repo), ["v2"]) if c.name_bytes == b"x\x1fy")
+    commit = next(c for c in git.log(git.open_repo(repo), ["v2"]) if c.name_bytes == b"x\x1fy")
     assert commit.email_bytes == b"ann@example.com" and commit.summary == "Subject"
 
 

@@ -15,7 +15,8 @@ from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, itemgetter
 from typing import Protocol, cast
 
-from tracker import gitlog, links, naming
+from tracker import _git as git
+from tracker import links, naming
 from tracker.changes import Changes, encode_str, string
 from tracker.model import GIT_SPACE, Commit, decode, split_ident, subject
 
@@ -233,7 +234,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             columns = [fields[n::4] for n in range(4)]
         else:
             records = block.split(b"\0")
-            columns = list(zip(*map(gitlog.fields, records), strict=True))
+            columns = list(zip(*map(git.fields, records), strict=True))
         shas_b, parents, idents, raws = columns
         if boundary is not None and not out.reached:
             out.reached = b" ".join(parents).find(boundary) >= 0

@@ -141,17 +141,17 @@ class Outcome:
 def run(directory: Path, say: Callable[[str], None]) -> Outcome:
     """Create the sample project and release every build in order, as a maintainer would weekly."""
     requests_file = create(directory)
-    session = Session(repo_path=str(directory), say=say)
-    importer.import_file(Store(store_path(session.config.store, session.root, session.context.git_dir)),
-                         requests_file)
-    available = [p for p in session.config.publish if p in plugins.registry().publishers]
-    builds = list(reversed(session.build_names()))
-    written: list[str] = []
-    for name in builds:
-        data = session.report(name)
-        written += session.ship(data)
-        written += session.publish(data, available)
-    changelog = session.render(session.report(builds[-1]), "markdown")
+    with Session(repo_path=str(directory), say=say) as session:
+        importer.import_file(Store(store_path(session.config.store, session.root, session.context.git_dir)),
+                             requests_file)
+        available = [p for p in session.config.publish if p in plugins.registry().publishers]
+        builds = list(reversed(session.build_names()))
+        written: list[str] = []
+        for name in builds:
+            data = session.report(name)
+            written += session.ship(data)
+            written += session.publish(data, available)
+        changelog = session.render(session.report(builds[-1]), "markdown")
     site = session.root / session.config.site_dir / "index.html"
     return Outcome(session, builds, written, changelog, site if site.is_file() else None)
 

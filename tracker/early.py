@@ -13,12 +13,12 @@ reports whatever is wrong as it always does.
 from __future__ import annotations
 
 import gc
-import os
 import subprocess
 import sys
 from collections.abc import Sequence
 
-from tracker import gitlog
+from tracker import _git as git
+from tracker import collect
 
 # The options `tracker` and `tracker changelog` take, with a value or without one.
 _GLOBAL_VALUES = {"--repo", "--config", "--issues"}
@@ -47,7 +47,8 @@ def start(argv: Sequence[str]) -> None:
     One `git rev-parse` finds the repository holding the path and both commits, as `history.open_repo`,
     the build's tag and `history.resolve_previous` would (in a bare repository, or for
     anything unusual, it fails and nothing is started); only `os`, `subprocess` and
-    `sqlite3` are loaded first.
+    `sqlite3` are loaded first (the link index answers whether the build is indexed:
+    then git is asked for subjects only).
     """
     parsed = parse(argv)
     if parsed is None:
@@ -63,8 +64,8 @@ def start(argv: Sequence[str]) -> None:
         if done.returncode != 0 or len(lines) != 4:
             return
         git_dir, work_tree, build_sha, previous_sha = lines
-        fmt = gitlog.SUBJECTS if _indexed(git_dir, build_sha) else gitlog.FORMAT
-        gitlog.prestart(gitlog.command(git_dir, fmt, [f"{previous_sha}..{build_sha}", "--"]), work_tree)
+        fmt = git.SUBJECTS if collect.indexed(git_dir, build_sha) else git.FORMAT
+        git.prestart(git.command(git_dir, fmt, [f"{previous_sha}..{build_sha}", "--"]), work_tree)
     except (OSError, subprocess.SubprocessError, UnicodeError):
         return  # only a guess: the command itself says what is wrong
 
@@ -116,21 +117,3 @@ def _option(args: list[str], at: int, values: set[str], flags: set[str]) -> tupl
     if at + 1 >= len(args):
         return None, None, at + 1
     return name, args[at + 1], at + 2
-
-
-def _indexed(git_dir: str, build_sha: str) -> bool:
-    """Whether the link index (probably) knows every message under the build: then the
-    pipeline will ask git for subjects only. A wrong guess costs only the guess."""
-    import sqlite3
-
-    path = os.path.join(git_dir, "tracker", "links.sqlite3")
-    if not os.path.isfile(path):
-        return False
-    try:
-        conn = sqlite3.connect(path, timeout=1)
-        try:
-            return conn.execute("SELECT 1 FROM tips WHERE sha = ?", (build_sha,)).fetchone() is not None
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False

@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from tracker.history import GitFailed, Repo
+from tracker._git import GitFailed, Repo
 
 CACHE = "tracker/named.json"
 # `#N` and `GH-N` as the reference grammar reads them (`tracker.links`: at most 9 digits, not

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from tracker import collect
 from tracker.builds import Linked, Row, as_parsed, as_row
 from tracker.links import Parsed
 
@@ -111,7 +112,7 @@ class LinkIndex:
     def _holds(self, conn: sqlite3.Connection, tip: str) -> bool:
         """True when the stored index records `tip` as complete."""
         try:
-            return conn.execute("SELECT 1 FROM tips WHERE sha = ?", (tip,)).fetchone() is not None
+            return conn.execute(collect.HOLDS, (tip,)).fetchone() is not None
         except sqlite3.Error:
             self._broken = True  # a table missing, a page damaged: read history instead
             return False

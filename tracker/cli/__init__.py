@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -25,7 +26,7 @@ LIST_FORMATS = ["text", "markdown", "json", "csv"]
 
 
 # Sessions of this invocation: their caches are written only once the command succeeded.
-_SESSIONS: list[Any] = []
+_SESSIONS: list[ExitStack] = []  # the running command's: where its sessions end
 # This invocation's progress line (at most one, on a terminal): every session reports into it.
 _PROGRESS: list[Progress] = []
 
@@ -51,9 +52,10 @@ class Group(click.Group):
         _SESSIONS.clear()
         _PROGRESS.clear()
         try:
-            super().main(args=argv, prog_name=prog_name or "tracker", standalone_mode=False, **extra)
-            for session in _SESSIONS:
-                session.save_caches()
+            # Each session the command opens ends with it: on success it keeps what it learnt.
+            with ExitStack() as sessions:
+                _SESSIONS.append(sessions)
+                super().main(args=argv, prog_name=prog_name or "tracker", standalone_mode=False, **extra)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
         except _Interrupted:
@@ -126,8 +128,7 @@ def _session(ctx: click.Context, dry_run: bool = False) -> Any:
         say=_say,
         progress=_progress(),
     )
-    _SESSIONS.append(session)
-    return session
+    return _SESSIONS[-1].enter_context(session) if _SESSIONS else session
 
 
 def _progress() -> Progress | None:
@@ -170,12 +171,13 @@ def complete_range(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 def _build_names(ctx: click.Context) -> list[str]:
     try:
-        from tracker import config, history
+        from tracker import _git as git
+        from tracker import config
 
         options = ctx.find_root().params
-        repo = history.open_repo(options.get("repo"))
-        pattern = config.load(history.work_tree(repo), options.get("config")).build_tags
-        return [tag.name for tag in sorted(history.tags(repo, pattern), key=lambda t: t.date, reverse=True)]
+        repo = git.open_repo(options.get("repo"))
+        pattern = config.load(git.work_tree(repo), options.get("config")).build_tags
+        return [tag.name for tag in sorted(git.tags(repo, pattern), key=lambda t: t.date, reverse=True)]
     except Exception:  # completing a word must never print an error into the shell: offer nothing
         return []
 

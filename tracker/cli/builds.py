@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import _SESSIONS, LIST_FORMATS, REPORT_FORMATS, _json, _session, cli, complete_builds, complete_range
+from tracker.cli import LIST_FORMATS, REPORT_FORMATS, _json, _session, cli, complete_builds, complete_range
 from tracker.errors import BadInput
 
 
@@ -33,7 +33,6 @@ def demo(ctx: click.Context, directory: str | None) -> None:
 
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="tracker-demo-"))
     outcome = sample_project.run(target, say=lambda text: click.echo(text, err=True))
-    _SESSIONS.append(outcome.session)
     click.echo(outcome.changelog)
     click.echo(f"Demo project: {target}")
     click.echo(f"Released {outcome.builds[-1]} (builds: {', '.join(outcome.builds)}); wrote:")
