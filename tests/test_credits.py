@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tracker.credits import Duplicates, Part, people, tally
+from tracker.credit import Duplicates, Part, people, tally
 from tracker.model import Request
 
 REQUESTS = {

@@ -14,7 +14,7 @@ import pytest
 from conftest import invoke, schema, tree_state
 from conftest import report_of as raw_report_of
 
-from tracker import config, naming
+from tracker import config, credit, logins
 from tracker.errors import ConfigError
 from tracker.pipeline import default_issue_system
 
@@ -182,7 +182,7 @@ def test_bad_credits_logins_name_the_key(text: str, words: tuple[str, ...]) -> N
     ("../x@users.noreply.github.com", None),
 ])
 def test_noreply_addresses_name_their_login(email: str, login: str | None) -> None:
-    assert naming.noreply_login(email) == login
+    assert logins.noreply_login(email) == login
 
 
 @pytest.mark.parametrize("value, parsed", [
@@ -195,7 +195,7 @@ def test_noreply_addresses_name_their_login(email: str, login: str | None) -> No
     ("@dependabot[bot]", ("dependabot[bot]", None, "dependabot[bot]")),
 ])
 def test_trailer_contacts(value: str, parsed: tuple[str, str | None, str | None]) -> None:
-    assert naming.contact(value) == parsed
+    assert credit.contact(value) == parsed
 
 
 def test_a_builder_named_like_a_login_is_plain_text_everywhere(make_repo: Any, tmp_path: Path) -> None:

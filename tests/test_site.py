@@ -18,6 +18,7 @@ from urllib.parse import unquote
 import pytest
 from site_helpers import HOSTILE_TITLE, demo_project, publish, published_demo, tree_digest
 
+from tracker import credit as credits
 from tracker import demo, importer, render, views
 from tracker.model import Request
 from tracker.pipeline import Session
@@ -201,7 +202,7 @@ def test_index_has_latest_build_history_hall_of_fame_and_escaped_roadmap(site: P
 
 def test_hall_of_fame_page_lists_every_fan_in_order(site: Path) -> None:
     reports = Session(repo_path=str(site.parent)).all_reports()
-    rows = views.fans(reports)
+    rows = credits.hall_of_fame(reports)
     html = read(site, "fans.html")
     positions = [html.index(f'id="fan-{row["login"]}"') for row in rows]
     assert positions == sorted(positions)
@@ -277,9 +278,9 @@ def test_views_fans_count_a_request_shipped_again_after_its_withdrawal() -> None
                 "credits": [{"login": "ann", "suggested": shipped, "voted": [], "built": []}] if shipped else []}
 
     newest_first = [report("v3", ["7"], []), report("v2", [], ["7"]), report("v1", ["7"], [])]
-    assert views.fans(newest_first) == [{"login": "ann", "suggested": ["7"], "voted": [], "built": [],
+    assert credits.hall_of_fame(newest_first) == [{"login": "ann", "suggested": ["7"], "voted": [], "built": [],
                                          "reported": [], "tested": [], "builds": ["v3"]}]
-    assert views.fans(newest_first[1:]) == []
+    assert credits.hall_of_fame(newest_first[1:]) == []
 
 
 def test_views_match_their_json_schemas(site: Path) -> None:
@@ -287,7 +288,7 @@ def test_views_match_their_json_schemas(site: Path) -> None:
     from conftest import schema
 
     session = Session(repo_path=str(site.parent))
-    jsonschema.validate(views.fans(session.all_reports()), schema("fans.schema.json"))
+    jsonschema.validate(credits.hall_of_fame(session.all_reports()), schema("fans.schema.json"))
     top = views.top(session.requests.values(), 10, session.issues.issue_url)
     jsonschema.validate(top, schema("top.schema.json"))
     assert [r["votes"] for r in top] == sorted((r["votes"] for r in top), reverse=True)

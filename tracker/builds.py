@@ -16,21 +16,21 @@ from operator import add, itemgetter
 from typing import Protocol, cast
 
 from tracker import _git as git
-from tracker import links, naming
+from tracker import links, logins
 from tracker.changes import Changes, encode_str, string
 from tracker.model import GIT_SPACE, Commit, decode, split_ident, subject
 
 
 def commit_author(commit: Commit) -> str:
     """The commit's author as the scan keeps it: `Name<email>` (after `.mailmap`), never a login
-    (logins are found later, for the few commits that ship something: `tracker.naming`)."""
+    (logins are found later, for the few commits that ship something: `tracker.credit`)."""
     return f"{decode(commit.name_bytes)}<{decode(commit.email_bytes)}>"
 
 
 def _author(name_bytes: bytes, email_bytes: bytes, given: Mapping[str, str]) -> tuple[str, str]:
     """(the author as kept, its change entry's `author` and `login` as JSON) of one identity."""
     name, email = decode(name_bytes), decode(email_bytes)
-    login = naming.login_for(email, given)
+    login = logins.login_for(email, given)
     return f"{name}<{email}>", f'{string(name.strip())}, "login": {string(login) if login else "null"}'
 
 

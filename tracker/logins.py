@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 _LOGIN = re.compile(r"[\w.-]{1,100}(\[bot\])?")
+# GitHub's no-reply addresses: `ID+login@users.noreply.github.com`, and the older form
+# without the ID; GitHub Enterprise Server uses its own host after `users.noreply.`.
+_NOREPLY = re.compile(r"\A(?:\d+\+)?([^@+]+)@users\.noreply\.[^@\s]+\Z", re.IGNORECASE)
 
 
 def given(text: str) -> str:
@@ -61,3 +65,14 @@ def _excluded(login: str, patterns: tuple[str, ...]) -> bool:
     """
     lowered = login.lower()
     return any(fnmatch.fnmatchcase(lowered, p.lower().replace("[", "[[]")) for p in patterns)
+
+
+def noreply_login(email: str) -> str | None:
+    """The login in a GitHub no-reply address, else None."""
+    match = _NOREPLY.match(email.strip())
+    return match.group(1) if match and valid(match.group(1)) else None
+
+
+def login_for(email: str, given: Mapping[str, str]) -> str | None:
+    """The login an email stands for: `credits.logins` (keys in lower case), then a no-reply address."""
+    return given.get(email.strip().lower()) or noreply_login(email)

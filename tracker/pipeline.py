@@ -11,7 +11,7 @@ on every command, and git's walk to its first commit overlaps those imports.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -23,10 +23,10 @@ from tracker import _git as git
 from tracker import collect, config, links, logins, plugins
 from tracker.errors import BadInput
 from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Progress, Publisher, Rendered
-from tracker.model import REPORT, Request, Tag
+from tracker.model import Request, Tag
 
 if TYPE_CHECKING:
-    from tracker import builds, credits, naming
+    pass
 
 
 _CLOSES = attrgetter("closes")
@@ -217,92 +217,22 @@ class Session:
         scanned.release()
         del earlier, originals
         found.originals = {}
+        from tracker import credit
         from tracker import report as reports
-        from tracker.credits import Duplicates, people
 
-        duplicates = Duplicates(requests)
+        duplicates = credit.Duplicates(requests)
         wanted = [d for rid in decision.shipped for d in [rid, *duplicates.of(rid)]]
         voters = self.issues.voters(wanted) if wanted else {}
         exclude = self.config.credits_exclude
-        who = {rid: people(rid, requests, voters, exclude, duplicates) for rid in decision.shipped}
+        who = {rid: credit.people(rid, requests, voters, exclude, duplicates) for rid in decision.shipped}
         out = reports.build(tag, found.previous_name, scanned, decision, requests, who, exclude, self.project, already,
                             [pull for number, pull in pulls.items() if number in in_range])
         for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"], *out["already_shipped"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
-        self._credit(out, requests, tag.sha, found.previous_sha, scanned.count, found.inside)
+        credit.credit(out, requests, self.config.credits_logins, self.config.credits_exclude, self.collector,
+                      getattr(self.issues, "commit_logins", None),  # optional: a plugin may predate it
+                      tag.sha, found.previous_sha, scanned.count, found.inside)
         return out
-
-    def _credit(self, out: dict[str, Any], requests: Mapping[str, Request], tip: str, previous: str | None,
-                within: int, inside: Set[str] | None = None) -> None:
-        """Name the builders of `out`'s shipped requests and fixed reports, read their commits'
-        credit trailers, and fill `out["credits"]` (DESIGN "Who is credited, and how they are named")."""
-        from tracker import credits, naming
-
-        entries = [*out["shipped"], *out["fixed"]]
-        if not entries:
-            return
-        names = naming.Names(self.config.credits_logins)
-        commits = self.collector.authorship({sha for entry in entries for sha in entry["commits"]})
-        names.learn({ident for ident, _ in commits.values()},
-                    [value for _, trailers in commits.values() for _, value in trailers],
-                    self.collector.mailmap)
-        unknown = [sha for sha, (ident, _) in commits.items() if names.login(ident) is None]
-        ask = getattr(self.issues, "commit_logins", None)  # optional: a plugin may predate it
-        if unknown and ask is not None:  # the issue system knows who wrote them (GitHub: the author's account)
-            names.found({commits[sha][0]: login for sha, login in ask(unknown, tip, within).items() if sha in commits})
-        parts = [naming.name_entry(entry, requests[entry["id"]].kind == REPORT, commits, names,
-                                   self.config.credits_exclude) for entry in entries]
-        tally = credits.tally(parts, self.config.credits_exclude)
-        credits.mark_first(tally, self._credited_before(tally, requests, entries, names, previous, tip, inside))
-        out["credits"] = [credit.as_dict() for credit in tally]
-
-    def _credited_before(self, tally: Sequence[credits.Credit], requests: Mapping[str, Request],
-                         entries: Sequence[Mapping[str, Any]], names: naming.Names,
-                         previous: str | None, tip: str | None = None, inside: Set[str] | None = None) -> set[str]:
-        """Keys (lower-case logins) of `first` candidates that an earlier build credited, judged
-        from what this run reads anyway (README "Who is credited"): a request or bug report
-        of theirs closed by a commit reachable from the previous build, or a commit of theirs
-        (by an email this build saw for them, `credits.logins`, or their no-reply address)."""
-        from tracker import credits, logins, naming
-        from tracker import decision as decisions
-
-        candidates = {logins.key(c.login): c for c in credits.first_candidates(tally)}
-        if previous is None or not candidates:
-            return set()
-        before: set[str] = set()
-        here = {entry["id"] for entry in entries}
-        # Their requests (and duplicates, by the request they were merged into) closed before.
-        theirs: dict[str, set[str]] = {}
-        for request in requests.values():
-            if request.author and logins.key(request.author) in candidates and request.id not in here:
-                root = decisions.root(request.id, requests)
-                if root not in here:
-                    theirs.setdefault(root, set()).add(logins.key(request.author))
-        if theirs:
-            def credit(item: builds.Linked) -> set[str]:
-                """The candidates a closing of theirs credited before (all of them: stop reading)."""
-                if not item.parsed.reverts:
-                    for rid in item.parsed.closes:
-                        before.update(theirs.get(decisions.root(rid, requests) if rid in requests else rid, set()))
-                return set(candidates) - before
-
-            # On a first run (no link index), no further back than this build's own requests
-            # were opened: a fan credited only before then may be called new (README).
-            self.collector.closed_before(previous, set(theirs), credit, tip=tip, inside=inside)
-        # Their commits before, for those credited for building.
-        builders = {key: credit for key, credit in candidates.items() if credit.built and key not in before}
-        if builders:
-            emails = names.emails_of(builders)
-            patterns = [f"<{email}>" for email in emails] + [
-                form.format(credit.login) for credit in builders.values()
-                for form in ("<{}@users.noreply.", "+{}@users.noreply.")]
-
-            def whose(email: str) -> str | None:
-                login = emails.get(email.lower()) or naming.noreply_login(email)
-                return logins.key(login) if login and logins.key(login) in builders else None
-
-            before |= self.collector.authors_before(previous, patterns, whose, len(builders))
-        return before
 
     def __enter__(self) -> Session:
         return self

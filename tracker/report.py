@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracker.builds import Scanned
-from tracker.credits import People
+from tracker.credit import People
 from tracker.decision import Decision
 from tracker.model import REPORT, PullRequest, Request, Tag
 

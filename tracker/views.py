@@ -1,4 +1,5 @@
-"""Lists people read: the roadmap (`top`) and the hall of fame (`fans`), in every list format."""
+"""Lists people read: the roadmap (`top`) and the hall of fame (`fans`, added up by
+`tracker.credit`), in every list format."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from tracker import textsafe
-from tracker.credits import ROLES, Duplicates
+from tracker.credit import Duplicates
 from tracker.model import REPORT, Request
 
 
@@ -38,39 +39,6 @@ def requests(found: Iterable[Request], state: str, url_of: Callable[[str], str |
     return [{"id": r.id, "kind": r.kind, "state": r.state, "votes": r.votes, "title": r.title, "author": r.author,
              "created_at": r.created_at, "duplicate_of": r.duplicate_of, "url": r.url or url_of(r.id)}
             for r in chosen]
-
-
-def fans(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Credits across builds (reports newest first): requests suggested, voted, built,
-    reported (bug reports fixed) and tested.
-
-    A request counts when it shipped and was not withdrawn by a later build; a
-    request withdrawn and shipped again counts from the builds after the withdrawal.
-    """
-    chronological = list(reversed(reports))
-    last_withdrawn: dict[str, int] = {}
-    for index, data in enumerate(chronological):
-        for entry in data["withdrawn"]:
-            last_withdrawn[entry["id"]] = index
-    table: dict[str, dict[str, Any]] = {}
-    for index, data in reversed(list(enumerate(chronological))):  # newest first: ids and builds read that way
-        for credit in data["credits"]:
-            entry = table.setdefault(credit["login"].lower(), {
-                "login": credit["login"], "suggested": [], "voted": [], "built": [], "reported": [], "tested": [],
-                "builds": []})
-            counted = False
-            for role in ROLES:
-                for rid in credit.get(role, ()):  # reports of older versions have no reported/tested
-                    if last_withdrawn.get(rid, -1) > index:
-                        continue
-                    counted = True
-                    if rid not in entry[role]:
-                        entry[role].append(rid)
-            if counted and data["build"] not in entry["builds"]:
-                entry["builds"].append(data["build"])
-    rows = [e for e in table.values() if any(e[role] for role in ROLES)]
-    rows.sort(key=lambda e: (-len(e["suggested"]), -len(e["voted"]), e["login"].casefold(), e["login"]))
-    return rows
 
 
 def table(rows: Sequence[Mapping[str, Any]], fmt: str, columns: Sequence[str]) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from tracker import credit as credits
 from tracker import logins, views
 from tracker.model import Request
 
@@ -141,7 +142,7 @@ def hall_of_fame(reports: Sequence[Mapping[str, Any]], cards: Mapping[str, Honou
     """`tracker fans` rows, each with its card and the titles of what the fan suggested."""
     titles = {s["id"]: s["title"] for data in reversed(reports) for s in data["shipped"]}
     rows = []
-    for row in views.fans(reports):
+    for row in credits.hall_of_fame(reports):
         person = _person(row["login"], SUGGESTED if row["suggested"] else VOTED, cards)
         person.update(suggested=[{"id": i, "title": titles.get(i, "")} for i in row["suggested"]],
                       voted=len(row["voted"]), built=len(row["built"]), builds=len(row["builds"]))

@@ -180,10 +180,10 @@ def fans(ctx: click.Context, since: str | None, limit: int | None, fmt: str) -> 
       tracker fans --since v2026.40 --format json
       tracker fans --top 20 --format csv > early-access.csv
     """
-    from tracker import views
+    from tracker import credit, views
 
     session = _session(ctx)
-    rows = views.fans(session.all_reports(since=since))
+    rows = credit.hall_of_fame(session.all_reports(since=since))
     if limit is not None:
         rows = rows[:limit]
     click.echo(views.table(rows, fmt, ["login", "suggested", "voted", "built", "reported", "tested", "builds"]),
