@@ -13,7 +13,7 @@ The tools folder (TRACKER_ACTION_TOOLS, which actions/cache saves and restores) 
 
 What is installed: tracker's wheel without its dependencies, then the core (setup.cfg's
 `install_requires` less the optional extras' lines), then the extras the config needs
-(`tracker.extras.needed_for`, asked from inside the new environment, where PyYAML and
+(`tracker._extras.needed_for`, asked from inside the new environment, where PyYAML and
 tracker are by then; TRACKER_EXTRAS, `all` or names separated by commas, overrides it),
 every version pinned by action-constraints.txt. The optimisation
 never fails a run: a config that cannot be read installs every extra (the release step
@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = ROOT / "action-constraints.txt"
 SETUP = ROOT / "setup.cfg"
-# The extras a config may leave out (tracker.extras.EXTRAS; tests/test_extras.py keeps them equal).
+# The extras a config may leave out (tracker._extras.EXTRAS; tests/test_extras.py keeps them equal).
 OPTIONAL = ("github", "gitlab", "cards")
 # What goes into tracker's wheel: a change to any of it is a new wheel.
 SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "tracker", "plugins", "changelog_templates")
@@ -219,7 +219,7 @@ def main(argv: Sequence[str]) -> None:
     mode = argv[0] if argv else ""
     if mode == "needs":  # inside the new environment: tracker and PyYAML are installed
         try:
-            from tracker.extras import needed_for
+            from tracker._extras import needed_for
 
             wanted = needed_for(os.environ.get("INPUT_CONFIG") or None, os.environ)
         except Exception as exc:  # whatever it is, the release step reports it properly

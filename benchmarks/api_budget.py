@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from github_server import serve  # noqa: E402
 
-from tracker import sample  # noqa: E402
+from tracker import _sample as sample  # noqa: E402
 
 
 def main() -> None:

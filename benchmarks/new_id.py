@@ -2,7 +2,7 @@
 
     python benchmarks/new_id.py [--commits 100000] [--runs 5] [--work DIR]
 
-A new id is above every `#N` any branch names (`tracker.ids.highest_named`: one
+A new id is above every `#N` any branch names (`tracker._ids.highest_named`: one
 `git log --all` that git filters for `#` and `gh-`, remembered with the ref tips
 it read up to). Times, alternating, run by run, on the synthetic history of
 benchmarks/synth.py (with a commit-graph, as `git gc` leaves it): the walk alone
@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 import synth  # noqa: E402
 
 from tracker import _git as git  # noqa: E402
-from tracker import ids  # noqa: E402
+from tracker import _ids as ids  # noqa: E402
 
 
 def timed(action: object) -> tuple[float, float]:

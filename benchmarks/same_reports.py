@@ -61,7 +61,7 @@ def _builds(repo: Path) -> list[str]:
 
 def _fixture(case: Path, into: Path) -> tuple[Path, list[list[str]]]:
     """Build a golden fixture's repository; return it with its extra `--previous` runs."""
-    from tracker import sample
+    from tracker import _sample as sample
 
     steps = yaml.safe_load((case / "history.yml").read_text(encoding="utf-8"))
     sample.build(into, steps)

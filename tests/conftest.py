@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from tracker import sample
+from tracker import _sample as sample
 
 # Copies of DESIGN.md's schemas (../shared/schemas), kept with the tests so they run
 # from any checkout; test_schemas_match_the_design checks the copies against the originals.

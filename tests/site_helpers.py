@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from tracker import demo, importer
+from tracker import _importer as importer
+from tracker import demo
 from tracker.pipeline import Session
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

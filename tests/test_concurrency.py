@@ -281,9 +281,9 @@ def test_two_imports_cannot_together_make_a_duplicate_cycle(make_repo: MakeRepo,
     """Each file is fine alone (5 → 6, or 6 → 5); both at once would loop. Both pass the early
     check together (held at a barrier just before writing), so only the check made under the
     write lock can refuse the second."""
-    from tracker import importer
-    from tracker.errors import BadInput
-    from tracker.store import Store
+    from tracker import _importer as importer
+    from tracker._errors import BadInput
+    from tracker._store import Store
 
     repo, _ = make_repo([{"commit": "init"}], requests=[{"id": "5", "title": "a", "author": "ann"},
                                                         {"id": "6", "title": "b", "author": "bo"}])

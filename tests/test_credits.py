@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from tracker._model import Request
 from tracker.credit import Duplicates, Part, people, tally
-from tracker.model import Request
 
 REQUESTS = {
     "1": Request(id="1", title="Dark mode", author="Ann"),

@@ -26,8 +26,9 @@ from conftest import tree_state
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tracker import extras, plugins
-from tracker.errors import BadInput, ConfigError
+from tracker import _extras as extras
+from tracker import _plugins as plugins
+from tracker._errors import BadInput, ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]

@@ -65,7 +65,7 @@ def test_a_pasted_marker_does_not_stop_the_thank_you_or_the_withdrawal(make_repo
 
 
 def test_a_race_deletes_only_our_own_newer_copy(make_repo: MakeRepo, github: FakeGitHub) -> None:
-    from tracker.config import Config
+    from tracker._config import Config
     from tracker.hooks import Context, Mark
     from tracker_github.issues import GithubIssues
 

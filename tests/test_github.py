@@ -23,8 +23,8 @@ from conftest import invoke, schema
 from github_fixtures import CONFIG, HISTORY, LABEL, LOCAL_REQUESTS, TOKEN, env_for, seed, seed_commits
 from github_server import FakeGitHub, serve
 
+from tracker._model import REPORT, REQUEST, Request
 from tracker.hooks import SHIPPED, Context, Mark, marker
-from tracker.model import REPORT, REQUEST, Request
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 
@@ -268,7 +268,7 @@ def test_secondary_rate_limit_waits_retry_after(project: tuple[Path, dict[str, s
 
 
 def test_concurrent_runs_keep_one_comment(project: tuple[Path, dict[str, str]], server: FakeGitHub) -> None:
-    from tracker.config import Config
+    from tracker._config import Config
     from tracker_github.issues import GithubIssues
 
     repo, labels = project
@@ -477,7 +477,7 @@ def test_github_is_not_imported_by_commands_that_do_not_use_it(make_repo: MakeRe
 
 
 def test_requests_are_plain_data(project: tuple[Path, dict[str, str]], server: FakeGitHub) -> None:
-    from tracker.config import Config
+    from tracker._config import Config
     from tracker_github.issues import GithubIssues
 
     seed(server, project[1])

@@ -18,7 +18,7 @@ import pytest
 from gitlab_fixtures import CONFIG, HISTORY, LABEL, TOKEN, MakeRepo, env_for, one_line, run, seed, state
 from gitlab_server import FakeGitLab
 
-from tracker.config import Config
+from tracker._config import Config
 from tracker.hooks import SHIPPED, Context, Mark, marker
 
 

@@ -27,9 +27,10 @@ from github_server import FakeGitHub, serve
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tracker import render, textsafe
+from tracker import _textsafe as textsafe
+from tracker import render
+from tracker._grammar import Repository, parse
 from tracker.hooks import SHIPPED, marker
-from tracker.links import Repository, parse
 
 REPO = Repository("acme/app")
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
@@ -224,7 +225,7 @@ def assert_inert_xml(document: str, allowed: set[str]) -> ET.Element:
 @pytest.fixture(scope="module")
 def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A local-store project whose fans wrote the worst titles; every publisher has run."""
-    from tracker import sample
+    from tracker import _sample as sample
 
     with pytest.MonkeyPatch.context() as patch:
         for name in [n for n in __import__("os").environ if n.startswith("GITHUB_")]:

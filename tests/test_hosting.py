@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tracker import hosting
-from tracker.errors import BadInput
-from tracker.links import Repository
+from tracker._errors import BadInput
+from tracker._grammar import Repository
 
 REPO = Repository("acme/app")
 

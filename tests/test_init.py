@@ -15,7 +15,8 @@ from github_server import serve
 from gitlab_fixtures import env_for as gitlab_env
 from gitlab_server import FakeGitLab
 
-from tracker import config, scaffold
+from tracker import _config as config
+from tracker import _scaffold as scaffold
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from conftest import invoke, report_of
 
-from tracker import builds, links
-from tracker.linkindex import LinkIndex
+from tracker import _grammar as links
+from tracker import link
+from tracker._linkindex import LinkIndex
 
 REQUESTS = [{"id": str(n), "title": f"Request {n}", "author": "fan"} for n in range(1, 7)]
 CONFIG = "repository: acme/app\n"
@@ -269,7 +270,7 @@ def test_a_tip_read_from_an_index_deleted_before_saving_is_not_recorded(tmp_path
     first.save()
     run = LinkIndex(path, "acme/app")
     assert run.complete("p" * 40)
-    run.add("b" * 40, "p" * 40, [builds.Linked("c" * 40, None, links.Parsed(closes=("1",)))])
+    run.add("b" * 40, "p" * 40, [link.Linked("c" * 40, None, links.Parsed(closes=("1",)))])
     path.unlink()
     run.save()
     after = LinkIndex(path, "acme/app")
@@ -286,7 +287,7 @@ def test_two_writers_at_once_lose_nothing(tmp_path: Path) -> None:
             for n in range(25):
                 index = LinkIndex(path, "acme/app")
                 sha = f"{who}{n:039d}"
-                item = builds.Linked(sha, who, links.Parsed(closes=(str(n),)))
+                item = link.Linked(sha, who, links.Parsed(closes=(str(n),)))
                 index.add(sha, None, [item])
                 index.save()
         except BaseException as error:
@@ -320,15 +321,15 @@ def test_a_lookup_answers_the_same_with_and_without_sqlite_json(tmp_path: Path) 
                                   reverts=(f"{n + 1:040x}",) if n % 10 == 0 else ())
         for n in range(0, 2400, 2)
     }
-    index.add("t" * 40, None, [builds.Linked(sha, "ann", parsed) for sha, parsed in said.items()])
+    index.add("t" * 40, None, [link.Linked(sha, "ann", parsed) for sha, parsed in said.items()])
     index.save()
     asked = [f"{n:040x}" for n in range(2400)]  # half of them link to nothing
-    expected = {sha: builds.as_row(parsed) for sha, parsed in said.items()}
+    expected = {sha: link.as_row(parsed) for sha, parsed in said.items()}
     for use_json in (True, False):
         lookup = LinkIndex(path, "acme/app").lookup("t" * 40)
         assert lookup is not None
         lookup.json = use_json
-        found: dict[str, builds.Row] = {}
+        found: dict[str, link.Row] = {}
         for start in range(0, len(asked), 1000):
             block = asked[start:start + 1000]
             rows = lookup.rows(block)
@@ -344,11 +345,11 @@ def test_a_lookup_that_failed_once_answers_none_from_then_on(tmp_path: Path) -> 
     would read as "these commits link to nothing"."""
     path = tmp_path / "links.sqlite3"
     index = LinkIndex(path, "acme/app")
-    index.add("t" * 40, None, [builds.Linked("c" * 40, "ann", links.Parsed(closes=("1",)))])
+    index.add("t" * 40, None, [link.Linked("c" * 40, "ann", links.Parsed(closes=("1",)))])
     index.save()
     lookup = LinkIndex(path, "acme/app").lookup("t" * 40)
     assert lookup is not None and lookup.conn is not None
-    assert lookup.rows(["b" * 40, "c" * 40]) == [(1, builds.as_row(links.Parsed(closes=("1",))))]
+    assert lookup.rows(["b" * 40, "c" * 40]) == [(1, link.as_row(links.Parsed(closes=("1",))))]
     lookup.conn.execute("DROP TABLE linked")  # the file changes under a running scan
     assert lookup.rows(["c" * 40]) is None
     assert lookup.rows(["c" * 40]) is None
@@ -358,7 +359,7 @@ def test_an_index_failing_in_the_middle_of_a_subjects_only_scan(make_repo: Any, 
     """Read through the index, git gives subjects only: when the index fails after some
     blocks, the range is read again with whole messages, and the report is unchanged."""
     from tracker import _git as git
-    from tracker.linkindex import Lookup
+    from tracker._linkindex import Lookup
 
     steps: list[dict[str, Any]] = [{"commit": "Initial"}, {"tag": "v1"}]
     steps += [{"commit": f"Fixes #{n % 6 + 1}\n\nbody {n}" if n % 3 else f"Change {n}"} for n in range(60)]
@@ -370,7 +371,7 @@ def test_an_index_failing_in_the_middle_of_a_subjects_only_scan(make_repo: Any, 
     calls = []
     real = Lookup.rows
 
-    def failing(self: Lookup, shas: list[str]) -> dict[str, builds.Row] | None:
+    def failing(self: Lookup, shas: list[str]) -> dict[str, link.Row] | None:
         calls.append(len(shas))
         if len(calls) == 2:
             self.failed = True
@@ -378,12 +379,12 @@ def test_an_index_failing_in_the_middle_of_a_subjects_only_scan(make_repo: Any, 
 
     monkeypatch.setattr(Lookup, "rows", failing)
     scans: list[bool] = []
-    real_scan = builds.scan
+    real_scan = link.scan
 
-    def scan(*args: Any, subjects: bool = False, **kwargs: Any) -> builds.Scanned:
+    def scan(*args: Any, subjects: bool = False, **kwargs: Any) -> link.Scanned:
         scans.append(subjects)
         return real_scan(*args, subjects=subjects, **kwargs)
 
-    monkeypatch.setattr(builds, "scan", scan)
+    monkeypatch.setattr(link, "scan", scan)
     assert report_of(repo, "v2") == clean
     assert len(calls) == 2 and scans == [True, False]  # subjects first, then whole messages

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.links import Repository, conventional_type, parse
+from tracker._grammar import Repository, conventional_type, parse
 
 REPO = Repository("acme/app")
 
@@ -154,7 +154,7 @@ def test_parser_never_raises_and_mentions_never_close(text: str) -> None:
     b"(CHERRY picked)", b"See merge request a/b!1", b"x-y", b"evert",
 ])
 def test_the_block_prefilter_agrees_with_the_message_prefilter(message: bytes) -> None:
-    from tracker.links import maybe_bytes, maybe_records
+    from tracker._grammar import maybe_bytes, maybe_records
 
     block = b"\0".join([b"before", message, b"after"])
     starts = [len(b"before") + 1, len(b"before") + len(message) + 2, len(block) + 1]

@@ -11,7 +11,8 @@ from babel.messages.extract import extract
 from babel.messages.pofile import read_po
 from site_helpers import TEMPLATES
 
-from tracker import locales, render
+from tracker import _locales as locales
+from tracker import render
 
 CATALOGUE = TEMPLATES / "locale" / "zh_CN" / "LC_MESSAGES" / "tracker.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}

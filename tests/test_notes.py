@@ -13,7 +13,7 @@ import pytest
 from conftest import invoke, report_of
 from github_server import serve
 
-from tracker import notes
+from tracker import _notes as notes
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 
@@ -175,7 +175,7 @@ def test_groups(summary: str, labels: tuple[str, ...], group: str) -> None:
     ("Fix #12 (see 1a2b3c4d5e6f) https://x.test", "Fix #12 (see 1a2b3c4d5e6f) https:\u200b//x.test"),
 ])
 def test_a_changes_code_spans_are_kept_and_nothing_else_comes_alive(summary: str, shown: str) -> None:
-    from tracker import textsafe
+    from tracker import _textsafe as textsafe
 
     assert str(textsafe.markdown(summary, code=True)) == shown
     assert "`" not in str(textsafe.markdown(summary)).replace("\\`", "")  # fan text: no formatting at all

@@ -14,8 +14,10 @@ import pytest
 from conftest import invoke, schema, tree_state
 from conftest import report_of as raw_report_of
 
-from tracker import config, credit, logins
-from tracker.errors import ConfigError
+from tracker import _config as config
+from tracker import _logins as logins
+from tracker import credit
+from tracker._errors import ConfigError
 from tracker.pipeline import default_issue_system
 
 

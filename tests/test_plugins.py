@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import invoke
 
-from tracker import plugins
+from tracker import _plugins as plugins
 
 
 @pytest.fixture
@@ -36,10 +36,10 @@ def test_builtins_register_without_the_scan(fresh_registry: None) -> None:
 def _third_party(root: Path) -> None:
     """An installed distribution with a `tracker.plugins` entry point, as pip would lay it out."""
     (root / "tracker_fake_plugin.py").write_text(
-        "from tracker.model import Request\n"
+        "from tracker._model import Request\n"
         "class Fake:\n"
         "    def __init__(self, context):\n"
-        "        from tracker.links import Repository\n"
+        "        from tracker._grammar import Repository\n"
         "        self.repository = Repository('acme/fake')\n"
         "    def requests(self):\n"
         "        return [Request(id='1', title='From a plugin', author='alice')]\n"

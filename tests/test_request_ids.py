@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import invoke
 
 from tracker import _git as git
-from tracker import ids
+from tracker import _ids as ids
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 

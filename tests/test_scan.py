@@ -122,7 +122,7 @@ def test_a_previous_that_is_not_an_ancestor_is_one_note(make_repo: Any) -> None:
 
 
 def test_a_repository_path_with_a_line_break_works(tmp_path: Any) -> None:
-    from tracker import sample
+    from tracker import _sample as sample
 
     repo = tmp_path / "odd\nname [x] 'q'"
     sample.build(repo, HISTORY)

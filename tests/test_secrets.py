@@ -20,7 +20,7 @@ import pytest
 from github_fixtures import HISTORY, env_for, seed
 from github_server import FakeGitHub, serve
 
-from tracker import secrets
+from tracker import _secrets as secrets
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 SHAPED = "ghp_" + "Zq7x" * 9  # what a GitHub token looks like: "ghp_" and 36 characters

@@ -18,9 +18,11 @@ from urllib.parse import unquote
 import pytest
 from site_helpers import HOSTILE_TITLE, demo_project, publish, published_demo, tree_digest
 
+from tracker import _importer as importer
+from tracker import _views as views
 from tracker import credit as credits
-from tracker import demo, importer, render, views
-from tracker.model import Request
+from tracker import demo, render
+from tracker._model import Request
 from tracker.pipeline import Session
 from tracker_files import sitedata
 
@@ -121,7 +123,7 @@ def test_dry_run_writes_nothing_and_lists_what_would_change(site: Path, tmp_path
     assert f"site: {fresh / 'site' / 'cards' / 'alice.png'}" in lines
 
     # A new vote moves the roadmap: only the pages that show it would change.
-    from tracker.store import Store
+    from tracker._store import Store
 
     store = Store(site.parent / ".git" / "tracker" / "store.sqlite3")
     with store.transaction() as conn:

@@ -135,8 +135,8 @@ def test_concurrent_votes_are_all_kept(repo: Path) -> None:
 def test_voters_are_the_same_with_and_without_sqlite_json(tmp_path: Path) -> None:
     """Voters are asked for with the ids as one JSON array; an SQLite without JSON functions
     gets a temporary table instead. Either way: each request's voters in vote order."""
-    from tracker.model import Request
-    from tracker.store import Store
+    from tracker._model import Request
+    from tracker._store import Store
 
     store = Store(tmp_path / "store.sqlite3")
     with store.transaction() as conn:

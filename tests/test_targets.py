@@ -1,6 +1,6 @@
 """What a publisher may write over: only regular files (links kept, modes kept), or exit 2.
 
-Every publisher writes through `tracker.files`; these run the real command line (as a
+Every publisher writes through `tracker._files`; these run the real command line (as a
 process where an old mistake would hang on a FIFO) against real FIFOs, sockets, folders,
 symbolic links and, where the test runs as root, device nodes.
 """

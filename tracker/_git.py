@@ -5,10 +5,10 @@ nothing here holds a whole history in memory or starts a process per commit.
 
 Reading runs `git` itself rather than through GitPython: this path runs on every
 command, and `import git` alone costs more (~150 ms) than reading a weekly build's
-whole range. GitPython is the write side (`tracker.sample`), where its object
+whole range. GitPython is the write side (`tracker._sample`), where its object
 model earns its import.
 
-Only `os`, `subprocess` and `tracker.errors` load with this module (the rest where a
+Only `os`, `subprocess` and `tracker._errors` load with this module (the rest where a
 function needs it), so the console entry point (`tracker.early`) can start a long
 range's `git log` before click and the rest of tracker have loaded; `Log` takes the
 started process over. A process started that early waits in `STARTED` for the one
@@ -23,12 +23,12 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracker.errors import BadInput, WorkFailed, did_you_mean
+from tracker._errors import BadInput, WorkFailed, did_you_mean
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
-    from tracker.model import Commit, Tag
+    from tracker._model import Commit, Tag
 
 # Fields are separated by US (0x1f); records by NUL (`-z`). Git forbids NUL in
 # messages. The author is one field, `name<email>` (`model.split_ident`): one key per
@@ -274,7 +274,7 @@ def records_in(block: bytes) -> int:
 
 def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]:
     """Stream the commits `git log` gives for `revisions`, newest first."""
-    from tracker.model import Commit, split_ident
+    from tracker._model import Commit, split_ident
 
     for block in Log(repo, [*options, *revisions, "--"]):
         for record in block.split(b"\0"):
@@ -286,7 +286,7 @@ def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]
 
 def commits(repo: Repo, previous: str | None, build: str, subjects: bool = False) -> Log:
     """The commits of a build, `previous..build` (everything up to `build` for the first),
-    as a started `git log` read in blocks of raw records (`tracker.builds.scan` reads them);
+    as a started `git log` read in blocks of raw records (`tracker.link.scan` reads them);
     with `subjects`, each record ends with the subject instead of the whole message. A
     `git log` started for exactly this before the command line loaded is taken over."""
     revisions = [build] if previous is None else [f"{previous}..{build}"]
@@ -340,7 +340,7 @@ def branches_since(repo: Repo, date: str | None) -> list[str]:
 def subjects_beyond(repo: Repo, tips: Sequence[str], below: str) -> Iterator[tuple[str, str]]:
     """(sha, subject) of the commits reachable from `tips` but not from `below`, as git lists
     them (subjects only: cheap to read for thousands)."""
-    from tracker.model import decode
+    from tracker._model import decode
 
     if not tips:
         return
@@ -417,7 +417,7 @@ def credit_trailers(repo: Repo, shas: Iterable[str]) -> dict[str, tuple[str, lis
     """sha → (author `Name<email>` after `.mailmap`, [(trailer key in lower case, value)]) of
     the commits `shas`, in one `git log --no-walk` (the shas on its stdin: a long range ships
     tens of thousands, more than a command line holds): only commits that ship something ask."""
-    from tracker.model import decode
+    from tracker._model import decode
 
     wanted = sorted(set(shas))
     if not wanted:
@@ -471,7 +471,7 @@ def authors_before(repo: Repo, tip: str, patterns: Iterable[str], key: Callable[
     """The keys (`key` of an author email, after `.mailmap`; None for no one wanted) of the
     commits reachable from `tip` whose author matches any fixed-string `patterns` (such as
     `<alice@example.org>`). git filters the walk in C; reading stops once `count` keys are found."""
-    from tracker.model import decode
+    from tracker._model import decode
 
     found: set[str] = set()
     wanted = sorted(set(patterns))
@@ -535,7 +535,7 @@ def tags(repo: Repo, pattern: str) -> list[Tag]:
     """Every tag matching the build glob, with its commit and date (tagger date, else commit date)."""
     import fnmatch
 
-    from tracker.model import Tag
+    from tracker._model import Tag
 
     out = repo.run(
         "for-each-ref",

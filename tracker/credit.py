@@ -22,12 +22,12 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence, Se
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tracker import logins
-from tracker.model import REPORT, Request
+from tracker import _logins as logins
+from tracker._model import REPORT, Request
 
 if TYPE_CHECKING:
-    from tracker.builds import Linked
     from tracker.collect import Collector
+    from tracker.link import Linked
 
 @dataclass
 class People:
@@ -207,7 +207,7 @@ class Person:
 
 
 def split_ident(ident: str) -> tuple[str, str]:
-    """(name, email) of a `Name<email>` identity as the scan keeps it (see `tracker.builds`)."""
+    """(name, email) of a `Name<email>` identity as the scan keeps it (see `tracker.link`)."""
     name, _, email = ident.partition("<")
     return name.strip(), email.removesuffix(">").strip()
 
@@ -405,7 +405,7 @@ def _credited_before(tally: Sequence[Credit], requests: Mapping[str, Request], e
     from what this run reads anyway (README "Who is credited"): a request or bug report
     of theirs closed by a commit reachable from the previous build, or a commit of theirs
     (by an email this build saw for them, `credits.logins`, or their no-reply address)."""
-    from tracker.decision import root
+    from tracker.decide import root
 
     candidates = {logins.key(c.login): c for c in first_candidates(tally)}
     if previous is None or not candidates:

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker import importer, plugins, sample
-from tracker.errors import BadInput
+from tracker import _importer as importer
+from tracker import _plugins as plugins
+from tracker import _sample as sample
+from tracker._errors import BadInput
+from tracker._store import Store, store_path
 from tracker.pipeline import Session
-from tracker.store import Store, store_path
 
 CONFIG = """\
 # tracker's config for the demo project (see README: Config)

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from tracker.config import Config
-from tracker.links import Repository
-from tracker.model import REPORT, REQUEST, PullRequest, Request
+from tracker._config import Config
+from tracker._grammar import Repository
+from tracker._model import REPORT, REQUEST, PullRequest, Request
 
 T = TypeVar("T")
 SHIPPED = "shipped"

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from tracker import links
-from tracker.errors import BadInput
+from tracker import _grammar as links
+from tracker._errors import BadInput
 from tracker.hooks import Context, IssueSystem, Mark, Publisher, Rendered
 
 T = TypeVar("T")

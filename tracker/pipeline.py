@@ -19,11 +19,15 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracker import _config as config
 from tracker import _git as git
-from tracker import collect, config, links, logins, plugins
-from tracker.errors import BadInput
+from tracker import _grammar as links
+from tracker import _logins as logins
+from tracker import _plugins as plugins
+from tracker import collect
+from tracker._errors import BadInput
+from tracker._model import Request, Tag
 from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Progress, Publisher, Rendered
-from tracker.model import Request, Tag
 
 if TYPE_CHECKING:
     pass
@@ -180,9 +184,9 @@ class Session:
     def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
         """The schema-1 report of one build: collect its range, link, decide, credit."""
         found = self.collector.read(build, previous)
-        from tracker import builds  # loaded by now: see the module's docstring
+        from tracker import link  # loaded by now: see the module's docstring
 
-        with builds.frozen():  # requests and the kept commits live until the report is built
+        with link.frozen():  # requests and the kept commits live until the report is built
             out = self._report_from(found)
         if previous is not None and not out["commits"]:
             # previous..build is empty exactly when the build is the --previous commit or in its history.
@@ -193,7 +197,7 @@ class Session:
 
     def _report_from(self, found: collect.Range) -> dict[str, Any]:
         """The report of a collected range: link to pull requests, decide, credit, assemble."""
-        from tracker import decision as decisions
+        from tracker import decide
 
         tag, scanned, originals = found.tag, found.scanned, found.originals
         requests, repo_id = self.requests, self.repository
@@ -207,10 +211,10 @@ class Session:
         for pull in pulls.values():
             candidates.update(links.references(pull.body or "", repo_id)[0])
             candidates.update(pull.closes)
-        candidates = {decisions.root(i, requests) for i in candidates if i in requests}
+        candidates = {decide.root(i, requests) for i in candidates if i in requests}
         search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
         earlier = self.collector.earlier(found, search)
-        decision = decisions.decide(scanned, requests, pulls, originals, earlier, repo_id)
+        decision = decide.decide(scanned, requests, pulls, originals, earlier, repo_id)
         already = self.collector.shipped_in(found, decision.earlier)
         # The report needs none of what the decision was made from: a long range's tens of
         # thousands of linked commits go before the report is built (memory stays flat).
@@ -311,7 +315,7 @@ class Session:
         key = (data["build"], data.get("previous"))
         made = self._notes.get(key)
         if made is None:
-            from tracker import notes
+            from tracker import _notes as notes
 
             topology, before = self._topology(data)
             found = notes.lines(data["changes"], data.get("pulls", ()), topology,
@@ -326,7 +330,7 @@ class Session:
         """What the notes need of git for a report's range: its `notes.Topology`, and the emails
         of its authors that have commits before it (None for a first build, or a report this
         repository cannot place: then nobody is called new)."""
-        from tracker import notes
+        from tracker import _notes as notes
 
         try:
             build = self.build_tag(data["build"]).sha
@@ -421,7 +425,7 @@ class Session:
         Everything that can be bad input (the build, the publishers and their targets,
         the templates) is checked before the first write.
         """
-        from tracker import actions
+        from tracker import _actions as actions
 
         if build is None:
             build = actions.build_from_env(self.env)

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from tracker import logins, textsafe
-from tracker.changes import Changes
-from tracker.errors import BadInput
+from tracker import _logins as logins
+from tracker import _textsafe as textsafe
+from tracker._changes import Changes
+from tracker._errors import BadInput
 
 if TYPE_CHECKING:
     import jinja2
@@ -135,7 +136,7 @@ def _clean_view(value: Any, key: str | None = None) -> Any:
 
 
 def _gettext_callables(locale: str, kind: str) -> tuple[Callable[..., str], Callable[..., str]]:
-    from tracker import locales
+    from tracker import _locales as locales
 
     catalogue = locales.translations(locale)
 
@@ -161,7 +162,7 @@ def environment(locale: str, user_dir: str | None, kind: str) -> jinja2.Environm
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
-    from tracker import locales
+    from tracker import _locales as locales
 
     builtin = jinja2.PackageLoader("tracker_templates", ".")
     chain: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": builtin}, delimiter=":")]
@@ -211,7 +212,7 @@ def render(template: str, context: Mapping[str, Any], locale: str = "en", root: 
     """
     import jinja2
 
-    from tracker import locales
+    from tracker import _locales as locales
 
     locales.check(locale)
     name = FORMATS.get(template, template)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracker.builds import Scanned
+from tracker._model import REPORT, PullRequest, Request, Tag
 from tracker.credit import People
-from tracker.decision import Decision
-from tracker.model import REPORT, PullRequest, Request, Tag
+from tracker.decide import Decision
+from tracker.link import Scanned
 
 SCHEMA = 1
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.errors import BadInput, WorkFailed
-from tracker.files import check_targets, write_if_changed
+from tracker._errors import BadInput, WorkFailed
+from tracker._files import check_targets, write_if_changed
 from tracker.hooks import Context, Publisher, Rendered
 
 _SECTION = re.compile(

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker import render
-from tracker.errors import BadInput, WorkFailed
-from tracker.files import check_targets, write_if_changed
+from tracker._errors import BadInput, WorkFailed
+from tracker._files import check_targets, write_if_changed
 from tracker.hooks import Context, Publisher, Rendered
 from tracker_files import cards, sitedata
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from tracker import _logins as logins
+from tracker import _views as views
 from tracker import credit as credits
-from tracker import logins, views
-from tracker.model import Request
+from tracker._model import Request
 
 FEED_LIMIT = 50
 FAME_ON_INDEX = 10

@@ -7,7 +7,7 @@ the modules that do only when the plugin is chosen.
 
 from __future__ import annotations
 
-from tracker.extras import require
+from tracker._extras import require
 from tracker.hooks import Context, IssueSystem, Publisher, Registry
 
 

@@ -25,8 +25,9 @@ import github
 import requests
 from github import GithubException, GithubRetry
 
-from tracker import __version__, hosting, secrets
-from tracker.errors import BadInput, WorkFailed
+from tracker import __version__, hosting
+from tracker import _secrets as secrets
+from tracker._errors import BadInput, WorkFailed
 from tracker.hosting import Calls as Calls  # shared with other code hosts; re-exported as client.Calls
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from github import GithubException
 
 from tracker import hosting
+from tracker._model import PullRequest, Request
 from tracker.hooks import Context, Label, kind_of
-from tracker.model import PullRequest, Request
 from tracker_github import client, commits, labels, marks, pulls, release
 from tracker_github.settings import Settings, load_settings
 

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from github import GithubException, UnknownObjectException
 
-from tracker import hosting, links
-from tracker.model import PullRequest
+from tracker import _grammar as links
+from tracker import hosting
+from tracker._model import PullRequest
 
 if TYPE_CHECKING:
     from github.PullRequest import PullRequest as GhPull

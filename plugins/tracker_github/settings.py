@@ -13,8 +13,9 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tracker import hosting, secrets
-from tracker.errors import BadInput
+from tracker import _secrets as secrets
+from tracker import hosting
+from tracker._errors import BadInput
 from tracker.hosting import origin_url as origin_url  # re-exported: the names this module always had
 from tracker.hosting import slug_from_remote as slug_from_remote
 from tracker.hosting import valid_slug as valid_slug

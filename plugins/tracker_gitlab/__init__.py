@@ -7,7 +7,7 @@ the plugin is chosen, so other commands do not pay for the import.
 
 from __future__ import annotations
 
-from tracker.extras import require
+from tracker._extras import require
 from tracker.hooks import Context, IssueSystem, Registry
 from tracker.hosting import ReleaseNotes
 

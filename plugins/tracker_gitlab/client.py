@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 import gitlab
 import requests
 
-from tracker import __version__, hosting, secrets
-from tracker.errors import BadInput, WorkFailed
+from tracker import __version__, hosting
+from tracker import _secrets as secrets
+from tracker._errors import BadInput, WorkFailed
 from tracker_gitlab.settings import PRIVATE, Settings
 
 T = TypeVar("T")

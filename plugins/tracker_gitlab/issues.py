@@ -18,10 +18,11 @@ from urllib.parse import unquote, urlsplit
 
 from gitlab import GitlabError
 
-from tracker import hosting, secrets
-from tracker.errors import BadInput
+from tracker import _secrets as secrets
+from tracker import hosting
+from tracker._errors import BadInput
+from tracker._model import PullRequest, Request
 from tracker.hooks import Context, Label, kind_of
-from tracker.model import PullRequest, Request
 from tracker_gitlab import client, labels, marks, mergerequests
 from tracker_gitlab.settings import JOB, Settings, load_settings
 

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from gitlab import GitlabError
 
-from tracker import hosting, links
-from tracker.model import PullRequest
+from tracker import _grammar as links
+from tracker import hosting
+from tracker._model import PullRequest
 from tracker_gitlab import client
 
 if TYPE_CHECKING:

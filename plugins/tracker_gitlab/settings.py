@@ -13,8 +13,9 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tracker import hosting, secrets
-from tracker.errors import BadInput
+from tracker import _secrets as secrets
+from tracker import hosting
+from tracker._errors import BadInput
 
 DEFAULT_SERVER = "https://gitlab.com"
 PRIVATE, JOB = "GITLAB_TOKEN", "CI_JOB_TOKEN"

@@ -11,11 +11,11 @@ from dataclasses import replace
 from functools import cached_property
 
 from tracker import hosting
-from tracker.errors import BadInput
+from tracker._errors import BadInput
+from tracker._grammar import Repository
+from tracker._model import Request
+from tracker._store import Store, store_path
 from tracker.hooks import SHIPPED, Context, IssueSystem, Label, Mark, Registry, kind_of
-from tracker.links import Repository
-from tracker.model import Request
-from tracker.store import Store, store_path
 
 
 class LocalIssues(IssueSystem):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from tracker import __version__
-from tracker.errors import TrackerError
+from tracker._errors import TrackerError
 
 if TYPE_CHECKING:
     from tracker.cli.progress import Progress
@@ -81,7 +81,7 @@ class Group(click.Group):
         except Exception as exc:  # the last line of defence: still one line, no traceback
             if debug:
                 _traceback()
-            from tracker.secrets import redact
+            from tracker._secrets import redact
 
             _fail(redact(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"), 1)
         sys.exit(0)
@@ -90,7 +90,7 @@ class Group(click.Group):
 def _traceback() -> None:
     import traceback
 
-    from tracker.secrets import redact
+    from tracker._secrets import redact
 
     click.echo(redact(traceback.format_exc()), err=True, nl=False)
 
@@ -99,8 +99,8 @@ _LONGEST = 1000  # characters of an error line: a message never repeats a huge v
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    from tracker.secrets import redact
-    from tracker.textsafe import plain
+    from tracker._secrets import redact
+    from tracker._textsafe import plain
 
     for progress in _PROGRESS:
         progress.clear()  # a stage cut short by the error may still be on screen
@@ -171,8 +171,8 @@ def complete_range(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 def _build_names(ctx: click.Context) -> list[str]:
     try:
+        from tracker import _config as config
         from tracker import _git as git
-        from tracker import config
 
         options = ctx.find_root().params
         repo = git.open_repo(options.get("repo"))
@@ -224,7 +224,7 @@ def cli(repo: str | None, config: str | None, issues: str | None, verbose: bool,
     if debug:
         import logging
 
-        from tracker.secrets import install_log_filter
+        from tracker._secrets import install_log_filter
 
         # HTTP libraries log requests at DEBUG; the filter keeps tokens out of every record.
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, format="%(name)s: %(message)s")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from tracker._errors import BadInput
 from tracker.cli import LIST_FORMATS, REPORT_FORMATS, _json, _session, cli, complete_builds, complete_range
-from tracker.errors import BadInput
 
 
 @cli.command()
@@ -58,7 +58,7 @@ def scan(ctx: click.Context, spec: str | None, fmt: str) -> None:
       tracker scan v2026.46..v2026.47
       tracker scan --format json
     """
-    from tracker import views
+    from tracker import _views as views
 
     session = _session(ctx)
     rows = list(session.scan(spec))
@@ -96,12 +96,12 @@ def changelog(ctx: click.Context, build: str, previous: str | None, fmt: str | N
     """
     session = _session(ctx)
     if locale:
-        from tracker import locales
+        from tracker import _locales as locales
 
         locales.check(locale)
     if template and not Path(template).is_file():
         raise BadInput(f"--template {template}: no such file")
-    from tracker import output as output_to
+    from tracker import _output as output_to
 
     data = session.report(build, previous)
     if (fmt or session.config.template) == "json" and not template:
@@ -180,7 +180,8 @@ def fans(ctx: click.Context, since: str | None, limit: int | None, fmt: str) -> 
       tracker fans --since v2026.40 --format json
       tracker fans --top 20 --format csv > early-access.csv
     """
-    from tracker import credit, views
+    from tracker import _views as views
+    from tracker import credit
 
     session = _session(ctx)
     rows = credit.hall_of_fame(session.all_reports(since=since))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from tracker._errors import BadInput
 from tracker.cli import _session, cli
-from tracker.errors import BadInput
 
 
 @cli.command(short_help="Write a first config and workflow; create the labels.")
@@ -22,7 +22,8 @@ def init(ctx: click.Context, dry_run: bool) -> None:
       tracker init
       GITHUB_TOKEN=… tracker --issues github init   # the labels too
     """
-    from tracker import config, scaffold
+    from tracker import _config as config
+    from tracker import _scaffold as scaffold
 
     session = _session(ctx, dry_run=dry_run)
     if session.root == session.repo.git_dir:  # (an existing config is not even read: it is never used)

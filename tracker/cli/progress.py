@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO, TypeVar
 
-from tracker import textsafe
+from tracker import _textsafe as textsafe
 
 T = TypeVar("T")
 DELAY = 1.0  # seconds of work before the line appears: shorter work shows nothing

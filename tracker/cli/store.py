@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
+from tracker._errors import BadInput
 from tracker.cli import LIST_FORMATS, _session, cli
-from tracker.errors import BadInput
 
 
 @cli.group(short_help="List requests; add and import them in the local store.")
@@ -31,7 +31,7 @@ def requests_list(ctx: click.Context, state: str, fmt: str) -> None:
       tracker requests list --state all --format csv > requests.csv
       tracker --issues github requests list --state closed --format json
     """
-    from tracker import views
+    from tracker import _views as views
 
     session = _session(ctx)
     rows = views.requests(session.requests.values(), state, session.issues.issue_url)
@@ -56,7 +56,7 @@ def requests_import(ctx: click.Context, file: str) -> None:
       tracker requests import forum-export.json
       tracker requests import survey.csv
     """
-    from tracker import importer
+    from tracker import _importer as importer
 
     store = _local_store(_session(ctx))
     created, updated, votes = importer.import_file(store, Path(file))
@@ -76,8 +76,10 @@ def requests_add(ctx: click.Context, title: str, login: str, request_id: str | N
     Example:
       tracker requests add "Dark mode" --by alice
     """
-    from tracker import ids, importer, logins
-    from tracker.model import Request
+    from tracker import _ids as ids
+    from tracker import _importer as importer
+    from tracker import _logins as logins
+    from tracker._model import Request
 
     session = _session(ctx)
     store = _local_store(session)
@@ -111,8 +113,8 @@ def vote(ctx: click.Context, request_id: str, login: str) -> None:
     Example:
       tracker vote 12 --by bob
     """
-    from tracker import logins
-    from tracker.store import require_request
+    from tracker import _logins as logins
+    from tracker._store import require_request
 
     store = _local_store(_session(ctx))
     request_id = request_id.lstrip("#")
@@ -126,7 +128,7 @@ def vote(ctx: click.Context, request_id: str, login: str) -> None:
 
 
 def _local_store(session: Any) -> Any:
-    from tracker.store import Store, store_path
+    from tracker._store import Store, store_path
 
     return Store(store_path(session.config.store, session.root, session.context.git_dir))
 
@@ -143,7 +145,7 @@ def top(ctx: click.Context, count: int, fmt: str) -> None:
       tracker top
       tracker top -n 5 --format json
     """
-    from tracker import views
+    from tracker import _views as views
 
     session = _session(ctx)
     rows = views.top(session.requests.values(), count, session.issues.issue_url)

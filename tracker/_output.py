@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from tracker.changes import write_json
-from tracker.errors import BadInput
-from tracker.files import resolve, write_if_changed, write_stream_if_changed
+from tracker._changes import write_json
+from tracker._errors import BadInput
+from tracker._files import resolve, write_if_changed, write_stream_if_changed
 
 
 def emit(text: str, output: str | None) -> None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker import config
-from tracker.errors import BadInput
+from tracker import _config as config
+from tracker._errors import BadInput
 from tracker.hooks import Label
 
 WORKFLOW_PATH = ".github/workflows/tracker.yml"

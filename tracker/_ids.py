@@ -18,7 +18,7 @@ from pathlib import Path
 from tracker._git import GitFailed, Repo
 
 CACHE = "tracker/named.json"
-# `#N` and `GH-N` as the reference grammar reads them (`tracker.links`: at most 9 digits, not
+# `#N` and `GH-N` as the reference grammar reads them (`tracker._grammar`: at most 9 digits, not
 # followed by a word character): any other form is never taken for a request.
 _NAMED = re.compile(rb"(?:#|[gG][hH]-)(\d{1,9})(?!\w)")
 _READ = 1 << 16
@@ -33,7 +33,7 @@ def highest_named(repo: Repo) -> int:
         return highest  # no commit since the last reading (or none at all)
     highest = max(highest, _read(repo, known))
     try:
-        from tracker.files import write_if_changed
+        from tracker._files import write_if_changed
 
         write_if_changed(path, json.dumps({"tips": tips, "highest": highest}))
     except OSError:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tracker.output import write_report
+from tracker._output import write_report
 
 
 def _append(path: str, text: str) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from tracker.errors import BadInput
+from tracker._errors import BadInput
 
 
 def write_if_changed(path: Path, data: bytes | str, dry_run: bool = False) -> bool:

@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tracker import logins
-from tracker.errors import BadInput
-from tracker.files import resolve
+from tracker import _logins as logins
+from tracker._errors import BadInput
+from tracker._files import resolve
+from tracker._model import Request
 from tracker.hooks import SHIPPED, Mark
-from tracker.model import Request
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (

@@ -27,8 +27,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from tracker import collect
-from tracker.builds import Linked, Row, as_parsed, as_row
-from tracker.links import Parsed
+from tracker._grammar import Parsed
+from tracker.link import Linked, Row, as_parsed, as_row
 
 # Bump when the link grammar changes what a message means, or the tables change.
 GRAMMAR = "9"

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tracker import links
-from tracker.builds import Linked, Scanned
-from tracker.model import PullRequest, Request
+from tracker import _grammar as links
+from tracker._model import PullRequest, Request
+from tracker.link import Linked, Scanned
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from tracker.errors import BadInput
+from tracker._errors import BadInput
 
 # extra → (import name, distribution) of each library it brings that its plugin cannot run
 # without. (The cards' CJK font is in the `cards` extra too, but cards fall back to a system

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import ConfigError
+from tracker._errors import ConfigError
 
 DEFAULT_PATH = ".github/tracker.yml"
 LOCALES = ("en", "zh-CN")
@@ -149,7 +149,7 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
 
 def _check_logins(value: dict[Any, Any], key: str, where: str) -> None:
     """`credits.logins`: every key an email address, every value a login."""
-    from tracker import logins
+    from tracker import _logins as logins
 
     for email, login in value.items():
         if not isinstance(email, str) or "@" not in email or not email.strip() or any(c in email for c in " <>"):

@@ -1,5 +1,5 @@
 """Link: one pass over a build's commits, as they stream, listing every change and
-keeping only the commits a decision needs (`tracker.decision` decides from them).
+keeping only the commits a decision needs (`tracker.decide` decides from them).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from operator import add, itemgetter
 from typing import Protocol, cast
 
 from tracker import _git as git
-from tracker import links, logins
-from tracker.changes import Changes, encode_str, string
-from tracker.model import GIT_SPACE, Commit, decode, split_ident, subject
+from tracker import _grammar as links
+from tracker import _logins as logins
+from tracker._changes import Changes, encode_str, string
+from tracker._model import GIT_SPACE, Commit, decode, split_ident, subject
 
 
 def commit_author(commit: Commit) -> str:
@@ -196,7 +197,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
     `lookup`, read from the link index: a commit it lacks links to nothing, and
     commits that say the same thing share one reading); other messages are never
     decoded beyond their subject; authors are resolved once each; each change is
-    encoded to its JSON line at once (`tracker.changes`; `author` is the name, `login` the
+    encoded to its JSON line at once (`tracker._changes`; `author` is the name, `login` the
     login its email stands for by `given` (`credits.logins`) or a no-reply address, else
     null). `known` are the request ids
     a change may list; `record` hears every parsed commit that links to anything

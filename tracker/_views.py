@@ -10,9 +10,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from tracker import textsafe
+from tracker import _textsafe as textsafe
+from tracker._model import REPORT, Request
 from tracker.credit import Duplicates
-from tracker.model import REPORT, Request
 
 
 def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:

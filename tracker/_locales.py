@@ -10,7 +10,7 @@ import gettext
 from datetime import datetime, timezone
 from functools import cache
 
-from tracker.errors import BadInput
+from tracker._errors import BadInput
 
 LOCALES = ("en", "zh-CN")
 DOMAIN = "tracker"

@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tracker import logins
-from tracker.errors import BadInput
-from tracker.model import Request
-from tracker.store import Store
+from tracker import _logins as logins
+from tracker._errors import BadInput
+from tracker._model import Request
+from tracker._store import Store
 
 FIELDS = ("id", "title", "author", "state", "created_at", "voters", "duplicate_of", "url", "labels")
 STATES = ("open", "closed")

@@ -10,7 +10,7 @@ and setup.cfg's entry points equal.)
 
 from __future__ import annotations
 
-from tracker.errors import BadInput, closest
+from tracker._errors import BadInput, closest
 from tracker.hooks import Context, IssueSystem, Publisher, Registry
 
 GROUP = "tracker.plugins"
