@@ -20,7 +20,7 @@ import pytest
 from conftest import invoke, report_of
 
 from tracker import _grammar as links
-from tracker import link
+from tracker import _scan
 from tracker._linkindex import LinkIndex
 
 REQUESTS = [{"id": str(n), "title": f"Request {n}", "author": "fan"} for n in range(1, 7)]
@@ -270,7 +270,7 @@ def test_a_tip_read_from_an_index_deleted_before_saving_is_not_recorded(tmp_path
     first.save()
     run = LinkIndex(path, "acme/app")
     assert run.complete("p" * 40)
-    run.add("b" * 40, "p" * 40, [link.Linked("c" * 40, None, links.Parsed(closes=("1",)))])
+    run.add("b" * 40, "p" * 40, [_scan.Linked("c" * 40, None, links.Parsed(closes=("1",)))])
     path.unlink()
     run.save()
     after = LinkIndex(path, "acme/app")
@@ -287,7 +287,7 @@ def test_two_writers_at_once_lose_nothing(tmp_path: Path) -> None:
             for n in range(25):
                 index = LinkIndex(path, "acme/app")
                 sha = f"{who}{n:039d}"
-                item = link.Linked(sha, who, links.Parsed(closes=(str(n),)))
+                item = _scan.Linked(sha, who, links.Parsed(closes=(str(n),)))
                 index.add(sha, None, [item])
                 index.save()
         except BaseException as error:
@@ -321,15 +321,15 @@ def test_a_lookup_answers_the_same_with_and_without_sqlite_json(tmp_path: Path) 
                                   reverts=(f"{n + 1:040x}",) if n % 10 == 0 else ())
         for n in range(0, 2400, 2)
     }
-    index.add("t" * 40, None, [link.Linked(sha, "ann", parsed) for sha, parsed in said.items()])
+    index.add("t" * 40, None, [_scan.Linked(sha, "ann", parsed) for sha, parsed in said.items()])
     index.save()
     asked = [f"{n:040x}" for n in range(2400)]  # half of them link to nothing
-    expected = {sha: link.as_row(parsed) for sha, parsed in said.items()}
+    expected = {sha: _scan.as_row(parsed) for sha, parsed in said.items()}
     for use_json in (True, False):
         lookup = LinkIndex(path, "acme/app").lookup("t" * 40)
         assert lookup is not None
         lookup.json = use_json
-        found: dict[str, link.Row] = {}
+        found: dict[str, _scan.Row] = {}
         for start in range(0, len(asked), 1000):
             block = asked[start:start + 1000]
             rows = lookup.rows(block)
@@ -345,11 +345,11 @@ def test_a_lookup_that_failed_once_answers_none_from_then_on(tmp_path: Path) -> 
     would read as "these commits link to nothing"."""
     path = tmp_path / "links.sqlite3"
     index = LinkIndex(path, "acme/app")
-    index.add("t" * 40, None, [link.Linked("c" * 40, "ann", links.Parsed(closes=("1",)))])
+    index.add("t" * 40, None, [_scan.Linked("c" * 40, "ann", links.Parsed(closes=("1",)))])
     index.save()
     lookup = LinkIndex(path, "acme/app").lookup("t" * 40)
     assert lookup is not None and lookup.conn is not None
-    assert lookup.rows(["b" * 40, "c" * 40]) == [(1, link.as_row(links.Parsed(closes=("1",))))]
+    assert lookup.rows(["b" * 40, "c" * 40]) == [(1, _scan.as_row(links.Parsed(closes=("1",))))]
     lookup.conn.execute("DROP TABLE linked")  # the file changes under a running scan
     assert lookup.rows(["c" * 40]) is None
     assert lookup.rows(["c" * 40]) is None
@@ -371,7 +371,7 @@ def test_an_index_failing_in_the_middle_of_a_subjects_only_scan(make_repo: Any, 
     calls = []
     real = Lookup.rows
 
-    def failing(self: Lookup, shas: list[str]) -> dict[str, link.Row] | None:
+    def failing(self: Lookup, shas: list[str]) -> dict[str, _scan.Row] | None:
         calls.append(len(shas))
         if len(calls) == 2:
             self.failed = True
@@ -379,12 +379,12 @@ def test_an_index_failing_in_the_middle_of_a_subjects_only_scan(make_repo: Any, 
 
     monkeypatch.setattr(Lookup, "rows", failing)
     scans: list[bool] = []
-    real_scan = link.scan
+    real_scan = _scan.scan
 
-    def scan(*args: Any, subjects: bool = False, **kwargs: Any) -> link.Scanned:
+    def scan(*args: Any, subjects: bool = False, **kwargs: Any) -> _scan.Scanned:
         scans.append(subjects)
         return real_scan(*args, subjects=subjects, **kwargs)
 
-    monkeypatch.setattr(link, "scan", scan)
+    monkeypatch.setattr(_scan, "scan", scan)
     assert report_of(repo, "v2") == clean
     assert len(calls) == 2 and scans == [True, False]  # subjects first, then whole messages

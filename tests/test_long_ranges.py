@@ -21,7 +21,7 @@ from conftest import invoke, report_of
 from tracker import _changes as changes
 from tracker import _git as git
 from tracker import _sample as sample
-from tracker import link
+from tracker import _scan
 from tracker._changes import Changes, write_json
 
 CONVENTIONAL = re.compile(r"\A([a-z]{2,12})(?:\([^()\n]{0,64}\))?!?:\s")
@@ -116,7 +116,7 @@ def test_the_scans_shared_readings_are_bounded_without_changing_a_report(long_re
     bound, then dropped and read again: a tiny bound gives the same report."""
     report_of(long_repo, "v0006")  # the index holds v0006's ancestry
     expected = report_of(long_repo, "v0006", "--previous", "v0001")
-    monkeypatch.setattr(link, "_CACHED", 2)
+    monkeypatch.setattr(_scan, "_CACHED", 2)
     assert report_of(long_repo, "v0006", "--previous", "v0001") == expected
 
 def test_json_to_a_file_is_the_same_text_and_rewritten_only_when_it_changes(long_repo: Path) -> None:

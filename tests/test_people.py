@@ -18,7 +18,7 @@ from tracker import _config as config
 from tracker import _logins as logins
 from tracker import credit
 from tracker._errors import ConfigError
-from tracker.pipeline import default_issue_system
+from tracker._plugins import default_issue_system
 
 
 def report_of(repo: Path, build: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from conftest import report_of
 
 from tracker import _git as git
 from tracker import _grammar as links
-from tracker import link
+from tracker import _scan
 from tracker._model import decode, subject
 
 # Messages as bytes, exactly as stored: no `git commit` clean-up has touched them.
@@ -81,14 +81,14 @@ def test_subject_is_what_git_prints(repo: Path) -> None:
 class _Unlinked:
     """A link index that knows every commit links to nothing (so git gives subjects only)."""
 
-    def rows(self, shas: list[str]) -> list[tuple[int, link.Row]]:
+    def rows(self, shas: list[str]) -> list[tuple[int, _scan.Row]]:
         return []
 
 
 def _changes(repo: Path, subjects: bool) -> list[dict[str, Any]]:
     """The changes a scan of `v2` lists, read as whole messages or as git's subjects."""
     log = git.commits(git.open_repo(repo), None, "v2", subjects=subjects)
-    scanned = link.scan(log, links.Repository("acme/app"), set(), _Unlinked() if subjects else None,
+    scanned = _scan.scan(log, links.Repository("acme/app"), set(), _Unlinked() if subjects else None,
                           subjects=subjects)
     return list(scanned.changes)
 

@@ -49,7 +49,9 @@ def needed(issues: str, publish: Iterable[str]) -> set[str] | None:
 def needed_for(config_path: str | None, env: Mapping[str, str], repo: str | None = None) -> set[str] | None:
     """`needed` for what `tracker [--repo REPO] [--config PATH] release` would load: the same
     repository, config and issue system the command would find. Raises what finding them raises."""
-    from tracker.pipeline import Session, default_issue_system
+    from tracker import _config, _git
+    from tracker._plugins import default_issue_system
 
-    session = Session(repo_path=repo, config_path=config_path, env=env)
-    return needed(default_issue_system(None, session.config, env, session.root), session.config.publish)
+    root = _git.work_tree(_git.open_repo(repo))
+    cfg = _config.load(root, config_path)
+    return needed(default_issue_system(None, cfg, env, root), cfg.publish)

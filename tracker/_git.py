@@ -286,7 +286,7 @@ def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]
 
 def commits(repo: Repo, previous: str | None, build: str, subjects: bool = False) -> Log:
     """The commits of a build, `previous..build` (everything up to `build` for the first),
-    as a started `git log` read in blocks of raw records (`tracker.link.scan` reads them);
+    as a started `git log` read in blocks of raw records (`tracker._scan.scan` reads them);
     with `subjects`, each record ends with the subject instead of the whole message. A
     `git log` started for exactly this before the command line loaded is taken over."""
     revisions = [build] if previous is None else [f"{previous}..{build}"]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from tracker import collect
 from tracker._grammar import Parsed
-from tracker.link import Linked, Row, as_parsed, as_row
+from tracker._scan import Linked, Row, as_parsed, as_row
 
 # Bump when the link grammar changes what a message means, or the tables change.
 GRAMMAR = "9"

@@ -6,6 +6,7 @@ depends on where the data came from (git, SQLite, GitHub, GitLab).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -124,3 +125,15 @@ class Tag:
     sha: str
     date: str
     commit_date: str = ""  # its commit's committer date (UTC, ISO 8601): a descendant's is never older
+
+
+def root(request_id: str, requests: Mapping[str, Request]) -> str:
+    """The original a duplicate was merged into (following chains)."""
+    current = requests[request_id]
+    if not current.duplicate_of:
+        return request_id  # most requests: no chain to follow
+    seen = {request_id}
+    while current.duplicate_of and current.duplicate_of in requests and current.duplicate_of not in seen:
+        seen.add(current.duplicate_of)
+        current = requests[current.duplicate_of]
+    return current.id

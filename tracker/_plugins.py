@@ -10,6 +10,10 @@ and setup.cfg's entry points equal.)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
+from tracker._config import Config
 from tracker._errors import BadInput, closest
 from tracker.hooks import Context, IssueSystem, Publisher, Registry
 
@@ -71,3 +75,37 @@ def publishers(names: tuple[str, ...] | list[str], context: Context) -> list[Pub
         if name not in reg.publishers:
             raise UnknownPlugin("publisher", name, sorted(reg.publishers), " in publish")
     return [reg.publishers[name](context) for name in names]
+
+
+def default_issue_system(option: str | None, cfg: Config, env: Mapping[str, str],
+                         root: Path | None = None) -> str:
+    """`--issues`, else `issues:` in the config, else github in Actions (GITHUB_REPOSITORY) or
+    with a GitHub token for a repository on GitHub, else local."""
+    if option:
+        return option
+    if cfg.issues:
+        return cfg.issues
+    if env.get("GITHUB_REPOSITORY"):
+        return "github"
+    if (env.get("GITHUB_TOKEN") or env.get("GH_TOKEN")) and _on_github(cfg, env, root):
+        return "github"
+    return "local"
+
+
+def _on_github(cfg: Config, env: Mapping[str, str], root: Path | None) -> bool:
+    """Is the repository on GitHub? The origin remote's host says (github.com, or the host of
+    GITHUB_SERVER_URL or GITHUB_API_URL); without an origin, a `repository:` in the config
+    (with a GitHub token set) means GitHub."""
+    from urllib.parse import urlsplit
+
+    from tracker import hosting
+
+    url = hosting.origin_url(root) if root is not None else None
+    if url is None:
+        return cfg.repository is not None
+    hosts = {"github.com", "www.github.com"}
+    for variable in ("GITHUB_SERVER_URL", "GITHUB_API_URL"):
+        host = (urlsplit((env.get(variable) or "").strip()).hostname or "").lower()
+        if host:
+            hosts.add(host.removeprefix("api."))
+    return hosting.slug_from_remote(url, hosts) is not None

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
 
     from tracker import _grammar as links
-    from tracker import link
+    from tracker import _scan
     from tracker._config import Config
     from tracker._linkindex import LinkIndex
     from tracker._model import Request, Tag
@@ -84,8 +84,7 @@ class Range:
     collect stage needs to know about how it was read."""
 
     def __init__(self, tag: Tag, previous_name: str | None, previous_sha: str | None, overridden: bool,
-                 scanned: link.Scanned, record: bool, inside: Set[str] | None):
-
+                 scanned: _scan.Scanned, record: bool, inside: Set[str] | None):
         self.tag = tag
         self.previous_name = previous_name
         self.previous_sha = previous_sha
@@ -97,7 +96,7 @@ class Range:
         self.inside = inside
         self.earlier_builds: dict[str, Tag] = {}  # the builds before this one, whatever their line
         # Commits that reverts and cherry-picks name, by the sha they are named with.
-        self.originals: dict[str, link.Linked] = {}
+        self.originals: dict[str, _scan.Linked] = {}
 
 
 class Collector:
@@ -182,7 +181,7 @@ class Collector:
             finally:
                 if pending is not None:
                     pending()  # a failure before the answer was read: reap the process
-            from tracker import link  # git is walking: see the module's docstring
+            from tracker import _scan  # git is walking: its imports overlap the walk
 
             label = f"reading {previous_name + '..' if previous_name else ''}{build}"
             # A range between a build and its previous build is recorded in the link index
@@ -193,17 +192,17 @@ class Collector:
             # read from the index, subjects only.
             extends = previous is None or (previous_sha is not None and index.complete(previous_sha))
             try:
-                scanned = link.scan(self._track(log, label), repo_id, requests, lookup,
+                scanned = _scan.scan(self._track(log, label), repo_id, requests, lookup,
                                       index.collect(tag.sha) if lookup is None and extends else None,
                                       subjects=log.subjects,
                                       given=self.config.credits_logins,
                                       boundary=previous_sha if previous is not None else None)
-            except link.LookupFailed:
+            except _scan.LookupFailed:
                 # The index broke mid-read (it answers None from now on): read the range again,
                 # messages and all, and parse them.
                 log.close()
                 log = git.commits(self.repo, previous_sha, tag.sha)
-                scanned = link.scan(self._track(log, label), repo_id, requests,
+                scanned = _scan.scan(self._track(log, label), repo_id, requests,
                                       given=self.config.credits_logins)
         finally:
             if lookup is not None:
@@ -220,11 +219,11 @@ class Collector:
             scanned.keep(copy)
         found.originals = self._originals(scanned, (), repo_id)
         if found.record:  # the range's picks are indexed: what they close through their originals, too
-            self._derive_picks([link.Linked(sha, author, parsed) for sha, author, parsed in scanned.kept()
+            self._derive_picks([_scan.Linked(sha, author, parsed) for sha, author, parsed in scanned.kept()
                                 if parsed.cherry_of], found.originals)
         return found
 
-    def earlier(self, found: Range, search: set[str]) -> list[link.Linked]:
+    def earlier(self, found: Range, search: set[str]) -> list[_scan.Linked]:
         """What earlier history did about `search` (request ids) and this range's closing
         commits: the commits reachable from the previous build that close (or revert closers
         of) one of them or cherry-pick one of the range's closing commits, the other lines'
@@ -261,7 +260,7 @@ class Collector:
         """`.mailmap`'s canonical `name <email>` of each contact."""
         return git.mailmap(self.repo, contacts)
 
-    def closed_before(self, previous: str, ids: set[str], until: Callable[[link.Linked], Set[str]],
+    def closed_before(self, previous: str, ids: set[str], until: Callable[[_scan.Linked], Set[str]],
                       tip: str | None = None, inside: Set[str] | None = None) -> None:
         """Hand `until` each commit reachable from `previous` that closes one of `ids`, newest
         first, while it says something is still wanted. On a first run, no further back than
@@ -303,7 +302,7 @@ class Collector:
         return found
 
     def _beside(self, tag: Tag, earlier_builds: Mapping[str, Tag], previous_sha: str | None, overridden: bool,
-                repo_id: links.Repository, since: str | None) -> tuple[list[link.Linked], dict[str, str]]:
+                repo_id: links.Repository, since: str | None) -> tuple[list[_scan.Linked], dict[str, str]]:
         """Commits of earlier builds beyond the previous build's ancestry (release branches,
         backports), and, for a `--previous` that need not be an ancestor, the previous build's
         own commits this build does not hold: (those that link to something, the bare subjects
@@ -311,7 +310,7 @@ class Collector:
         from itertools import chain
 
         from tracker import _grammar as links
-        from tracker import link
+        from tracker import _scan
 
         known = self.link_index.chain_tips(previous_sha) if previous_sha else set()
         tips = [t.sha for t in earlier_builds.values() if t.sha != previous_sha and t.sha not in known
@@ -319,18 +318,18 @@ class Collector:
         commits = git.beyond(self.repo, sorted(set(tips)), previous_sha, since)
         if overridden and previous_sha:
             commits = chain(commits, git.beyond(self.repo, [previous_sha], tag.sha, since))
-        linked: list[link.Linked] = []
+        linked: list[_scan.Linked] = []
         plain: dict[str, str] = {}
         for commit in commits:
             parsed = links.parse(commit.message, repo_id)
             if not parsed.empty:
-                linked.append(link.Linked(commit.sha, link.commit_author(commit), parsed))
+                linked.append(_scan.Linked(commit.sha, _scan.commit_author(commit), parsed))
             if not (parsed.closes or parsed.cherry_of):  # a copy that says nothing of its original
                 plain[commit.sha] = links.bare_subject(commit.summary)
         return linked, plain
 
-    def _originals(self, scanned: link.Scanned, beside: Sequence[link.Linked],
-                   repo_id: links.Repository) -> dict[str, link.Linked]:
+    def _originals(self, scanned: _scan.Scanned, beside: Sequence[_scan.Linked],
+                   repo_id: links.Repository) -> dict[str, _scan.Linked]:
         """Commits named by reverts and cherry-picks, by the sha they are named with: those
         outside the range, and every cherry-picked one."""
         from itertools import chain
@@ -341,36 +340,36 @@ class Collector:
         return self._read_originals(wanted, picked, repo_id)
 
     def _read_originals(self, wanted: set[str], picked: Container[str],
-                        repo_id: links.Repository) -> dict[str, link.Linked]:
+                        repo_id: links.Repository) -> dict[str, _scan.Linked]:
         """The commits `wanted` names, read from git; a cherry-picked (`picked`) merge commit
         carries what the merge brought in, as a backport bot's pick of a pull request does."""
         from dataclasses import replace
 
         from tracker import _grammar as links
-        from tracker import link
+        from tracker import _scan
 
-        originals: dict[str, link.Linked] = {}
+        originals: dict[str, _scan.Linked] = {}
         for name, commit in git.show(self.repo, wanted).items():
             parsed = links.parse(commit.message, repo_id)
-            author = link.commit_author(commit)
+            author = _scan.commit_author(commit)
             if name in picked and len(commit.parents) > 1:
                 inside = [(c, links.parse(c.message, repo_id).closes)
                           for c in git.brought_in(self.repo, commit.sha)]
                 parsed = replace(parsed, closes=tuple(dict.fromkeys([*parsed.closes,
                                                                      *(i for _, ids in inside for i in ids)])))
                 # Who wrote the fix the merge brought in built it, not who merged it.
-                author = next((link.commit_author(c) for c, ids in inside if ids), author)
-            originals[name] = link.Linked(commit.sha, author, parsed)
+                author = next((_scan.commit_author(c) for c, ids in inside if ids), author)
+            originals[name] = _scan.Linked(commit.sha, author, parsed)
         return originals
 
-    def _originals_of(self, earlier: Sequence[link.Linked], known: Mapping[str, link.Linked],
-                      repo_id: links.Repository) -> dict[str, link.Linked]:
+    def _originals_of(self, earlier: Sequence[_scan.Linked], known: Mapping[str, _scan.Linked],
+                      repo_id: links.Repository) -> dict[str, _scan.Linked]:
         """The commits that earlier cherry-picks name and `known` lacks (read from git)."""
 
         wanted = {sha for item in earlier for sha in item.parsed.cherry_of if sha not in known}
         return self._read_originals(wanted, wanted, repo_id)
 
-    def _derive_picks(self, items: Iterable[link.Linked], originals: Mapping[str, link.Linked] | None = None,
+    def _derive_picks(self, items: Iterable[_scan.Linked], originals: Mapping[str, _scan.Linked] | None = None,
                       ) -> None:
         """Tell the link index what each cherry-pick among `items` closes through the commit it
         copies (what a picked merge brought in, too), so a later build's search by request
@@ -395,14 +394,14 @@ class Collector:
         self._derive_picks(items)
 
     def _copies_of_unreleased(self, tag: Tag, previous_sha: str | None, previous: Tag | None,
-                              scanned: link.Scanned, repo_id: links.Repository) -> list[link.Linked]:
+                              scanned: _scan.Scanned, repo_id: links.Repository) -> list[_scan.Linked]:
         """Commits of this range that copy, without saying so, a closing commit outside this
         build's history (a fix backported by hand to a patch release before the main line's
         next build): same subject (backport prefixes aside) and same patch (`git patch-id`).
         Each closes what its original closes. Looked for in patch-sized ranges only, over the
         branches that moved since the previous build."""
         from tracker import _grammar as links
-        from tracker import link
+        from tracker import _scan
 
         if scanned.count > _COPIES_UP_TO:
             return []
@@ -432,7 +431,7 @@ class Collector:
         if not pairs:
             return []
         patches = self._patch_ids({sha for sha, _, _ in pairs} | {c.sha for _, c, _ in pairs})
-        return [link.Linked(sha, link.commit_author(original), links.Parsed(closes=parsed.closes))
+        return [_scan.Linked(sha, _scan.commit_author(original), links.Parsed(closes=parsed.closes))
                 for sha, original, parsed in pairs if patches.get(sha) and patches[sha] == patches.get(original.sha)]
 
     def _patch_ids(self, shas: Iterable[str]) -> dict[str, str]:
@@ -447,14 +446,14 @@ class Collector:
             known.update(fresh)
         return {sha: patch for sha, patch in known.items() if patch}
 
-    def _copies(self, scanned: link.Scanned, beside: Mapping[str, str]) -> list[link.Linked]:
+    def _copies(self, scanned: _scan.Scanned, beside: Mapping[str, str]) -> list[_scan.Linked]:
         """Patch-identical copies, on other lines, of this range's closing commits (`beside`:
         the other lines' commits that say nothing, by sha, with their bare subjects): each
         stands for what its original closes (a backport made without `-x`). A range with more
         than a few hundred closing commits compares only those that kept a subject the other
         lines show (a patch id costs a diff; the link index keeps each one computed)."""
         from tracker import _grammar as links
-        from tracker import link
+        from tracker import _scan
 
         closing = {sha: parsed for sha, _, parsed in scanned.kept() if parsed.closes}
         if not closing:
@@ -474,7 +473,7 @@ class Collector:
         copies = []
         for sha, patch in theirs.items():
             for original in by_patch.get(patch, []):
-                copies.append(link.Linked(sha, None, links.Parsed(closes=closing[original].closes)))
+                copies.append(_scan.Linked(sha, None, links.Parsed(closes=closing[original].closes)))
         return copies
 
     def _shipped_in(self, closers: Mapping[str, Sequence[str]], earlier_builds: Mapping[str, Tag],
@@ -510,7 +509,7 @@ class Collector:
         return LinkIndex(index_path(git.git_dir(self.repo)), self.repo_id.slug)
 
     def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool,
-                 picked: Iterable[str] = (), inside: Set[str] | None = None) -> list[link.Linked]:
+                 picked: Iterable[str] = (), inside: Set[str] | None = None) -> list[_scan.Linked]:
         """Commits reachable from the previous build that close (or revert closers of) `search`,
         or cherry-pick one of the commits `picked` (this range's closing commits).
         `record`: the scan collected `previous..tip` into the index; mark the range."""
@@ -526,7 +525,7 @@ class Collector:
             index.add(tip, previous, ())
         return self._not_before_opened(found)
 
-    def _not_before_opened(self, items: list[link.Linked]) -> list[link.Linked]:
+    def _not_before_opened(self, items: list[_scan.Linked]) -> list[_scan.Linked]:
         """`items` without the closings of requests that were opened after the commit (less a
         week of clock slack): such a `#N` named something else (a number given again)."""
         from dataclasses import replace
@@ -549,9 +548,9 @@ class Collector:
         return kept
 
     def _closers(self, previous: str, search: set[str], picked: Set[str] = frozenset(),
-                 until: Callable[[link.Linked], Set[str]] | None = None,
+                 until: Callable[[_scan.Linked], Set[str]] | None = None,
                  no_older_than: str | None = None, tip: str | None = None,
-                 inside: Set[str] | None = None) -> list[link.Linked]:
+                 inside: Set[str] | None = None) -> list[_scan.Linked]:
         """Commits reachable from `previous` that close any of `search` or cherry-pick any of
         `picked`, and the reverts among them.
 
@@ -603,14 +602,14 @@ class Collector:
         return git.shifted(min(dated), -_CLOCK_SLACK_DAYS)
 
     def _walk_for(self, previous: str, search: set[str], picked: Set[str],
-                  until: Callable[[link.Linked], Set[str]] | None = None,
-                  no_older_than: str | None = None) -> list[link.Linked]:
+                  until: Callable[[_scan.Linked], Set[str]] | None = None,
+                  no_older_than: str | None = None) -> list[_scan.Linked]:
         """`_closers` read from git: one `git log` of `previous`'s ancestry since the oldest
         request of `search` was opened (all of it when one has no date), keeping, in C, the
         commits that name one of them, revert or cherry-pick something; those are parsed as a
         scan would, and cherry-picks close what the commits they copy close."""
         from tracker import _grammar as links
-        from tracker import link
+        from tracker import _scan
 
         since = self._opened_since(search)
         if no_older_than is not None and (since is None or no_older_than > since):
@@ -629,7 +628,7 @@ class Collector:
             parsed = links.parse(commit.message, repo_id)
             if parsed.empty:
                 continue
-            items.append(link.Linked(commit.sha, link.commit_author(commit), parsed))
+            items.append(_scan.Linked(commit.sha, _scan.commit_author(commit), parsed))
             if until is not None and not until(items[-1]):
                 break  # the generator's git is stopped when it is collected
         close = getattr(found, "close", None)
@@ -647,15 +646,15 @@ class Collector:
                 or not search.isdisjoint(closes.get(item.sha, ()))
                 or any(sha.startswith(p) or p.startswith(sha) for sha in item.parsed.cherry_of for p in picked)]
 
-    def _linked_ancestry(self, tip: str) -> list[link.Linked]:
-        """Every commit reachable from `tip` that links to something: exactly those `link.scan`
+    def _linked_ancestry(self, tip: str) -> list[_scan.Linked]:
+        """Every commit reachable from `tip` that links to something: exactly those `_scan.scan`
         keeps (`links.maybe_bytes`, then a non-empty parse), found by one `git log --grep`."""
         from tracker import _grammar as links
-        from tracker import link
+        from tracker import _scan
         from tracker._linkindex import GREP_PATTERNS
 
         repo_id = self.repo_id
-        return [link.Linked(commit.sha, link.commit_author(commit), parsed)
+        return [_scan.Linked(commit.sha, _scan.commit_author(commit), parsed)
                 for commit in self.context.track(git.grep(self.repo, tip, GREP_PATTERNS),
                                                  "indexing earlier history (once)", unit="commits")
                 if links.maybe_bytes(commit.raw)

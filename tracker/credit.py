@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tracker import _logins as logins
-from tracker._model import REPORT, Request
+from tracker._model import REPORT, Request, root
 
 if TYPE_CHECKING:
+    from tracker._scan import Linked
     from tracker.collect import Collector
-    from tracker.link import Linked
 
 @dataclass
 class People:
@@ -207,7 +207,7 @@ class Person:
 
 
 def split_ident(ident: str) -> tuple[str, str]:
-    """(name, email) of a `Name<email>` identity as the scan keeps it (see `tracker.link`)."""
+    """(name, email) of a `Name<email>` identity as the scan keeps it (see `tracker._scan`)."""
     name, _, email = ident.partition("<")
     return name.strip(), email.removesuffix(">").strip()
 
@@ -405,8 +405,6 @@ def _credited_before(tally: Sequence[Credit], requests: Mapping[str, Request], e
     from what this run reads anyway (README "Who is credited"): a request or bug report
     of theirs closed by a commit reachable from the previous build, or a commit of theirs
     (by an email this build saw for them, `credits.logins`, or their no-reply address)."""
-    from tracker.decide import root
-
     candidates = {logins.key(c.login): c for c in first_candidates(tally)}
     if previous is None or not candidates:
         return set()

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tracker import _grammar as links
-from tracker._model import PullRequest, Request
-from tracker.link import Linked, Scanned
+from tracker._model import PullRequest, Request, root
+from tracker._scan import Linked, Scanned
 
 
 @dataclass
@@ -26,18 +26,6 @@ class Decision:
     # and id → the earlier commits (still in effect) that shipped it.
     already: dict[str, list[str]] = field(default_factory=dict)
     earlier: dict[str, list[str]] = field(default_factory=dict)
-
-
-def root(request_id: str, requests: Mapping[str, Request]) -> str:
-    """The original a duplicate was merged into (following chains)."""
-    current = requests[request_id]
-    if not current.duplicate_of:
-        return request_id  # most requests: no chain to follow
-    seen = {request_id}
-    while current.duplicate_of and current.duplicate_of in requests and current.duplicate_of not in seen:
-        seen.add(current.duplicate_of)
-        current = requests[current.duplicate_of]
-    return current.id
 
 
 def _closing(item: Linked, pulls: Mapping[str, PullRequest], originals: Mapping[str, Linked],

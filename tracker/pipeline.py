@@ -14,8 +14,6 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain
-from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,41 +31,6 @@ if TYPE_CHECKING:
     pass
 
 
-_CLOSES = attrgetter("closes")
-
-
-def default_issue_system(option: str | None, cfg: config.Config, env: Mapping[str, str],
-                         root: Path | None = None) -> str:
-    """`--issues`, else `issues:` in the config, else github in Actions (GITHUB_REPOSITORY) or
-    with a GitHub token for a repository on GitHub, else local."""
-    if option:
-        return option
-    if cfg.issues:
-        return cfg.issues
-    if env.get("GITHUB_REPOSITORY"):
-        return "github"
-    if (env.get("GITHUB_TOKEN") or env.get("GH_TOKEN")) and _on_github(cfg, env, root):
-        return "github"
-    return "local"
-
-
-def _on_github(cfg: config.Config, env: Mapping[str, str], root: Path | None) -> bool:
-    """Is the repository on GitHub? The origin remote's host says (github.com, or the host of
-    GITHUB_SERVER_URL or GITHUB_API_URL); without an origin, a `repository:` in the config
-    (with a GitHub token set) means GitHub."""
-    from urllib.parse import urlsplit
-
-    from tracker import hosting
-
-    url = hosting.origin_url(root) if root is not None else None
-    if url is None:
-        return cfg.repository is not None
-    hosts = {"github.com", "www.github.com"}
-    for variable in ("GITHUB_SERVER_URL", "GITHUB_API_URL"):
-        host = (urlsplit((env.get(variable) or "").strip()).hostname or "").lower()
-        if host:
-            hosts.add(host.removeprefix("api."))
-    return hosting.slug_from_remote(url, hosts) is not None
 
 
 def _nothing_held(name: str, cfg: config.Config) -> str:
@@ -115,7 +78,7 @@ class Session:
 
     @cached_property
     def issues(self) -> IssueSystem:
-        name = default_issue_system(self.issues_name, self.config, self.env, self.root)
+        name = plugins.default_issue_system(self.issues_name, self.config, self.env, self.root)
         try:
             return plugins.issue_system(name, self.context)
         except plugins.UnknownPlugin as exc:
@@ -184,9 +147,9 @@ class Session:
     def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
         """The schema-1 report of one build: collect its range, link, decide, credit."""
         found = self.collector.read(build, previous)
-        from tracker import link  # loaded by now: see the module's docstring
+        from tracker import _scan  # loaded by the read
 
-        with link.frozen():  # requests and the kept commits live until the report is built
+        with _scan.frozen():  # requests and the kept commits live until the report is built
             out = self._report_from(found)
         if previous is not None and not out["commits"]:
             # previous..build is empty exactly when the build is the --previous commit or in its history.
@@ -197,22 +160,13 @@ class Session:
 
     def _report_from(self, found: collect.Range) -> dict[str, Any]:
         """The report of a collected range: link to pull requests, decide, credit, assemble."""
-        from tracker import decide
+        from tracker import decide, link
 
         tag, scanned, originals = found.tag, found.scanned, found.originals
         requests, repo_id = self.requests, self.repository
-        claims = scanned.pull_claims()
-        in_range = set(claims.values())  # the build's own pull requests (not those of other lines)
-        for item in originals.values():
-            if item.parsed.pull:
-                claims[item.sha] = item.parsed.pull
+        claims, own = link.pull_claims(scanned, originals)
         pulls = self.issues.pulls(claims) if claims else {}
-        candidates = set(chain.from_iterable(map(_CLOSES, chain(scanned.said, (o.parsed for o in originals.values())))))
-        for pull in pulls.values():
-            candidates.update(links.references(pull.body or "", repo_id)[0])
-            candidates.update(pull.closes)
-        candidates = {decide.root(i, requests) for i in candidates if i in requests}
-        search = candidates | {d for d, r in requests.items() if r.duplicate_of in candidates}
+        search = link.requests_named(scanned, originals, pulls, requests, repo_id)
         earlier = self.collector.earlier(found, search)
         decision = decide.decide(scanned, requests, pulls, originals, earlier, repo_id)
         already = self.collector.shipped_in(found, decision.earlier)
@@ -230,7 +184,7 @@ class Session:
         exclude = self.config.credits_exclude
         who = {rid: credit.people(rid, requests, voters, exclude, duplicates) for rid in decision.shipped}
         out = reports.build(tag, found.previous_name, scanned, decision, requests, who, exclude, self.project, already,
-                            [pull for number, pull in pulls.items() if number in in_range])
+                            [pull for number, pull in pulls.items() if number in own])
         for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"], *out["already_shipped"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
         credit.credit(out, requests, self.config.credits_logins, self.config.credits_exclude, self.collector,

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracker._model import REPORT, PullRequest, Request, Tag
+from tracker._scan import Scanned
 from tracker.credit import People
 from tracker.decide import Decision
-from tracker.link import Scanned
 
 SCHEMA = 1
 
