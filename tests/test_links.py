@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker._grammar import Repository, conventional_type, parse
+from tracker._grammar import Repository, conventional_types, parse
 
 REPO = Repository("acme/app")
 
@@ -113,10 +113,8 @@ def test_cherry_pick_trailer() -> None:
     assert parse("cherry picked the best bits", REPO).cherry_of == ()
 
 
-def test_conventional_type() -> None:
-    assert conventional_type("feat(ui): dark mode") == "feat"
-    assert conventional_type("fix!: crash") == "fix"
-    assert conventional_type("Dark mode: at last") is None
+def test_conventional_types() -> None:
+    assert conventional_types(["feat(ui): dark mode", "fix!: crash", "Dark mode: at last"]) == ["feat", "fix", None]
 
 
 @pytest.mark.parametrize("hostile", [

@@ -294,15 +294,11 @@ def _quotation(message: str, lowered: str) -> tuple[tuple[int, int], ...]:
 
 
 def conventional_types(summaries: Iterable[str]) -> list[str | None]:
-    """`conventional_type` of each summary, matched at C speed (a long range has 100,000)."""
+    """`feat`, `fix`, … for each summary that follows Conventional Commits (else None),
+    matched at C speed (a long range has 100,000)."""
     # The pattern matches every summary, so no Python step per summary tells a match from None.
     matches = cast("Iterator[re.Match[str]]", map(_CONVENTIONAL.match, summaries))
     return list(map(_GROUP_1, matches))
-
-
-def conventional_type(summary: str) -> str | None:
-    """`feat`, `fix`, … when the summary follows Conventional Commits."""
-    return conventional_types([summary])[0]
 
 
 # What a backport adds around the subject it copies: `[8.2.x] `, `[PR #12/abc backport][8.3.x] `
