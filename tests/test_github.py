@@ -393,22 +393,12 @@ def test_repository_from_the_origin_remote(make_repo: MakeRepo, server: FakeGitH
     ("/srv/git/app.git", None),
 ])
 def test_slug_from_remote(url: str, slug: str | None) -> None:
-    from tracker_github.settings import slug_from_remote
+    from tracker.hooks import slug_from_remote
 
     assert slug_from_remote(url, {"github.com"}) == slug
 
 
 # -- release notes -----------------------------------------------------------------
-
-
-def test_release_section_replaces_only_its_own_text() -> None:
-    from tracker_github.release import splice
-
-    first = splice("Intro\r\n", "## v2\n")
-    assert first == "Intro\r\n\n<!-- tracker:start -->\n## v2\n<!-- tracker:end -->\n"
-    edited = "Top\n" + first + "Footer by a person\n"
-    assert splice(edited, "## v2 again") == edited.replace("## v2\n", "## v2 again\n")
-    assert splice(splice("", "x"), "x") == splice("", "x") == "<!-- tracker:start -->\nx\n<!-- tracker:end -->\n"
 
 
 def test_draft_release_is_found_and_kept_a_draft(make_repo: MakeRepo, server: FakeGitHub) -> None:
@@ -431,41 +421,6 @@ def test_release_is_created_when_missing(make_repo: MakeRepo, server: FakeGitHub
     assert release["name"] == "v2" and release["body"].startswith("<!-- tracker:start -->\n## v2")
     server.reset_log()
     assert run(repo, server, "publish", "v2").exit_code == 0 and server.writes() == 0
-
-
-def test_a_release_made_meanwhile_after_a_lost_answer_gets_the_section() -> None:
-    """Our create is answered 502 (not applied) and a person creates the release meanwhile:
-    finding *a* release is not finding ours; it is updated, not taken as done."""
-    from types import SimpleNamespace
-
-    from github import GithubException, UnknownObjectException
-
-    from tracker_github.release import write_notes
-
-    releases: dict[str, Any] = {}
-
-    def update_release(release: Any, **fields: Any) -> None:
-        release.body = fields["message"]
-
-    def create_git_release(tag: str, name: str, message: str) -> None:
-        if tag in releases:
-            raise GithubException(422, {"errors": [{"code": "already_exists"}]}, None)
-        person = SimpleNamespace(tag_name=tag, name="By hand", body="Notes by a person.\n", draft=False,
-                                 prerelease=False)
-        person.update_release = lambda **fields: update_release(person, **fields)
-        releases[tag] = person  # made by a person while our request was in flight…
-        raise GithubException(502, {"message": "Bad Gateway"}, None)  # …and ours was lost
-
-    def get_release(tag: str) -> Any:
-        if tag not in releases:
-            raise UnknownObjectException(404, {"message": "Not Found"}, None)
-        return releases[tag]
-
-    repo = SimpleNamespace(get_release=get_release, create_git_release=create_git_release,
-                           get_releases=lambda: SimpleNamespace(get_page=lambda n: list(releases.values())))
-    lines = write_notes(repo, "v2", "## v2", dry_run=False)  # type: ignore[arg-type]
-    assert lines == ["github: release v2 notes"]
-    assert releases["v2"].body == "Notes by a person.\n\n<!-- tracker:start -->\n## v2\n<!-- tracker:end -->\n"
 
 
 def test_github_is_not_imported_by_commands_that_do_not_use_it(make_repo: MakeRepo) -> None:

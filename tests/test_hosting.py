@@ -1,14 +1,19 @@
-"""tracker.hosting: the rules every code-host plugin shares, tested once without HTTP."""
+"""tracker._hosting: the rules every code-host plugin shares, tested once without HTTP."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
 import pytest
 
-from tracker import hosting
+from tracker import _hosting as hosting
 from tracker._errors import BadInput
 from tracker._grammar import Repository
 
 REPO = Repository("acme/app")
+T = TypeVar("T")
 
 
 def test_splice_replaces_only_its_own_section() -> None:
@@ -67,13 +72,17 @@ def test_identity_asks_once_and_only_when_needed_and_falls_back_to_bots() -> Non
     (["This is not a duplicate of #12"], None),  # not GitHub's line
 ])
 def test_github_duplicate_comment(bodies: list[str], target: str | None) -> None:
-    assert hosting.duplicate_target(bodies, "6", REPO) == target
+    from tracker_github.issues import DUPLICATE
+
+    assert hosting.duplicate_target(bodies, "6", REPO, DUPLICATE) == target
 
 
 def test_gitlab_duplicate_system_note() -> None:
+    from tracker_gitlab.issues import DUPLICATE
+
     notes = ["changed the description", "marked this issue as a duplicate of acme/app#3"]
-    assert hosting.duplicate_target(notes, "6", REPO, hosting.GITLAB_DUPLICATE) == "3"
-    assert hosting.duplicate_target(["Duplicate of #3"], "6", REPO, hosting.GITLAB_DUPLICATE) is None
+    assert hosting.duplicate_target(notes, "6", REPO, DUPLICATE) == "3"
+    assert hosting.duplicate_target(["Duplicate of #3"], "6", REPO, DUPLICATE) is None
 
 
 @pytest.mark.parametrize("slug, github, gitlab", [
@@ -173,3 +182,67 @@ def test_an_issue_has_vanished_only_when_a_second_read_says_so() -> None:
     for status, request_id in ((403, "3"), (500, "3"), (None, "3"), (404, "forum-12")):
         assert not hosting.vanished(status, request_id, lambda: confirm(True))
     assert len(reads) == 3  # no read spent on what cannot be a vanished issue
+
+
+# -- the release-notes skeleton, on a host kept in memory ----------------------------------
+
+
+class _Refused(Exception):
+    """An in-memory host's error: the HTTP status it stands for."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class _MemoryHost(hosting.CodeHost):
+    """A code host whose releases are a dict: the base's rules without any client."""
+
+    name, host, api_error = "memory", "Memory", _Refused
+
+    def __init__(self) -> None:
+        from tracker._config import Config
+        from tracker.hooks import Context
+
+        super().__init__(Context(config=Config(), root=Path("."), git_dir=Path(".git"), env={}))
+        self.releases: dict[str, str] = {}
+
+    @property
+    def slug(self) -> str:
+        return "acme/app"
+
+    def _write(self, write: Callable[[], T], landed: Callable[[], bool], repeatable: bool = False) -> T | None:
+        return hosting.settle(write, landed, lambda exc: isinstance(exc, _Refused) and exc.status >= 500)
+
+    def _already_exists(self, exc: Exception) -> bool:
+        return isinstance(exc, _Refused) and exc.status == 422
+
+    def _releases(self) -> hosting.Releases:
+        return _PersonMeanwhile(self)
+
+
+class _PersonMeanwhile(hosting.Releases):
+    """Our create is answered 502 (not applied) while a person creates the release by hand."""
+
+    host: _MemoryHost
+
+    def find(self, tag: str) -> hosting.Release | None:
+        body = self.host.releases.get(tag)
+        return None if body is None else hosting.Release(body)
+
+    def create(self, tag: str, body: str) -> None:
+        if tag in self.host.releases:
+            raise _Refused(422)  # the tag's release exists already
+        self.host.releases[tag] = "Notes by a person.\n"  # made by a person while our request was in flight…
+        raise _Refused(502)  # …and ours was lost
+
+    def update(self, tag: str, release: hosting.Release, body: str) -> None:
+        self.host.releases[tag] = body
+
+
+def test_a_release_made_meanwhile_after_a_lost_answer_gets_the_section() -> None:
+    """Finding *a* release after a lost answer is not finding ours: it is updated, not taken as done."""
+    host = _MemoryHost()
+    assert host.release_notes("v2", "## v2") == ["memory: release v2 notes"]
+    assert host.releases["v2"] == "Notes by a person.\n\n<!-- tracker:start -->\n## v2\n<!-- tracker:end -->\n"
+    assert host.release_notes("v2", "## v2") == []  # unchanged: nothing written

@@ -98,7 +98,7 @@ def _on_github(cfg: Config, env: Mapping[str, str], root: Path | None) -> bool:
     (with a GitHub token set) means GitHub."""
     from urllib.parse import urlsplit
 
-    from tracker import hosting
+    from tracker import _hosting as hosting
 
     url = hosting.origin_url(root) if root is not None else None
     if url is None:

@@ -1,14 +1,31 @@
 """The plugin contract. Every issue system and publisher, built-in or third-party,
-enters through here and nowhere else.
+enters through here and nowhere else: a plugin imports `tracker.hooks` and nothing
+else of `tracker` (every other module is private and free to change). `__all__`
+lists what it offers, each name documented: the plugin bases and the registry, the
+model (`Request`, `PullRequest`, ...), the repository reference type and its
+grammar (`Repository`, `references`), errors, atomic file writes, secret masking,
+rendering, and the code-host base (`CodeHost`, with `Marks`, `Labels`, `Releases`)
+that GitHub and GitLab share.
 
 A plugin is a distribution with an entry point in the group `tracker.plugins`
 whose value is a function `register(registry)`. It calls
 `registry.issue_system(name, factory)` and/or `registry.publisher(name, factory)`.
 Factories are called only when their plugin is chosen, so a plugin's heavy
-imports (an HTTP client) cost nothing to commands that do not use it.
+imports (an HTTP client) cost nothing to commands that do not use it; for the
+same reason the heavier names here (rendering, the code-host base, the store)
+load on first use.
 
 Optional methods have defaults that warn once instead of failing, so the core
 never asks "is this supported?" around a call.
+
+A misspelt hook is refused, not ignored: when a plugin's `IssueSystem` or
+`Publisher` subclass defines a public method (or property) that is not a hook of
+its bases but looks like one (it extends a hook's name after an underscore,
+`mark_shipped`, or differs from one by a typo, difflib's ratio of at least 0.8:
+`requets`, `release_note`), registering the class, or loading it through a
+factory, fails with `MisspeltHook` (exit 2), one line naming the plugin, the
+method and the hook it probably meant. Any other public method is a helper and
+is left alone; a helper whose name looks like a hook's starts with `_`.
 """
 
 from __future__ import annotations
@@ -17,15 +34,112 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from tracker import __version__  # the installed tracker's version (PEP 440), for a client's User-Agent
 from tracker._config import Config
-from tracker._grammar import Repository
-from tracker._model import REPORT, REQUEST, PullRequest, Request
+from tracker._errors import BadInput, TrackerError, WorkFailed
+from tracker._extras import require
+from tracker._grammar import Repository, references
+from tracker._logins import valid as valid_login
+from tracker._model import (
+    REPORT,  # Request.kind of a bug report (`reports.labels`): fixed, not shipped
+    REQUEST,  # Request.kind of a fan's idea: shipped
+    PullRequest,
+    Request,
+)
+
+if TYPE_CHECKING:  # loaded on first use (see `__getattr__`)
+    from tracker._files import check_targets, write_if_changed
+    from tracker._hosting import (
+        GONE,  # the statuses of an issue that left: 404 (moved, transferred), 410 (deleted)
+        WRITE_ATTEMPTS,  # how often `settle` sends a write that keeps failing ambiguously
+        Calls,
+        Change,
+        CodeHost,
+        Comment,
+        HostIssue,
+        Labels,
+        Marks,
+        Release,
+        ReleaseNotes,
+        Releases,
+        claims_by_number,
+        duplicate_target,
+        origin_url,
+        pull_request,
+        resolve_slug,
+        settle,
+        slug_from_remote,
+        url_from,
+        valid_slug,
+    )
+    from tracker._secrets import install_log_filter, redact, remember, remember_url, without_credentials
+    from tracker._store import Store, store_path
+    from tracker._views import top as top_requests
+    from tracker.credit import hall_of_fame
+
+__all__ = [  # noqa: RUF022 -- grouped by what a plugin does with them, sorted within a group
+    # plugin bases and registration
+    "SHIPPED", "WITHDRAWN", "Context", "IssueFactory", "IssueSystem", "Label", "Mark", "MisspeltHook",
+    "Progress", "Publisher", "PublisherFactory", "Registry", "Rendered", "kind_of", "marker",
+    # the model and references
+    "REPORT", "REQUEST", "PullRequest", "Repository", "Request", "references",
+    # errors, files, secrets, extras, version
+    "BadInput", "TrackerError", "WorkFailed", "__version__", "check_targets", "install_log_filter",
+    "redact", "remember", "remember_url", "require", "without_credentials", "write_if_changed",
+    # rendering and lists
+    "hall_of_fame", "render_template", "top_requests", "valid_login",
+    # the local store
+    "Store", "store_path",
+    # the code-host base
+    "GONE", "WRITE_ATTEMPTS", "Calls", "Change", "CodeHost", "Comment", "HostIssue", "Labels", "Marks",
+    "Release", "ReleaseNotes", "Releases", "claims_by_number", "duplicate_target", "origin_url",
+    "pull_request", "resolve_slug", "settle", "slug_from_remote", "url_from", "valid_slug",
+]
+
+# Names that load their module on first use: name → (module, attribute there).
+_LAZY = {
+    **{name: ("tracker._hosting", name) for name in (
+        "GONE", "WRITE_ATTEMPTS", "Calls", "Change", "CodeHost", "Comment", "HostIssue", "Labels", "Marks",
+        "Release", "ReleaseNotes", "Releases", "claims_by_number", "duplicate_target", "origin_url",
+        "pull_request", "resolve_slug", "settle", "slug_from_remote", "url_from", "valid_slug")},
+    **{name: ("tracker._secrets", name) for name in (
+        "install_log_filter", "redact", "remember", "remember_url", "without_credentials")},
+    "check_targets": ("tracker._files", "check_targets"),
+    "write_if_changed": ("tracker._files", "write_if_changed"),
+    "Store": ("tracker._store", "Store"),
+    "store_path": ("tracker._store", "store_path"),
+    "hall_of_fame": ("tracker.credit", "hall_of_fame"),
+    "top_requests": ("tracker._views", "top"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names in `_LAZY`, imported when a plugin first asks for them."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def render_template(template: str, context: Mapping[str, Any], locale: str = "en", root: Path | None = None) -> str:
+    """Render a template by name (`site/index.html.j2`) in `locale`: the repository's own
+    `.github/tracker/templates` under `root` first, then the built-ins. Text fans wrote is
+    made inert as the format needs; a broken template is BadInput. (jinja2 loads here.)"""
+    from tracker import render
+
+    return render.render(template, context, locale, root, by_name=True)
+
 
 T = TypeVar("T")
-SHIPPED = "shipped"
-WITHDRAWN = "withdrawn"
+P = TypeVar("P")
+SHIPPED = "shipped"  # Mark.kind: the request shipped in the build
+WITHDRAWN = "withdrawn"  # Mark.kind: a later build took back what an earlier one shipped
 
 
 def kind_of(labels: Iterable[str], config: Config) -> str:
@@ -201,8 +315,52 @@ class Publisher:
         raise NotImplementedError
 
 
-IssueFactory = Callable[[Context], IssueSystem]
-PublisherFactory = Callable[[Context], Publisher]
+IssueFactory = Callable[[Context], IssueSystem]  # what `Registry.issue_system` takes: a class or a function
+PublisherFactory = Callable[[Context], Publisher]  # what `Registry.publisher` takes: a class or a function
+
+
+class MisspeltHook(BadInput):
+    """A plugin's class defines a method that is not a hook but looks like one (see the module docstring)."""
+
+
+def _methods(cls: type, ours: bool) -> dict[str, type]:
+    """Public methods and properties that `cls`'s tracker bases (`ours`), or its other classes,
+    define → the class that defines each."""
+    import inspect
+    from functools import cached_property
+
+    found: dict[str, type] = {}
+    for klass in reversed(cls.__mro__):
+        if klass.__module__.startswith("tracker.") != ours:
+            continue
+        for name, value in vars(klass).items():
+            if not name.startswith("_") and (inspect.isfunction(value) or isinstance(
+                    value, (staticmethod, classmethod, property, cached_property))):
+                found[name] = klass
+    return found
+
+
+def _meant(name: str, hooks: Iterable[str]) -> str | None:
+    """The hook a method called `name` probably meant: one it extends after `_`, or one a typo away."""
+    choices = sorted(hooks)
+    for hook in choices:
+        if name.startswith(hook + "_"):
+            return hook
+    import difflib  # only when a plugin has helper methods
+
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _check_hooks(cls: type, kind: type, plugin: str) -> None:
+    """MisspeltHook when `cls` (a subclass of `kind`, IssueSystem or Publisher) defines a public
+    method that is no hook of its tracker bases but looks like one of them; `plugin` names it."""
+    ours = _methods(cls, ours=True)
+    for name, klass in _methods(cls, ours=False).items():
+        meant = None if name in ours else _meant(name, ours)
+        if meant is not None:
+            raise MisspeltHook(f"plugin {plugin}: {klass.__qualname__}.{name} is not a hook of {kind.__name__};"
+                               f" did you mean '{meant}'? (a helper's name starts with '_')")
 
 
 class Registry:
@@ -217,12 +375,28 @@ class Registry:
     def issue_system(self, name: str, factory: IssueFactory) -> None:
         """Offer an issue system under `name` (what `issues:` and `--issues` take)."""
         self._claim(f"issues:{name}")
-        self.issue_systems[name] = factory
+        self.issue_systems[name] = self._checked(factory, IssueSystem)
 
     def publisher(self, name: str, factory: PublisherFactory) -> None:
         """Offer a publisher under `name` (what `publish:` lists)."""
         self._claim(f"publish:{name}")
-        self.publishers[name] = factory
+        self.publishers[name] = self._checked(factory, Publisher)
+
+    def _checked(self, factory: Callable[[Context], P], kind: type[P]) -> Callable[[Context], P]:
+        """`factory`, its class checked for misspelt hooks now, or what it makes checked when it is called."""
+        plugin = self.current
+        if isinstance(factory, type):
+            if issubclass(factory, kind):
+                _check_hooks(factory, kind, plugin)
+            return factory
+
+        def load(context: Context) -> P:
+            made = factory(context)
+            if isinstance(made, kind):
+                _check_hooks(type(made), kind, plugin)
+            return made
+
+        return load
 
     def _claim(self, key: str) -> None:
         if key in self.origin and self.origin[key] != self.current:

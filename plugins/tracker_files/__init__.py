@@ -6,8 +6,7 @@ card fonts, which commands that only read (`changelog`, `top`) never need.
 
 from __future__ import annotations
 
-from tracker._extras import require
-from tracker.hooks import Context, Publisher, Registry
+from tracker.hooks import Context, Publisher, Registry, require
 
 
 def _changelog(context: Context) -> Publisher:

@@ -14,9 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker._errors import BadInput, WorkFailed
-from tracker._files import check_targets, write_if_changed
-from tracker.hooks import Context, Publisher, Rendered
+from tracker.hooks import BadInput, Context, Publisher, Rendered, WorkFailed, check_targets, write_if_changed
 
 _SECTION = re.compile(
     r"<!-- tracker:build (?P<build>\S+) -->\r?\n.*?<!-- tracker:end (?P=build) -->[ \t]*(?:\r?\n)?",

@@ -25,10 +25,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tracker import render
-from tracker._errors import BadInput, WorkFailed
-from tracker._files import check_targets, write_if_changed
-from tracker.hooks import Context, Publisher, Rendered
+from tracker.hooks import (
+    BadInput,
+    Context,
+    Publisher,
+    Rendered,
+    WorkFailed,
+    check_targets,
+    render_template,
+    write_if_changed,
+)
 from tracker_files import cards, sitedata
 
 PAGES = {
@@ -101,7 +107,7 @@ class Site(Publisher):
         return [f"site: {path}" for path in changed]
 
     def _render(self, template: str, context: Mapping[str, Any], locale: str) -> str:
-        return render.render(template, context, locale, self.context.root, by_name=True)
+        return render_template(template, context, locale, self.context.root)
 
     def _card(self, honour: sitedata.Honour, name: str, locale: str, folder: Path,
               put: Callable[[str, str | bytes], None], changed: list[Path]) -> None:

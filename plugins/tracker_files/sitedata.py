@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from tracker import _logins as logins
-from tracker import _views as views
-from tracker import credit as credits
-from tracker._model import Request
+from tracker import hooks
+from tracker.hooks import Request, top_requests, valid_login
 
 FEED_LIMIT = 50
 FAME_ON_INDEX = 10
@@ -75,7 +73,7 @@ def honours(reports: Sequence[Mapping[str, Any]], mode: str) -> dict[str, Honour
                 people = [(entry["author"], SUGGESTED)] + [(c, CO_SUGGESTED) for c in entry["co_authors"]]
                 people += [(v, VOTED) for v in entry["voters"]]
                 for login, role in people:
-                    if role in roles and login and logins.valid(login) and login.lower() not in found:
+                    if role in roles and login and valid_login(login) and login.lower() not in found:
                         found[login.lower()] = Honour(login, role, entry, data["build"], data.get("date"))
     return found
 
@@ -143,7 +141,7 @@ def hall_of_fame(reports: Sequence[Mapping[str, Any]], cards: Mapping[str, Honou
     """`tracker fans` rows, each with its card and the titles of what the fan suggested."""
     titles = {s["id"]: s["title"] for data in reversed(reports) for s in data["shipped"]}
     rows = []
-    for row in credits.hall_of_fame(reports):
+    for row in hooks.hall_of_fame(reports):
         person = _person(row["login"], SUGGESTED if row["suggested"] else VOTED, cards)
         person.update(suggested=[{"id": i, "title": titles.get(i, "")} for i in row["suggested"]],
                       voted=len(row["voted"]), built=len(row["built"]), builds=len(row["builds"]))
@@ -154,7 +152,7 @@ def hall_of_fame(reports: Sequence[Mapping[str, Any]], cards: Mapping[str, Honou
 def roadmap(requests: Iterable[Request], shipped: set[str],
             url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
     """The most-voted open requests not shipped yet (an issue system may leave a shipped one open)."""
-    rows = views.top([r for r in requests if r.id not in shipped], ROADMAP_SIZE, url_of)
+    rows = top_requests([r for r in requests if r.id not in shipped], ROADMAP_SIZE, url_of)
     return [{**row, "link": safe_link(row["url"])} for row in rows]
 
 

@@ -1,14 +1,19 @@
 """The GitHub plugin: fan requests are labelled issues, votes are reactions.
 
 Offers the issue system `github` and the publisher `github-release`. PyGithub
-costs about 350 ms to import, so nothing here imports it: the factories load
+costs about 350 ms to import, so nothing here imports it: the factory loads
 the modules that do only when the plugin is chosen.
 """
 
 from __future__ import annotations
 
-from tracker._extras import require
-from tracker.hooks import Context, IssueSystem, Publisher, Registry
+from tracker.hooks import Context, IssueSystem, Registry, ReleaseNotes, require
+
+
+class GithubRelease(ReleaseNotes):
+    """`github-release`: the build's changelog in its release body, between tracker's markers."""
+
+    name = "github-release"
 
 
 def _issues(context: Context) -> IssueSystem:
@@ -18,13 +23,7 @@ def _issues(context: Context) -> IssueSystem:
     return GithubIssues(context)
 
 
-def _release(context: Context) -> Publisher:
-    from tracker_github.publisher import ReleaseNotes
-
-    return ReleaseNotes(context)
-
-
 def register(registry: Registry) -> None:
     """Entry point: offer the `github` issue system and the `github-release` publisher."""
     registry.issue_system("github", _issues)
-    registry.publisher("github-release", _release)
+    registry.publisher("github-release", GithubRelease)

@@ -7,7 +7,7 @@ that a request is repeated blindly only when repeating it cannot do harm:
   plugin sends sets absolute values (`state=closed`, a release body), and every
   DELETE removes one named thing, so sending them twice ends in the same state.
 * POST is *not* retried on 5xx: a 502 may arrive after the comment was posted,
-  and a second POST would post it twice. `settle` re-reads and checks instead.
+  and a second POST would post it twice. `write` re-reads and checks instead.
 * Rate-limit answers (403/429) are retried for every method, honouring
   Retry-After: GitHub refuses those requests before acting on them.
 
@@ -17,18 +17,14 @@ This module imports PyGithub, so it is only imported once the plugin is used.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import github
 import requests
 from github import GithubException, GithubRetry
 
-from tracker import __version__, hosting
-from tracker import _secrets as secrets
-from tracker._errors import BadInput, WorkFailed
-from tracker.hosting import Calls as Calls  # shared with other code hosts; re-exported as client.Calls
+from tracker.hooks import BadInput, Calls, __version__, install_log_filter, remember, settle
 
 if TYPE_CHECKING:
     from tracker_github.settings import Settings
@@ -87,7 +83,7 @@ def quiet_logs(verbose: bool) -> None:
         logger.propagate = not logger.handlers  # its own console handler prints it; not twice
     else:
         logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    secrets.install_log_filter()
+    install_log_filter()
 
 
 def connect(settings: Settings, counter: Calls, verbose: bool = False) -> github.Github:
@@ -95,8 +91,8 @@ def connect(settings: Settings, counter: Calls, verbose: bool = False) -> github
     if not settings.token:  # bad input (exit 2), said before any request
         raise BadInput("GITHUB_TOKEN is not set: the github issue system needs a token"
                        " (issues: write, pull-requests: read, contents: write for releases)")
-    secrets.remember(settings.token)
-    secrets.install_log_filter()
+    remember(settings.token)
+    install_log_filter()
     quiet_logs(verbose)
     pace: dict[str, Any] = {}
     if settings.fast:
@@ -114,41 +110,6 @@ def connect(settings: Settings, counter: Calls, verbose: bool = False) -> github
     )
 
 
-def describe(exc: BaseException, slug: str, doing: str) -> str:
-    """One line for a person, without the token, for a failure while `doing`."""
-    if isinstance(exc, GithubException):
-        status = exc.status
-        message = exc.data.get("message") if isinstance(exc.data, dict) else None
-        message = str(message or exc.data or "").strip() or "no message"
-        if status == 401:
-            text = f"GitHub rejected the token (401 {message}) while {doing}: check GITHUB_TOKEN"
-        elif status == 403:
-            text = (f"GitHub refused {doing} (403 {message}): the token needs issues: write,"
-                    " pull-requests: read and contents: write on " + slug)
-        elif status == 404:
-            text = f"GitHub answered 404 while {doing}: is {slug} right, and can the token see it?"
-        elif status >= 500:
-            text = f"GitHub answered {status} ({message}) while {doing}; run the command again later (it resumes)"
-        else:
-            text = f"GitHub answered {status} ({message}) while {doing}"
-    elif isinstance(exc, requests.exceptions.RetryError):
-        text = f"GitHub kept failing while {doing}, even after retries; run the command again later (it resumes)"
-    elif isinstance(exc, requests.exceptions.RequestException):
-        text = f"cannot reach GitHub while {doing} ({type(exc).__name__}); check GITHUB_API_URL and the network"
-    else:
-        text = f"{doing} failed: {exc}"
-    return secrets.redact(" ".join(text.split()))
-
-
-@contextmanager
-def api_errors(slug: str, doing: str) -> Iterator[None]:
-    """Turn PyGithub/requests failures into one-line WorkFailed (exit 1)."""
-    try:
-        yield
-    except (GithubException, requests.exceptions.RequestException) as exc:
-        raise WorkFailed(describe(exc, slug, doing)) from None
-
-
 def ambiguous(exc: BaseException) -> bool:
     """True for a failure that may hide a write that landed (5xx, lost answer)."""
     if isinstance(exc, GithubException):
@@ -157,15 +118,19 @@ def ambiguous(exc: BaseException) -> bool:
                             requests.exceptions.Timeout))
 
 
-def settle(write: Callable[[], T], landed: Callable[[], bool]) -> T | None:
+def write(write: Callable[[], T], landed: Callable[[], bool]) -> T | None:
     """Do one write that must happen exactly once; never repeat it without looking first.
 
     After an ambiguous failure (a 5xx may come after the write was applied),
     `landed()` re-reads GitHub: if the write is there we are done, otherwise it
-    is sent again, at most hosting.WRITE_ATTEMPTS times. Returns the write's
-    result, or None when it was found already applied.
+    is sent again (see `tracker.hooks.settle`). Returns the write's result, or
+    None when it was found already applied.
     """
     # GithubRetry already repeated an idempotent write until it gave up
     # (RetryError): GitHub is failing, so stop rather than hammer it.
-    return hosting.settle(write, landed, ambiguous,
-                          give_up=lambda exc: isinstance(exc, requests.exceptions.RetryError))
+    return settle(write, landed, ambiguous, give_up=gave_up)
+
+
+def gave_up(exc: BaseException) -> bool:
+    """GithubRetry repeated a request until it gave up: GitHub kept failing."""
+    return isinstance(exc, requests.exceptions.RetryError)

@@ -5,22 +5,27 @@ the budget): one listing per request and report label, comments only of issues c
 duplicates, reactions only of shipped requests that have any, pull requests
 only for claimed numbers. Every field is read from what a listing already
 returned, because touching a missing attribute makes PyGithub fetch the object.
+
+Writes (marks, labels, release notes) follow `tracker.hooks.CodeHost`; this
+plugin's modules supply GitHub's primitives (marks, labels, release).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timezone
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+import requests as http
 from github import GithubException
 
-from tracker import hosting
-from tracker._model import PullRequest, Request
-from tracker.hooks import Context, Label, kind_of
-from tracker_github import client, commits, labels, marks, pulls, release
+from tracker.hooks import GONE, CodeHost, Context, PullRequest, Request, duplicate_target, kind_of
+from tracker_github import client, commits, pulls
+from tracker_github.labels import GithubLabels
+from tracker_github.marks import GithubMarks
+from tracker_github.release import GithubReleases
 from tracker_github.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -28,7 +33,14 @@ if TYPE_CHECKING:
     from github.Issue import Issue
     from github.Repository import Repository as GhRepository
 
+T = TypeVar("T")
 DELETED_LOGIN = "ghost"  # how GitHub shows a deleted account
+# Who may say "Duplicate of #N" on GitHub (its `author_association`): people with write or
+# triage access, the ones GitHub itself lets mark an issue a duplicate. Anyone else's
+# comment would move another fan's credit and votes.
+MAINTAINERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+# What GitHub writes (and reads) when an issue is marked a duplicate: a comment line.
+DUPLICATE = re.compile(r"^\s*Duplicate of\s+(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 def login_of(user: github.NamedUser.NamedUser | None) -> str | None:
@@ -51,11 +63,17 @@ def is_pull(issue: Issue) -> bool:
     return "/pull/" in (issue.html_url or "")
 
 
-class GithubIssues(hosting.CodeHost):
+class GithubIssues(CodeHost):
     """Requests, voters, pull requests and marks from one GitHub repository."""
 
     name = "github"
+    host = "GitHub"
     api_error = GithubException
+    failures = (GithubException, http.exceptions.RequestException)
+    token_variable = "GITHUB_TOKEN"
+    url_variable = "GITHUB_API_URL"
+    token_needs = "issues: write, pull-requests: read and contents: write"
+    marks_type, labels_type, releases_type = GithubMarks, GithubLabels, GithubReleases
 
     def __init__(self, context: Context):
         super().__init__(context)
@@ -67,11 +85,6 @@ class GithubIssues(hosting.CodeHost):
     def settings(self) -> Settings:
         """Repository, API URL and token; BadInput (exit 2) before any request."""
         return load_settings(self.context.config.repository, self.context.env, self.context.root)
-
-    @property
-    def slug(self) -> str:
-        """`owner/name`."""
-        return self.settings.slug
 
     @cached_property
     def gh(self) -> github.Github:
@@ -85,8 +98,24 @@ class GithubIssues(hosting.CodeHost):
         with self._errors(f"reading {self.settings.slug}"):
             return gh.get_repo(self.settings.slug)
 
-    def _errors(self, doing: str) -> AbstractContextManager[None]:
-        return client.api_errors(self.settings.slug, doing)
+    def _failure(self, exc: BaseException) -> tuple[int, str] | None:
+        if not isinstance(exc, GithubException):
+            return None
+        message = exc.data.get("message") if isinstance(exc.data, dict) else None
+        return exc.status, str(message or exc.data or "").strip() or "no message"
+
+    def _gave_up(self, exc: BaseException) -> bool:
+        return client.gave_up(exc)
+
+    def _write(self, write: Callable[[], T], landed: Callable[[], bool], repeatable: bool = False) -> T | None:
+        return client.write(write, landed)  # GithubRetry repeats only what is safe to repeat
+
+    def _already_exists(self, exc: Exception) -> bool:
+        """A 422 saying the thing we tried to create is there already."""
+        data = exc.data if isinstance(exc, GithubException) else None
+        errors = data.get("errors", []) if isinstance(data, dict) else []
+        return isinstance(exc, GithubException) and exc.status == 422 and any(
+            isinstance(e, dict) and e.get("code") == "already_exists" for e in errors)
 
     def _issue(self, request_id: str) -> Issue | None:
         """The issue behind a request id: from the listing, else fetched; None when there is none."""
@@ -98,7 +127,7 @@ class GithubIssues(hosting.CodeHost):
             issue = self.repo.get_issue(int(request_id))
             _ = issue.html_url  # a lazy client fetches here
         except GithubException as exc:
-            if exc.status in hosting.GONE:  # transferred (404) or deleted (410)
+            if exc.status in GONE:  # transferred (404) or deleted (410)
                 return None
             raise
         return None if is_pull(issue) or not self._ours(issue) else issue
@@ -114,7 +143,7 @@ class GithubIssues(hosting.CodeHost):
         try:
             return not self._ours(self.repo.get_issue(int(request_id)))
         except GithubException as again:
-            if again.status in hosting.GONE:
+            if again.status in GONE:
                 return True
             raise
 
@@ -123,14 +152,9 @@ class GithubIssues(hosting.CodeHost):
     def requests(self) -> list[Request]:
         """Issues carrying any of `requests.labels` (every issue when the list is empty), and
         bug reports: issues carrying any of `reports.labels` (`Request.kind`)."""
-        config = self.context.config
-        labels = list(dict.fromkeys(config.request_labels))
-        if labels:  # every issue is listed already when no label is asked for
-            labels += [label for label in dict.fromkeys(config.report_labels) if label not in labels]
         with self._errors("listing requests"):
             found: dict[int, Issue] = {}
-            # GitHub's `labels=` filter means "all of these", so one query per label.
-            listings = [self.repo.get_issues(state="all", labels=[label]) for label in labels] \
+            listings = [self.repo.get_issues(state="all", labels=[label]) for label in self._listings()] \
                 or [self.repo.get_issues(state="all")]
             for listing in listings:
                 for issue in self.context.track(listing, "reading issues", unit="requests"):
@@ -155,7 +179,7 @@ class GithubIssues(hosting.CodeHost):
 
         The convention is GitHub's own: closed with reason "duplicate" and a
         comment "Duplicate of #N" (the latest such comment wins) by someone with
-        write or triage access (`hosting.MAINTAINERS`), as GitHub itself requires;
+        write or triage access (`MAINTAINERS`), as GitHub itself requires;
         a fan's comment saying so moves nobody's credit. Only those issues'
         comments are read.
         """
@@ -163,14 +187,10 @@ class GithubIssues(hosting.CodeHost):
         for rid, issue in self._listed.items():
             if issue.state_reason != "duplicate" or not issue.comments:
                 continue
-            try:
-                said = (c.body for c in issue.get_comments() if c.author_association in hosting.MAINTAINERS)
-                target = hosting.duplicate_target(said, rid, self.repository)
-            except GithubException as exc:
-                if not self._gone(rid, exc):
-                    raise
-                self._skip_gone(rid, "its duplicate comment")
-                continue
+            target = None
+            with self._unless_gone(rid, "its duplicate comment"):
+                said = (c.body for c in issue.get_comments() if c.author_association in MAINTAINERS)
+                target = duplicate_target(said, rid, self.repository, DUPLICATE)
             if target is not None:
                 out[rid] = target
         return out
@@ -187,17 +207,13 @@ class GithubIssues(hosting.CodeHost):
                     out[rid] = []  # the listing's counts say there is nobody to fetch
                     continue
                 logins: dict[str, None] = {}
-                try:
+                with self._unless_gone(rid, "its votes"):
                     for reaction in issue.get_reactions():
                         user = reaction.user
                         if reaction.content in wanted and user is not None and not is_bot(user):
                             login = login_of(user)
                             if login is not None:
                                 logins[login] = None
-                except GithubException as exc:
-                    if not self._gone(rid, exc):
-                        raise
-                    self._skip_gone(rid, "its votes")
                 out[rid] = list(logins)
         return out
 
@@ -218,12 +234,10 @@ class GithubIssues(hosting.CodeHost):
             return str(self._listed[request_id].html_url)
         return f"{self.settings.web_url}/{self.settings.slug}/issues/{request_id}"
 
-    # -- writes ----------------------------------------------------------------------
+    # -- writes (the order is CodeHost's) ----------------------------------------------
 
-    def _marker(self) -> marks.Marker:
-        """Labels, thanks and closes shipped requests; unlabels and notes withdrawn ones."""
-        return marks.Marker(self.repo, self._issue, self.context.dry_run, self.context.say,
-                            hosting.Identity(self._own_login))
+    def _may_create_labels(self) -> bool:
+        return bool(self.settings.token)
 
     def _own_login(self) -> str | None:
         """The token's account (`GET /user`, one read, only when a marked comment needs judging);
@@ -234,17 +248,3 @@ class GithubIssues(hosting.CodeHost):
             if exc.status in (403, 404):
                 return None
             raise
-
-    def ensure_labels(self, wanted: Sequence[Label]) -> list[str]:
-        """Create the missing ones of `wanted` (a token is needed; without one, a note)."""
-        if not self.settings.token:
-            self.context.say("note: GITHUB_TOKEN is not set, so no labels were created on GitHub"
-                             " ('tracker ship' creates its label when it first needs it)")
-            return []
-        with self._errors("creating labels"):
-            return labels.ensure(self.repo, wanted, self.context.dry_run)
-
-    def release_notes(self, build: str, section: str) -> list[str]:
-        """The build's release body gets `section` between tracker's markers."""
-        with self._errors(f"writing the release notes of {build}"):
-            return release.write_notes(self.repo, build, section, self.context.dry_run)

@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING
 
 from github import GithubException, UnknownObjectException
 
-from tracker import _grammar as links
-from tracker import hosting
-from tracker._model import PullRequest
+from tracker.hooks import PullRequest, Repository, claims_by_number, pull_request
 
 if TYPE_CHECKING:
     from github.PullRequest import PullRequest as GhPull
@@ -51,7 +49,7 @@ def _associated(repo: GhRepository, pull: GhPull, sha: str) -> bool:
         raise
 
 
-def fetch(repo: GhRepository, claims: Mapping[str, str], repository: links.Repository) -> dict[str, PullRequest]:
+def fetch(repo: GhRepository, claims: Mapping[str, str], repository: Repository) -> dict[str, PullRequest]:
     """Pull number → PullRequest for every claim GitHub knows as a pull request.
 
     `merged` is true only when the pull was merged *and* one claiming commit is
@@ -59,7 +57,7 @@ def fetch(repo: GhRepository, claims: Mapping[str, str], repository: links.Repos
     (what GitHub itself acts on when it merges into the default branch); links
     made by hand in GitHub's sidebar are not visible through REST v3 per pull.
     """
-    by_number = hosting.claims_by_number(claims)
+    by_number = claims_by_number(claims)
     if not by_number:
         return {}
     found = _recent(repo, set(by_number))
@@ -74,16 +72,8 @@ def fetch(repo: GhRepository, claims: Mapping[str, str], repository: links.Repos
     for number in sorted(found):
         pull = found[number]
         merged = pull.merged_at is not None and any(_associated(repo, pull, sha) for sha in by_number[number])
-        body = pull.body or ""
-        out[str(number)] = PullRequest(
-            number=str(number),
-            title=pull.title or "",
-            body=body,
-            author=pull.user.login if pull.user is not None else None,
-            merged=merged,
-            base=pull.base.ref if pull.base is not None else None,
-            closes=tuple(links.references(body, repository)[0]),
-            url=pull.html_url,
-            labels=tuple(label.name for label in pull.labels or ()),  # in the listing's answer: no read
-        )
+        author = pull.user.login if pull.user is not None else None
+        out[str(number)] = pull_request(number, pull.title, pull.body, author, merged,
+                                        pull.base.ref if pull.base is not None else None, pull.html_url,
+                                        (label.name for label in pull.labels or ()), repository)  # listed: no read
     return out

@@ -13,12 +13,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tracker import _secrets as secrets
-from tracker import hosting
-from tracker._errors import BadInput
-from tracker.hosting import origin_url as origin_url  # re-exported: the names this module always had
-from tracker.hosting import slug_from_remote as slug_from_remote
-from tracker.hosting import valid_slug as valid_slug
+from tracker.hooks import origin_url, remember_url, resolve_slug, url_from, without_credentials
 
 DEFAULT_API = "https://api.github.com"
 
@@ -45,38 +40,34 @@ def repository_slug(configured: str | None, env: Mapping[str, str], root: Path, 
 
     The first source that is set decides: a malformed value is an error, never a
     reason to try the next source (a typo must not write to another repository).
-    The rule (and the owner/name syntax) is shared with other code hosts: tracker.hosting.
+    The rule (and the owner/name syntax) is shared with other code hosts: `resolve_slug`.
     """
     hosts = {"github.com", "www.github.com", web_host(api_url)}
-    return hosting.resolve_slug(configured, "GITHUB_REPOSITORY", env.get("GITHUB_REPOSITORY"),
-                                partial(origin_url, root), hosts, "GitHub", "owner/name")
+    return resolve_slug(configured, "GITHUB_REPOSITORY", env.get("GITHUB_REPOSITORY"),
+                        partial(origin_url, root), hosts, "GitHub", "owner/name")
 
 
 def api_url(env: Mapping[str, str]) -> str:
     """GITHUB_API_URL (GitHub Enterprise, or a test server), else api.github.com."""
-    url = (env.get("GITHUB_API_URL") or DEFAULT_API).strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"GITHUB_API_URL: '{url}' is not an http(s) URL")
-    return url
+    return url_from(env, "GITHUB_API_URL", DEFAULT_API)
 
 
 def web_url(env: Mapping[str, str], api: str) -> str:
     """Where issues are shown: GITHUB_SERVER_URL, else derived from the API URL."""
     server = (env.get("GITHUB_SERVER_URL") or "").strip().rstrip("/")
     if server:
-        return secrets.without_credentials(server)  # issue links reach notes and reports
+        return without_credentials(server)  # issue links reach notes and reports
     parts = urlsplit(api)
     if parts.hostname == "api.github.com":
         return "https://github.com"
     path = parts.path.rstrip("/").removesuffix("/api/v3")
-    return secrets.without_credentials(f"{parts.scheme}://{parts.netloc}{path}")
+    return without_credentials(f"{parts.scheme}://{parts.netloc}{path}")
 
 
 def load_settings(configured: str | None, env: Mapping[str, str], root: Path) -> Settings:
     """Resolve every setting; raises BadInput (exit 2) for anything malformed."""
     for variable in ("GITHUB_API_URL", "GITHUB_SERVER_URL", "GITHUB_GRAPHQL_URL"):
-        secrets.remember_url(env.get(variable))  # credentials in a URL are masked like a token
+        remember_url(env.get(variable))  # credentials in a URL are masked like a token
     api = api_url(env)
     slug = repository_slug(configured, env, root, api)
     token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None  # GH_TOKEN: the GitHub CLI's name

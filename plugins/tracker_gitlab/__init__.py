@@ -1,15 +1,13 @@
 """The GitLab plugin: fan requests are labelled issues, votes are thumbs-up award emoji.
 
 Offers the issue system `gitlab` and the publisher `gitlab-release`. Nothing
-here imports python-gitlab: the factories load the modules that do only when
+here imports python-gitlab: the factory loads the modules that do only when
 the plugin is chosen, so other commands do not pay for the import.
 """
 
 from __future__ import annotations
 
-from tracker._extras import require
-from tracker.hooks import Context, IssueSystem, Registry
-from tracker.hosting import ReleaseNotes
+from tracker.hooks import Context, IssueSystem, Registry, ReleaseNotes, require
 
 
 class GitlabRelease(ReleaseNotes):

@@ -8,7 +8,7 @@ only when repeating it cannot do harm:
   sends sets absolute values (add a label, `state_event=close`, a release
   description) and every DELETE removes one named note.
 * POST is not retried on 5xx: a 502 may come after the note was created, and a
-  second POST would post it twice. `hosting.settle` re-reads and checks instead.
+  second POST would post it twice. `write` re-reads and checks instead.
 * 429 is retried for every method, honouring Retry-After: GitLab refuses those
   requests before acting on them.
 
@@ -17,16 +17,13 @@ This module imports python-gitlab, so it is only imported once the plugin is use
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import gitlab
 import requests
 
-from tracker import __version__, hosting
-from tracker import _secrets as secrets
-from tracker._errors import BadInput, WorkFailed
+from tracker.hooks import WRITE_ATTEMPTS, BadInput, Calls, __version__, install_log_filter, remember, settle
 from tracker_gitlab.settings import PRIVATE, Settings
 
 T = TypeVar("T")
@@ -47,13 +44,13 @@ class Client(gitlab.Gitlab):
         return super().http_request(verb, path, *args, **kwargs)
 
 
-def connect(settings: Settings, counter: hosting.Calls) -> Client:
+def connect(settings: Settings, counter: Calls) -> Client:
     """A python-gitlab client for `settings`; no request is sent yet."""
     if not settings.token:  # bad input (exit 2), said before any request
         raise BadInput("GITLAB_TOKEN is not set: the gitlab issue system needs a token"
                        " (a project access token with the api scope and the Reporter role)")
-    secrets.remember(settings.token)
-    secrets.install_log_filter()
+    remember(settings.token)
+    install_log_filter()
     private = settings.token_kind == PRIVATE  # PRIVATE-TOKEN header, else JOB-TOKEN
     client = Client(url=settings.server_url, private_token=settings.token if private else None,
                     job_token=None if private else settings.token, timeout=30, per_page=100,
@@ -64,45 +61,12 @@ def connect(settings: Settings, counter: hosting.Calls) -> Client:
     return client
 
 
-def _message(exc: gitlab.GitlabError) -> str:
+def message(exc: gitlab.GitlabError) -> str:
+    """The error's message, once, without the status GitLab repeats in it."""
     raw: Any = exc.error_message
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
     # GitLab's messages repeat the status ("401 Unauthorized"); say it once.
     return text.removeprefix(f"{exc.response_code} ").strip() or "no message"
-
-
-def describe(exc: BaseException, settings: Settings, doing: str) -> str:
-    """One line for a person, without the token, for a failure while `doing`."""
-    slug = settings.slug
-    if isinstance(exc, gitlab.GitlabError):
-        status, message = exc.response_code or 0, _message(exc)
-        if status == 401:
-            text = f"GitLab rejected the token (401 {message}) while {doing}: check {settings.token_kind}"
-            if settings.token_kind != PRIVATE:
-                text += " (a job token cannot write issues: set GITLAB_TOKEN)"
-        elif status == 403:
-            text = (f"GitLab refused {doing} (403 {message}): the token needs the api scope"
-                    f" and the Reporter role on {slug}")
-        elif status == 404:
-            text = f"GitLab answered 404 while {doing}: is {slug} right, and can the token see it?"
-        elif status >= 500:
-            text = f"GitLab answered {status} ({message}) while {doing}; run the command again later (it resumes)"
-        else:
-            text = f"GitLab answered {status} ({message}) while {doing}"
-    elif isinstance(exc, requests.exceptions.RequestException):
-        text = f"cannot reach GitLab while {doing} ({type(exc).__name__}); check CI_SERVER_URL and the network"
-    else:
-        text = f"{doing} failed: {exc}"
-    return secrets.redact(" ".join(text.split()))
-
-
-@contextmanager
-def api_errors(settings: Settings, doing: str) -> Iterator[None]:
-    """Turn python-gitlab/requests failures into one-line WorkFailed (exit 1)."""
-    try:
-        yield
-    except (gitlab.GitlabError, requests.exceptions.RequestException) as exc:
-        raise WorkFailed(describe(exc, settings, doing)) from None
 
 
 def ambiguous(exc: BaseException) -> bool:
@@ -113,14 +77,14 @@ def ambiguous(exc: BaseException) -> bool:
                             requests.exceptions.ChunkedEncodingError))
 
 
-def create(write: Callable[[], T], landed: Callable[[], bool]) -> T | None:
-    """A POST: never retried blindly; after an ambiguous failure, look, then maybe send again."""
-    return hosting.settle(write, landed, ambiguous)
+def write(write: Callable[[], T], landed: Callable[[], bool], repeatable: bool = False) -> T | None:
+    """Do one write that must happen exactly once; never repeat it without looking first.
 
-
-def update(write: Callable[[], T], landed: Callable[[], bool]) -> T | None:
-    """A PUT or DELETE, which python-gitlab already retried: after it gave up, only look."""
-    return hosting.settle(write, landed, ambiguous, attempts=1)
+    A POST is never retried blindly: after an ambiguous failure, look, then maybe send
+    it again. A PUT or DELETE (`repeatable`), which python-gitlab already retried: after
+    it gave up, only look.
+    """
+    return settle(write, landed, ambiguous, attempts=1 if repeatable else WRITE_ATTEMPTS)
 
 
 def not_found(exc: BaseException) -> bool:

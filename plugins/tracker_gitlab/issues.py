@@ -3,28 +3,41 @@
 Reads are kept to what the report needs: one listing per request and report label (its
 `upvotes` are the vote counts, its `_links.closed_as_duplicate_of` names
 duplicates), award lists only of shipped requests that have votes, and merge
-requests only for the iids commits claim (see tracker_gitlab.mergerequests).
+requests only for the iids commits claim (see tracker_gitlab.pulls).
+
+Writes (marks, labels, release notes) follow `tracker.hooks.CodeHost`; this
+plugin's modules supply GitLab's primitives (marks, labels, release).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
+import requests as http
 from gitlab import GitlabError
 
-from tracker import _secrets as secrets
-from tracker import hosting
-from tracker._errors import BadInput
-from tracker._model import PullRequest, Request
-from tracker.hooks import Context, Label, kind_of
-from tracker_gitlab import client, labels, marks, mergerequests
-from tracker_gitlab.settings import JOB, Settings, load_settings
+from tracker.hooks import (
+    GONE,
+    BadInput,
+    CodeHost,
+    Context,
+    Marks,
+    PullRequest,
+    Request,
+    duplicate_target,
+    kind_of,
+    without_credentials,
+)
+from tracker_gitlab import client, marks, pulls
+from tracker_gitlab.labels import GitlabLabels
+from tracker_gitlab.marks import GitlabMarks
+from tracker_gitlab.release import GitlabReleases
+from tracker_gitlab.settings import JOB, PRIVATE, Settings, load_settings
 
 if TYPE_CHECKING:
     from gitlab.v4.objects import Project, ProjectIssue
@@ -35,6 +48,9 @@ EMOJI = {"+1": "thumbsup", "-1": "thumbsdown", "laugh": "laughing", "hooray": "t
 ROLLUP = {"thumbsup": "upvotes", "thumbsdown": "downvotes"}  # counts every issue listing carries
 DELETED_LOGIN = "ghost"  # who a deleted account's awards and notes are reassigned to
 _ISSUE_API = re.compile(r"/projects/([^/]+)/issues/(\d+)/?\Z")
+# GitLab's system note after `/duplicate #N` (or "Close as duplicate").
+DUPLICATE = re.compile(r"^\s*marked this issue as a duplicate of\s+(\S+)", re.IGNORECASE | re.MULTILINE)
+T = TypeVar("T")
 
 
 def login_of(user: Mapping[str, Any] | None) -> str | None:
@@ -43,15 +59,19 @@ def login_of(user: Mapping[str, Any] | None) -> str | None:
     return None if not login or login == DELETED_LOGIN else str(login)
 
 
-is_bot = marks.is_bot  # bots never vote
 
-
-class GitlabIssues(hosting.CodeHost):
+class GitlabIssues(CodeHost):
     """Requests, voters, merge requests and marks from one GitLab project."""
 
     name = "gitlab"
+    host = "GitLab"
     api_error = GitlabError
+    failures = (GitlabError, http.exceptions.RequestException)
     gone_how = "deleted or moved"
+    token_variable = "GITLAB_TOKEN"
+    url_variable = "CI_SERVER_URL"
+    token_needs = "the api scope and the Reporter role"
+    marks_type, labels_type, releases_type = GitlabMarks, GitlabLabels, GitlabReleases
 
     def __init__(self, context: Context):
         super().__init__(context)
@@ -62,11 +82,6 @@ class GitlabIssues(hosting.CodeHost):
     def settings(self) -> Settings:
         """Project path, server and token; BadInput (exit 2) before any request."""
         return load_settings(self.context.config.repository, self.context.env, self.context.root)
-
-    @property
-    def slug(self) -> str:
-        """`group/sub/project`."""
-        return self.settings.slug
 
     @cached_property
     def gl(self) -> client.Client:
@@ -83,8 +98,19 @@ class GitlabIssues(hosting.CodeHost):
         """The award emoji names that count as votes."""
         return frozenset(EMOJI.get(name, name) for name in self.context.config.vote_reactions)
 
-    def _errors(self, doing: str) -> AbstractContextManager[None]:
-        return client.api_errors(self.settings, doing)
+    def _failure(self, exc: BaseException) -> tuple[int, str] | None:
+        return ((exc.response_code or 0), client.message(exc)) if isinstance(exc, GitlabError) else None
+
+    def _token_hint(self) -> str:
+        kind = self.settings.token_kind
+        return f"check {kind}" + ("" if kind == PRIVATE else " (a job token cannot write issues: set GITLAB_TOKEN)")
+
+    def _write(self, write: Callable[[], T], landed: Callable[[], bool], repeatable: bool = False) -> T | None:
+        return client.write(write, landed, repeatable)
+
+    def _already_exists(self, exc: Exception) -> bool:
+        """A 409: what we tried to create is there already."""
+        return isinstance(exc, GitlabError) and exc.response_code == 409
 
     def _issue(self, request_id: str) -> ProjectIssue | None:
         """The issue behind a request id: listed, else fetched; None when there is none."""
@@ -107,7 +133,7 @@ class GitlabIssues(hosting.CodeHost):
             return marks.moved(self.project.issues.get(int(request_id)))
         except GitlabError as again:
             # "404 Issue Not Found" is the issue; "404 Project Not Found" is the path or the token.
-            if again.response_code in hosting.GONE and "project" not in str(again.error_message).lower():
+            if again.response_code in GONE and "project" not in str(again.error_message).lower():
                 return True
             raise
 
@@ -119,14 +145,9 @@ class GitlabIssues(hosting.CodeHost):
 
         Confidential issues are left out: their titles must not reach public notes.
         """
-        config = self.context.config
-        labels = list(dict.fromkeys(config.request_labels))
-        if labels:  # bug reports (`reports.labels`) too; every issue is listed already when no label is asked for
-            labels += [label for label in dict.fromkeys(config.report_labels) if label not in labels]
         found: dict[int, ProjectIssue] = {}
         with self._errors("listing requests"):
-            # GitLab's `labels=` filter means "all of these", so one listing per label.
-            for query in [{"labels": [label]} for label in labels] or [{}]:
+            for query in [{"labels": [label]} for label in self._listings()] or [{}]:
                 for issue in self.context.track(self.project.issues.list(iterator=True, **query),
                                                 "reading issues", unit="requests"):
                     if not issue.confidential:
@@ -154,13 +175,9 @@ class GitlabIssues(hosting.CodeHost):
 
     def _award_list(self, rid: str, issue: ProjectIssue) -> list[dict[str, Any]]:
         if rid not in self._awards:
-            try:
+            self._awards[rid] = []
+            with self._unless_gone(rid, "its votes"):
                 self._awards[rid] = [a.attributes for a in issue.awardemojis.list(iterator=True)]
-            except GitlabError as exc:
-                if not self._gone(rid, exc):
-                    raise
-                self._skip_gone(rid, "its votes")
-                self._awards[rid] = []
         return self._awards[rid]
 
     def _duplicate_of(self, rid: str, issue: ProjectIssue) -> str | None:
@@ -180,15 +197,11 @@ class GitlabIssues(hosting.CodeHost):
             return match.group(2) if same else None
         if issue.state != "closed":
             return None
-        try:
+        bodies = None
+        with self._unless_gone(rid, "its duplicate note"):
             notes = issue.notes.list(iterator=True, sort="asc", order_by="created_at")
             bodies = [note.body for note in notes if note.system]
-        except GitlabError as exc:
-            if not self._gone(rid, exc):
-                raise
-            self._skip_gone(rid, "its duplicate note")
-            return None
-        return hosting.duplicate_target(bodies, rid, self.repository, hosting.GITLAB_DUPLICATE)
+        return None if bodies is None else duplicate_target(bodies, rid, self.repository, DUPLICATE)
 
     def voters(self, ids: Sequence[str]) -> dict[str, list[str]]:
         """Usernames that awarded a counted emoji; bots and deleted accounts left out."""
@@ -200,30 +213,32 @@ class GitlabIssues(hosting.CodeHost):
                     out[rid] = []  # the listing's counts say there is nobody to fetch
                     continue
                 logins = (login_of(a.get("user")) for a in self._award_list(rid, issue)
-                          if a.get("name") in self.wanted and not is_bot(a.get("user") or {}))
+                          if a.get("name") in self.wanted and not marks.is_bot(a.get("user") or {}))
                 out[rid] = list(dict.fromkeys(login for login in logins if login))
         return out
 
     def pulls(self, claims: Mapping[str, str]) -> dict[str, PullRequest]:
-        """Claimed merge requests that GitLab confirms (see tracker_gitlab.mergerequests)."""
+        """Claimed merge requests that GitLab confirms (see tracker_gitlab.pulls)."""
         with self._errors("reading merge requests"):
-            return mergerequests.fetch(self.project, claims, self.repository)
+            return pulls.fetch(self.project, claims, self.repository)
 
     def issue_url(self, request_id: str) -> str | None:
         """The issue's web address (from the listing when it was listed)."""
         if request_id in self._listed:
             return str(self._listed[request_id].web_url)
-        return f"{secrets.without_credentials(self.settings.server_url)}/{self.settings.slug}/-/issues/{request_id}"
+        return f"{without_credentials(self.settings.server_url)}/{self.settings.slug}/-/issues/{request_id}"
 
-    # -- writes ----------------------------------------------------------------------
+    # -- writes (the order is CodeHost's) ----------------------------------------------
 
-    def _marker(self) -> marks.Marker:
+    def _marks(self) -> Marks:
         """Notes, labels and closes shipped requests; unlabels and notes withdrawn ones."""
         if self.settings.token_kind == JOB and not self.context.dry_run:
             raise BadInput("CI_JOB_TOKEN cannot write issues: set GITLAB_TOKEN (a project access token"
                            " with the api scope and the Reporter role) to ship")
-        return marks.Marker(self.project, self._issue, self.context.dry_run, self.context.say,
-                            hosting.Identity(self._own_login))
+        return super()._marks()
+
+    def _may_create_labels(self) -> bool:
+        return self.settings.token is not None and self.settings.token_kind != JOB
 
     def _own_login(self) -> str | None:
         """The token's account (`GET /user`, one read, only when a marked note needs judging);
@@ -235,17 +250,3 @@ class GitlabIssues(hosting.CodeHost):
                 return None
             raise
         return str(self.gl.user.username) if self.gl.user is not None else None
-
-    def ensure_labels(self, wanted: Sequence[Label]) -> list[str]:
-        """Create the missing ones of `wanted` (GITLAB_TOKEN is needed: a job token cannot)."""
-        if self.settings.token is None or self.settings.token_kind == JOB:
-            self.context.say("note: GITLAB_TOKEN is not set, so no labels were created on GitLab"
-                             " ('tracker ship' creates its label when it first needs it)")
-            return []
-        with self._errors("creating labels"):
-            return labels.ensure(self.project, wanted, self.context.dry_run)
-
-    def release_notes(self, build: str, section: str) -> list[str]:
-        """The build's release description gets `section` between tracker's markers."""
-        with self._errors(f"writing the release notes of {build}"):
-            return marks.write_notes(self.project, build, section, self.context.dry_run)

@@ -1,9 +1,6 @@
-"""Marks on issues (one note with a hidden marker, a label, closing) and release notes.
+"""GitLab's primitives of a mark: its notes, labels and closing (the order is `tracker.hooks.Marks`).
 
-Every write is preceded by a read that shows it is still needed, so a rerun
-writes nothing and a run that died half-way resumes where it stopped. The
-label and the closing go in one PUT (absolute values, safe to repeat); a note
-(POST) whose answer was lost is looked for before it is sent again.
+The label and the closing go in one PUT (absolute values, safe to repeat).
 
 A locked discussion refuses the note of a token that is not a project member
 (GitLab answers 403): the note is skipped with a word on stderr, and the label
@@ -14,33 +11,25 @@ An issue moved to another project is left alone: its discussion lives on there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gitlab import GitlabError
 
-from tracker import hosting
-from tracker.hooks import SHIPPED, Mark, marker
-from tracker_gitlab import client
+from tracker.hooks import Change, Comment, HostIssue, Marks
 
 if TYPE_CHECKING:
-    from gitlab.v4.objects import Project, ProjectIssue, ProjectIssueNote, ProjectRelease
+    from gitlab.v4.objects import ProjectIssue, ProjectIssueNote
 
-LABEL_COLOR = "#0e8a16"
-LABEL_DESCRIPTION = "Shipped in a build (set by tracker)"
-
-
-def _names(labels: Any) -> set[str]:
-    """GitLab label names, compared without case (as GitHub's are)."""
-    return {str(label).lower() for label in labels or []}
-
-
-def _body(note: ProjectIssueNote) -> str | None:
-    return note.attributes.get("body")
-
+    from tracker_gitlab.issues import GitlabIssues
 
 # Project and group access tokens act as bot users named like this.
 _BOT = re.compile(r"\A(?:(?:project|group)_\d+_bot(?:_\w+)?|\S+\[bot\])\Z")
+
+
+def names(labels: Any) -> set[str]:
+    """GitLab label names, compared without case (as GitHub's are)."""
+    return {str(label).lower() for label in labels or []}
 
 
 def is_bot(user: Mapping[str, Any]) -> bool:
@@ -58,179 +47,62 @@ def locked(issue: ProjectIssue) -> bool:
     return bool(issue.attributes.get("discussion_locked"))
 
 
-class Marker:
-    """Applies marks to issues; on dry run reads everything and writes nothing."""
-
-    def __init__(self, project: Project, issue_of: Callable[[str], ProjectIssue | None], dry_run: bool,
-                 say: Callable[[str], None] | None = None, identity: hosting.Identity | None = None):
-        self.project = project
-        self.issue_of = issue_of
-        self.dry_run = dry_run
-        self.say = say if say is not None else (lambda text: None)
-        # Whose notes are ours (default, for callers that need no judging: nobody's but a bot's).
-        self.identity = identity if identity is not None else hosting.Identity(lambda: None)
-        self._labels_ready: set[str] = set()
-
-    def _ours(self, note: ProjectIssueNote) -> bool:
-        author = note.attributes.get("author") or {}
-        return not note.attributes.get("system") and self.identity.owns(author.get("username"), is_bot(author))
-
-    def apply(self, mark: Mark) -> list[str]:
-        """The writes one mark needs (one line each), done unless this is a dry run."""
-        issue = self.issue_of(mark.request)
-        if issue is None:
-            return []  # not an issue of this project (deleted, moved)
-        if moved(issue):
-            self.say(f"note: #{issue.iid} was moved to another project; skipped its {mark.kind} mark for {mark.build}")
-            return []
-        tag = marker(mark.kind, mark.build)
-        if mark.kind == SHIPPED:
-            lines = self._note(issue, mark, tag) if mark.comment else []
-            return lines + self._update(issue, mark)
-        # Withdrawn: the label goes; the state is left as it is (a person may have
-        # reopened or closed it since), and a note says what happened.
-        return self._update(issue, mark) + (self._note(issue, mark, tag) if mark.comment else [])
-
-    # -- notes -----------------------------------------------------------------------
-
-    def _notes(self, issue: ProjectIssue) -> list[ProjectIssueNote]:
-        return list(issue.notes.list(iterator=True, sort="asc", order_by="created_at"))
-
-    def _note(self, issue: ProjectIssue, mark: Mark, tag: str) -> list[str]:
-        # The listing's count of people's notes is current for this run: none, nothing to read.
-        existing = self._notes(issue) if issue.user_notes_count else []
-        if hosting.has_marker(existing, tag, _body, self._ours):
-            return []
-        line = f"gitlab: #{issue.iid} note {mark.kind} {mark.build}"
-        if self.dry_run:
-            return [line]
-        body = f"{mark.comment}\n\n{tag}"
-        try:
-            posted = client.create(lambda: issue.notes.create({"body": body}),
-                                   lambda: hosting.has_marker(self._notes(issue), tag, _body, self._ours))
-            if posted is not None:
-                self.identity.learn((posted.attributes.get("author") or {}).get("username"))
-        except GitlabError as exc:
-            if not self._refused_as_locked(issue, exc):
-                raise
-            self.say(hosting.locked_note(str(issue.iid), "GitLab", f"{mark.kind} note for {mark.build}"))
-            return []
-        return [line, *self._dedupe(issue, tag)]
-
-    def _refused_as_locked(self, issue: ProjectIssue, exc: GitlabError) -> bool:
-        """Is this 403 GitLab refusing a note on a locked discussion? Any other 403 is the token's
-        problem and stays an error. GitLab's answer does not say why, so the issue says it: as
-        listed, or read again (it may have been locked since the listing)."""
-        if exc.response_code != 403:
-            return False
-        return locked(issue) or locked(self.project.issues.get(issue.iid))
-
-    def _dedupe(self, issue: ProjectIssue, tag: str) -> list[str]:
-        """Two runs at once may both post: keep the oldest of our notes, delete the rest."""
-        extra = hosting.extra_copies(self._notes(issue), tag, _body, lambda n: (n.author or {}).get("username"),
-                                     lambda n: (n.created_at, n.id), self._ours)
-        lines = []
-        for note in extra:
-            try:
-                issue.notes.delete(note.id)
-            except GitlabError as exc:
-                if not client.not_found(exc):  # 404: the other run deleted it first
-                    raise
-                continue
-            lines.append(f"gitlab: #{issue.iid} delete duplicate note {note.id}")
-        return lines
-
-    # -- label and state, in one PUT -----------------------------------------------------
-
-    def _ensure_label(self, name: str) -> list[str]:
-        """Create the ship label once, so it has our colour and description."""
-        if name.lower() in self._labels_ready or self._label_exists(name):
-            self._labels_ready.add(name.lower())
-            return []
-        self._labels_ready.add(name.lower())
-        line = f"gitlab: create label {name}"
-        if not self.dry_run:
-            try:
-                client.create(lambda: self.project.labels.create(
-                    {"name": name, "color": LABEL_COLOR, "description": LABEL_DESCRIPTION}),
-                    lambda: self._label_exists(name))
-            except GitlabError as exc:
-                if exc.response_code != 409:  # 409: a concurrent run created it
-                    raise
-                return []
-        return [line]
-
-    def _label_exists(self, name: str) -> bool:
-        try:
-            return bool(self.project.labels.get(name).name)
-        except GitlabError as exc:
-            if client.not_found(exc):
-                return False
-            raise
-
-    def _update(self, issue: ProjectIssue, mark: Mark) -> list[str]:
-        has = mark.label.lower() in _names(issue.labels)
-        change: dict[str, str] = {}
-        lines: list[str] = []
-        if mark.kind == SHIPPED and not has:
-            lines += self._ensure_label(mark.label)
-            change["add_labels"] = mark.label
-            lines.append(f"gitlab: #{issue.iid} label {mark.label}")
-        if mark.kind == SHIPPED and mark.close and issue.state == "opened":
-            change["state_event"] = "close"
-            lines.append(f"gitlab: #{issue.iid} close")
-        if mark.kind != SHIPPED and has:
-            change["remove_labels"] = mark.label
-            lines.append(f"gitlab: #{issue.iid} unlabel {mark.label}")
-        if change and not self.dry_run:
-            client.update(lambda: self.project.issues.update(issue.iid, change), lambda: self._landed(issue, change))
-        return lines
-
-    def _landed(self, issue: ProjectIssue, change: dict[str, str]) -> bool:
-        fresh = self.project.issues.get(issue.iid)
-        names = _names(fresh.labels)
-        added = "add_labels" not in change or change["add_labels"].lower() in names
-        removed = "remove_labels" not in change or change["remove_labels"].lower() not in names
-        return added and removed and ("state_event" not in change or fresh.state == "closed")
+def _note(note: ProjectIssueNote) -> Comment:
+    author = note.attributes.get("author") or {}
+    return Comment(id=note.id, body=note.attributes.get("body"), author=author.get("username"), bot=is_bot(author),
+                   created=str(note.created_at), system=bool(note.attributes.get("system")))
 
 
-# -- release notes -----------------------------------------------------------------------
+class GitlabMarks(Marks):
+    """Notes, labels and closing on one project's issues."""
 
+    host: GitlabIssues
+    comment_word = "note"
 
-def find_release(project: Project, tag: str) -> ProjectRelease | None:
-    """The release of `tag`, or None."""
-    try:
-        return project.releases.get(tag)
-    except GitlabError as exc:
-        if client.not_found(exc):
+    def issue(self, request_id: str) -> HostIssue | None:
+        """The issue behind a request id: listed, else read; None when there is none."""
+        found = self.host._issue(request_id)
+        if found is None:
             return None
-        raise
+        # The listing's count of people's notes is current for this run.
+        return HostIssue(number=str(found.iid), labels=frozenset(names(found.labels)), open=found.state == "opened",
+                         commented=bool(found.user_notes_count), moved=moved(found), handle=found)
 
+    def comments(self, issue: HostIssue) -> list[Comment]:
+        """Every note on the issue, oldest first (system notes included: they are never ours)."""
+        return [_note(n) for n in issue.handle.notes.list(iterator=True, sort="asc", order_by="created_at")]
 
-def write_notes(project: Project, tag: str, section: str, dry_run: bool) -> list[str]:
-    """Put `section` in the release of `tag`, creating the release (named as the tag) if none exists."""
-    current = find_release(project, tag)
-    if current is None:
-        if dry_run:
-            return [f"gitlab: create release {tag}"]
+    def post(self, issue: HostIssue, body: str) -> Comment:
+        """Post one note."""
+        return _note(issue.handle.notes.create({"body": body}))
 
-        def landed() -> bool:  # ours, not a release someone else made meanwhile without our section
-            found = find_release(project, tag)
-            return found is not None and hosting.splice(found.description or "", section) == found.description
+    def delete(self, issue: HostIssue, comment: Comment) -> None:
+        """Delete one note."""
+        issue.handle.notes.delete(comment.id)
 
-        try:
-            client.create(lambda: project.releases.create(
-                {"tag_name": tag, "name": tag, "description": hosting.splice("", section)}), landed)
-            return [f"gitlab: create release {tag}"]
-        except GitlabError as exc:
-            current = find_release(project, tag) if exc.response_code == 409 else None
-            if current is None:  # 409: another run created it between our read and our write
-                raise
-    body = current.description or ""
-    updated = hosting.splice(body, section)
-    if updated == body:
-        return []
-    if not dry_run:
-        client.update(lambda: project.releases.update(tag, {"description": updated}),
-                      lambda: (find_release(project, tag) or current).description == updated)
-    return [f"gitlab: release {tag} notes"]
+    def refused_as_locked(self, issue: HostIssue, exc: Exception) -> bool:
+        """Is this 403 GitLab refusing a note on a locked discussion? GitLab's answer does not say
+        why, so the issue says it: as listed, or read again (it may have been locked since the listing)."""
+        if not isinstance(exc, GitlabError) or exc.response_code != 403:
+            return False
+        return locked(issue.handle) or locked(self.host.project.issues.get(issue.handle.iid))
+
+    def change(self, issue: HostIssue, change: Change) -> None:
+        """Label, close and unlabel in one PUT."""
+        iid = issue.handle.iid
+        put: dict[str, str] = {}
+        if change.label is not None:
+            put["add_labels"] = change.label
+        if change.close:
+            put["state_event"] = "close"
+        if change.unlabel is not None:
+            put["remove_labels"] = change.unlabel
+        self.host._write(lambda: self.host.project.issues.update(iid, put), lambda: self._landed(iid, change),
+                         repeatable=True)
+
+    def _landed(self, iid: int, change: Change) -> bool:
+        fresh = self.host.project.issues.get(iid)
+        labels = names(fresh.labels)
+        added = change.label is None or change.label.lower() in labels
+        removed = change.unlabel is None or change.unlabel.lower() not in labels
+        return added and removed and (not change.close or fresh.state == "closed")

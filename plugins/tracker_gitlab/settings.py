@@ -13,9 +13,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tracker import _secrets as secrets
-from tracker import hosting
-from tracker._errors import BadInput
+from tracker.hooks import origin_url, remember_url, resolve_slug, url_from
 
 DEFAULT_SERVER = "https://gitlab.com"
 PRIVATE, JOB = "GITLAB_TOKEN", "CI_JOB_TOKEN"
@@ -34,11 +32,7 @@ class Settings:
 
 def server_url(env: Mapping[str, str]) -> str:
     """CI_SERVER_URL (self-managed GitLab, or a test server), else gitlab.com."""
-    url = (env.get("CI_SERVER_URL") or DEFAULT_SERVER).strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"CI_SERVER_URL: '{url}' is not an http(s) URL")
-    return url
+    return url_from(env, "CI_SERVER_URL", DEFAULT_SERVER)
 
 
 def load_settings(configured: str | None, env: Mapping[str, str], root: Path) -> Settings:
@@ -47,11 +41,11 @@ def load_settings(configured: str | None, env: Mapping[str, str], root: Path) ->
     A missing token is only an error once the API is used (`client.connect`):
     `tracker scan` needs the project path, not a token.
     """
-    secrets.remember_url(env.get("CI_SERVER_URL"))  # credentials in a URL are masked like a token
+    remember_url(env.get("CI_SERVER_URL"))  # credentials in a URL are masked like a token
     server = server_url(env)
     hosts = {"gitlab.com", (urlsplit(server).hostname or "").lower()}
-    slug = hosting.resolve_slug(configured, "CI_PROJECT_PATH", env.get("CI_PROJECT_PATH"),
-                                partial(hosting.origin_url, root), hosts, "GitLab", "group/project", nested=True)
+    slug = resolve_slug(configured, "CI_PROJECT_PATH", env.get("CI_PROJECT_PATH"),
+                        partial(origin_url, root), hosts, "GitLab", "group/project", nested=True)
     # A personal, project or group access token can do everything; the job token
     # only what GitLab lets it (see the README), so it is the fallback.
     kind = PRIVATE if env.get(PRIVATE) else JOB

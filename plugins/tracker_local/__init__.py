@@ -10,12 +10,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import cached_property
 
-from tracker import hosting
-from tracker._errors import BadInput
-from tracker._grammar import Repository
-from tracker._model import Request
-from tracker._store import Store, store_path
-from tracker.hooks import SHIPPED, Context, IssueSystem, Label, Mark, Registry, kind_of
+from tracker.hooks import (
+    SHIPPED,
+    BadInput,
+    Context,
+    IssueSystem,
+    Label,
+    Mark,
+    Registry,
+    Repository,
+    Request,
+    Store,
+    kind_of,
+    origin_url,
+    slug_from_remote,
+    store_path,
+    valid_slug,
+)
 
 
 class LocalIssues(IssueSystem):
@@ -34,13 +45,13 @@ class LocalIssues(IssueSystem):
         path on any host (an odd remote, such as a local path, just means no `owner/name#N`)."""
         configured = self.context.config.repository
         if configured is not None:
-            if not hosting.valid_slug(configured.strip(), nested=True):
+            if not valid_slug(configured.strip(), nested=True):
                 raise BadInput(f"repository in the config: '{configured}' is not a repository path;"
                                " expected owner/name (like acme/app)")
             return Repository(configured.strip())
-        url = hosting.origin_url(self.context.root)
-        found = hosting.slug_from_remote(url, None) if url else None
-        return Repository(found if found and hosting.valid_slug(found, nested=True) else None)
+        url = origin_url(self.context.root)
+        found = slug_from_remote(url, None) if url else None
+        return Repository(found if found and valid_slug(found, nested=True) else None)
 
     def requests(self) -> list[Request]:
         """Every stored request; one whose labels include a `reports.labels` one is a bug report."""

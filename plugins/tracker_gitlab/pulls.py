@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING
 
 from gitlab import GitlabError
 
-from tracker import _grammar as links
-from tracker import hosting
-from tracker._model import PullRequest
+from tracker.hooks import PullRequest, Repository, claims_by_number, pull_request
 from tracker_gitlab import client
 
 if TYPE_CHECKING:
@@ -42,14 +40,14 @@ def _associated(project: Project, mr: ProjectMergeRequest, sha: str) -> bool:
     return any(int(item["iid"]) == int(mr.iid) for item in found)
 
 
-def fetch(project: Project, claims: Mapping[str, str], repository: links.Repository) -> dict[str, PullRequest]:
+def fetch(project: Project, claims: Mapping[str, str], repository: Repository) -> dict[str, PullRequest]:
     """MR iid → PullRequest for every claimed iid that is a merge request of this project.
 
     `merged` is true only when the MR was merged *and* one claiming commit is
     associated with it; `closes` holds the closing references of its
     description (`Closes #12`, `Fixes group/project#12`, the issue's URL).
     """
-    by_iid = hosting.claims_by_number(claims)
+    by_iid = claims_by_number(claims)
     wanted = sorted(by_iid)
     found: dict[int, ProjectMergeRequest] = {}
     for start in range(0, len(wanted), PAGE):  # one listing by iid per 100 claims
@@ -59,16 +57,7 @@ def fetch(project: Project, claims: Mapping[str, str], repository: links.Reposit
     for iid in sorted(found):
         mr = found[iid]
         merged = mr.state == "merged" and any(_associated(project, mr, sha) for sha in by_iid[iid])
-        body = mr.description or ""
-        out[str(iid)] = PullRequest(
-            number=str(iid),
-            title=mr.title or "",
-            body=body,
-            author=(mr.author or {}).get("username"),
-            merged=merged,
-            base=mr.target_branch,
-            closes=tuple(links.references(body, repository)[0]),
-            url=mr.web_url,
-            labels=tuple(str(label) for label in getattr(mr, "labels", None) or ()),
-        )
+        labels = (str(label) for label in getattr(mr, "labels", None) or ())
+        out[str(iid)] = pull_request(iid, mr.title, mr.description, (mr.author or {}).get("username"), merged,
+                                     mr.target_branch, mr.web_url, labels, repository)
     return out
