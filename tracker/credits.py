@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tracker import logins
 from tracker.model import Request
+
+if TYPE_CHECKING:
+    from tracker import report
 
 
 @dataclass
@@ -94,7 +98,7 @@ class Credit:
     tested: list[str] = field(default_factory=list)
     first: bool = False
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> report.Credit:
         return {"login": self.login, "suggested": self.suggested, "voted": self.voted, "built": self.built,
                 "reported": self.reported, "tested": self.tested, "first": self.first}
 

@@ -147,11 +147,14 @@ def run(directory: Path, say: Callable[[str], None]) -> Outcome:
     available = [p for p in session.config.publish if p in plugins.registry().publishers]
     builds = list(reversed(session.build_names()))
     written: list[str] = []
-    for name in builds:
-        data = session.report(name)
+    for n, name in enumerate(builds):
+        if n:  # each week's release is its own command: it reads the requests as the last one left them
+            session.save_caches()
+            session = Session(repo_path=str(directory), say=say)
+        data = session.built(name)
         written += session.ship(data)
         written += session.publish(data, available)
-    changelog = session.render(session.report(builds[-1]), "markdown")
+    changelog = session.render(session.built(builds[-1]), "markdown")  # rendered for the publishers already
     site = session.root / session.config.site_dir / "index.html"
     return Outcome(session, builds, written, changelog, site if site.is_file() else None)
 

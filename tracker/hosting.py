@@ -33,7 +33,7 @@ from typing import Any, Protocol, TypeVar
 
 from tracker import links
 from tracker.errors import BadInput
-from tracker.hooks import Context, IssueSystem, Mark, Publisher, Rendered
+from tracker.hooks import BuildToPublish, Context, IssueSystem, Mark, Publisher
 
 T = TypeVar("T")
 START = "<!-- tracker:start -->"
@@ -50,9 +50,11 @@ class ReleaseNotes(Publisher):
     name (`github-release`, `gitlab-release`).
     """
 
-    def publish(self, build: Rendered) -> list[str]:
+    formats = ("markdown",)
+
+    def publish(self, build: BuildToPublish) -> list[str]:
         """Write (or on dry run, describe) the release-notes section of this build."""
-        return build.issues.release_notes(build.report["build"], build.render("markdown"))
+        return build.issues.release_notes(build.report["build"], build.texts["markdown"])
 
 
 def splice(body: str, section: str) -> str:

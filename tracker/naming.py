@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tracker import credits, logins
+
+if TYPE_CHECKING:
+    from tracker.report import Shipped
 
 # GitHub's no-reply addresses: `ID+login@users.noreply.github.com`, and the older form
 # without the ID; GitHub Enterprise Server uses its own host after `users.noreply.`.
@@ -146,7 +149,7 @@ class Names:
         return out
 
 
-def name_entry(entry: dict[str, Any], report: bool, commits: Mapping[str, tuple[str, Sequence[tuple[str, str]]]],
+def name_entry(entry: Shipped, report: bool, commits: Mapping[str, tuple[str, Sequence[tuple[str, str]]]],
                names: Names, exclude: Sequence[str]) -> credits.Part:
     """Name one shipped request's (or fixed report's) builders in place — `builders`: the logins
     credited, `builder_names`: everyone else as plain text (no login known, a bot, or

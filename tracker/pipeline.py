@@ -11,6 +11,7 @@ on every command, and git's walk to its first commit overlaps those imports.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -21,12 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from tracker import config, history, links, logins, plugins
 from tracker.errors import BadInput
-from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Progress, Publisher, Rendered
+from tracker.hooks import SHIPPED, WITHDRAWN, BuildToPublish, Context, IssueSystem, Mark, Progress, Publisher
 from tracker.model import REPORT, Request, Tag
+from tracker.readonce import ReadOnce
+from tracker.report import Report, Shipped
 
 if TYPE_CHECKING:
     from tracker import builds, credits, naming
     from tracker.linkindex import LinkIndex
+    from tracker.notes import Topology
 
 
 _CLOSES = attrgetter("closes")
@@ -103,6 +107,15 @@ class Session:
     say: Callable[[str], None] | None = None
     progress: Progress | None = None
     _notes: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    # Every report this command made, by (build, previous): each is made once.
+    _reports: dict[tuple[str, str | None], Report] = field(default_factory=dict, init=False, repr=False)
+    # Earlier builds' reports made for publishers from what the command had read (`_earlier_reports`).
+    _partial: dict[str, Report] = field(default_factory=dict, init=False, repr=False)
+    # (build, previous, template, locale) → (the report rendered, its text): each rendered once.
+    _texts: dict[tuple[str, str | None, str, str], tuple[Report, str]] = field(
+        default_factory=dict, init=False, repr=False)
+    # How many times each (build, template, locale) was rendered in this command.
+    renders: Counter[tuple[str, str, str]] = field(default_factory=Counter, init=False, repr=False)
     _short: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
     # How far back the first-run reading of a previous build's history went (None: all of it).
     _window: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
@@ -171,6 +184,11 @@ class Session:
             self.context.say(_nothing_held(self.issues.name, self.config))
         return found
 
+    @cached_property
+    def reads(self) -> ReadOnce:
+        """The issue system's voters, pull requests and commit logins, each read once per command."""
+        return ReadOnce(self.issues)
+
     @property
     def repository(self) -> links.Repository:
         return self.issues.repository
@@ -207,7 +225,7 @@ class Session:
             raise BadInput("this is a shallow clone, so earlier builds cannot be found: fetch the full history"
                            " (actions/checkout: fetch-depth: 0) or run 'git fetch --unshallow --tags'")
 
-    def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
+    def report(self, build: str, previous: str | None = None) -> Report:
         """The schema-1 report of one build."""
         # `git describe` runs while tags are read; the range's `git log` starts before requests
         # load, for subjects only when the link index already knows what the build's messages
@@ -278,7 +296,7 @@ class Session:
 
     def _report_from(self, tag: Tag, previous_name: str | None, previous_sha: str | None,
                      requests: dict[str, Request], repo_id: links.Repository, scanned: builds.Scanned,
-                     record: bool, overridden: bool = False, lookup_used: bool = False) -> dict[str, Any]:
+                     record: bool, overridden: bool = False, lookup_used: bool = False) -> Report:
         """The report of a scanned range: decide, credit, assemble. `lookup_used`: the build's
         whole history is in the link index (its range was read from there)."""
         from tracker import builds
@@ -297,7 +315,7 @@ class Session:
         for item in originals.values():
             if item.parsed.pull:
                 claims[item.sha] = item.parsed.pull
-        pulls = self.issues.pulls(claims) if claims else {}
+        pulls = self.reads.pulls(claims) if claims else {}
         candidates = set(chain.from_iterable(map(_CLOSES, chain(scanned.said, (o.parsed for o in originals.values())))))
         for pull in pulls.values():
             candidates.update(links.references(pull.body or "", repo_id)[0])
@@ -328,7 +346,7 @@ class Session:
 
         duplicates = Duplicates(requests)
         wanted = [d for rid in decision.shipped for d in [rid, *duplicates.of(rid)]]
-        voters = self.issues.voters(wanted) if wanted else {}
+        voters = self.reads.voters(wanted) if wanted else {}
         exclude = self.config.credits_exclude
         who = {rid: people(rid, requests, voters, exclude, duplicates) for rid in decision.shipped}
         out = reports.build(tag, previous_name, scanned, decision, requests, who, exclude, self.project, already,
@@ -544,7 +562,7 @@ class Session:
             out[rid] = min(found, key=lambda t: (t.date, t.name)).name if found else previous_name or ""
         return out
 
-    def _credit(self, out: dict[str, Any], requests: Mapping[str, Request], tip: str, previous: str | None,
+    def _credit(self, out: Report, requests: Mapping[str, Request], tip: str, previous: str | None,
                 within: int, inside: Set[str] | None = None) -> None:
         """Name the builders of `out`'s shipped requests and fixed reports, read their commits'
         credit trailers, and fill `out["credits"]` (DESIGN "Who is credited, and how they are named")."""
@@ -559,9 +577,9 @@ class Session:
                     [value for _, trailers in commits.values() for _, value in trailers],
                     lambda contacts: history.mailmap(self.repo, contacts))
         unknown = [sha for sha, (ident, _) in commits.items() if names.login(ident) is None]
-        ask = getattr(self.issues, "commit_logins", None)  # optional: a plugin may predate it
-        if unknown and ask is not None:  # the issue system knows who wrote them (GitHub: the author's account)
-            names.found({commits[sha][0]: login for sha, login in ask(unknown, tip, within).items() if sha in commits})
+        if unknown:  # the issue system knows who wrote them (GitHub: the author's account)
+            names.found({commits[sha][0]: login for sha, login in self.reads.commit_logins(unknown, tip, within).items()
+                         if sha in commits})
         parts = [naming.name_entry(entry, requests[entry["id"]].kind == REPORT, commits, names,
                                    self.config.credits_exclude) for entry in entries]
         tally = credits.tally(parts, self.config.credits_exclude)
@@ -569,7 +587,7 @@ class Session:
         out["credits"] = [credit.as_dict() for credit in tally]
 
     def _credited_before(self, tally: Sequence[credits.Credit], requests: Mapping[str, Request],
-                         entries: Sequence[Mapping[str, Any]], names: naming.Names,
+                         entries: Sequence[Shipped], names: naming.Names,
                          previous: str | None, tip: str | None = None, inside: Set[str] | None = None) -> set[str]:
         """Keys (lower-case logins) of `first` candidates that an earlier build credited, judged
         from what this run reads anyway (README "Who is credited"): a request or bug report
@@ -813,11 +831,11 @@ class Session:
 
     # -- render, publish, mark -----------------------------------------------------
 
-    def render(self, data: Mapping[str, Any], template: str | None = None, locale: str | None = None,
-               **extra: Any) -> str:
+    def render(self, data: Report, template: str | None = None, locale: str | None = None) -> str:
         """Render a report. `markdown` means the project's Markdown changelog: the built-in one,
         or `changelog.template` when that is a Markdown template of the project's own (so
-        CHANGELOG.md, release notes and the job summary all use it)."""
+        CHANGELOG.md, release notes and the job summary all use it). Each (report, template,
+        locale) is rendered once per command, however many outputs use it."""
         from tracker import render  # jinja2 and the templates only when something renders
 
         configured = self.config.template
@@ -826,15 +844,23 @@ class Session:
             chosen = configured
         if chosen == configured and (self.root / configured).is_file():
             chosen = str(self.root / configured)  # config paths are relative to the repository root
+        language = locale or self.config.locale
+        key = (data["build"], data.get("previous"), chosen, language)
+        made = self._texts.get(key)
+        if made is not None and made[0] is data:
+            return made[1]
         shipping = {sha for entry in [*data["shipped"], *data.get("fixed", ())] for sha in entry["commits"]}
         others = [c for c in data["changes"] if c["sha"] not in shipping and c.get("type") in ("feat", "fix", "perf")]
         context = {"report": data, "project": self.project, "reports": [], "other_changes": others,
                    "notes": self.notes(data) if chosen != "atom" else None,
                    # The build's pull requests by number, for links from the fans' part.
-                   "pull_requests": {p["number"]: p for p in data.get("pulls", ())}, **extra}
-        return render.render(chosen, context, locale or self.config.locale, self.root)
+                   "pull_requests": {p["number"]: p for p in data.get("pulls", ())}}
+        text = render.render(chosen, context, language, self.root)
+        self.renders[(data["build"], chosen, language)] += 1
+        self._texts[key] = (data, text)
+        return text
 
-    def notes(self, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    def notes(self, data: Report) -> dict[str, Any] | None:
         """The build's release notes under the fans' part (`changelog.changes: all`): its merged
         pull requests and other commits, grouped, and its new contributors; made once per build."""
         if self.config.changelog_changes != "all" or not isinstance(data.get("changes"), Iterable):
@@ -853,7 +879,7 @@ class Session:
             made = self._notes[key] = {"groups": notes.grouped(found), "count": len(found), "newcomers": newcomers}
         return made
 
-    def _topology(self, data: Mapping[str, Any]) -> tuple[Any, set[str] | None]:
+    def _topology(self, data: Report) -> tuple[Topology, set[str] | None]:
         """What the notes need of git for a report's range: its `notes.Topology`, and the emails
         of its authors that have commits before it (None for a first build, or a report this
         repository cannot place: then nobody is called new)."""
@@ -861,7 +887,8 @@ class Session:
 
         try:
             build = self.build_tag(data["build"]).sha
-            previous = history.resolve_previous(self.repo, data["previous"]) if data.get("previous") else None
+            given = data.get("previous")
+            previous = history.resolve_previous(self.repo, given) if given else None
         except BadInput:
             return notes.Topology(), None
         emails, parents, line = history.topology(self.repo, previous, build)
@@ -889,11 +916,7 @@ class Session:
                                         lambda email: email.lower() if email.lower() in wanted else None, len(wanted))
         return topology, before
 
-    def order_builds(self, names: Sequence[str]) -> list[str]:
-        """Build names, newest first by topology (a descendant before its ancestors)."""
-        return history.topo_order(self.repo, names)
-
-    def marks_for(self, data: Mapping[str, Any]) -> list[Mark]:
+    def marks_for(self, data: Report) -> list[Mark]:
         from tracker import render
 
         cfg = self.config
@@ -913,38 +936,70 @@ class Session:
                     "build": data["build"], "request": entry, "votes": entry["votes"], "project": self.project,
                 }, cfg.locale, self.root).strip()
             marks.append(Mark(entry["id"], data["build"], SHIPPED, comment, cfg.ship_label, cfg.ship_close))
-        for entry in data["withdrawn"]:
-            comment = render.render("comment_withdrawn.md.j2", {"build": data["build"], "request": entry},
+        for withdrawn in data["withdrawn"]:
+            comment = render.render("comment_withdrawn.md.j2", {"build": data["build"], "request": withdrawn},
                                     cfg.locale, self.root).strip() if talks else None
-            marks.append(Mark(entry["id"], data["build"], WITHDRAWN, comment, cfg.ship_label, False))
+            marks.append(Mark(withdrawn["id"], data["build"], WITHDRAWN, comment, cfg.ship_label, False))
         return marks
 
-    def ship(self, data: Mapping[str, Any]) -> list[str]:
+    def ship(self, data: Report) -> list[str]:
         """Mark the build's shipped (and withdrawn) requests in the issue system."""
         return self.issues.mark(self.marks_for(data))
 
-    def publish(self, data: dict[str, Any], names: Sequence[str] | None = None,
-                ready: Mapping[str, str] | None = None) -> list[str]:
-        """Run the configured publishers on one build (`ready`: formats rendered already)."""
+    def publish(self, data: Report, names: Sequence[str] | None = None) -> list[str]:
+        """Run the configured publishers (or those `names`) on one build: each gets the same
+        plain data, made once (see `BuildToPublish`)."""
         chosen = self.publishers(names if names is not None else self.config.publish)
-        texts = dict(ready or {})  # each format rendered once, however many publishers ask for it
-
-        def render_once(fmt: str) -> str:
-            if fmt not in texts:
-                texts[fmt] = self.render(data, fmt)
-            return texts[fmt]
-
-        rendered = Rendered(
-            report=data,
-            render=render_once,
-            order=self.order_builds,
+        texts = self._texts_for(data, chosen)
+        wants_earlier = any(publisher.earlier_builds for publisher in chosen)
+        build = BuildToPublish(
+            report=_plain(data),
+            texts=texts,
+            order=self.build_names(),
             issues=self.issues,
-            builds=lambda: self.all_reports(upto=data["build"]),
+            earlier=[_plain(r) for r in self._earlier_reports(data["build"])] if wants_earlier else (),
+            requests=self._requests_with_urls() if wants_earlier else (),
         )
         lines: list[str] = []
         for publisher in chosen:
-            lines += publisher.publish(rendered)
+            lines += publisher.publish(build)
         return lines
+
+    def _texts_for(self, data: Report, chosen: Sequence[Publisher]) -> dict[str, str]:
+        """Each format the `chosen` publishers read, rendered once in the configured locale."""
+        return {fmt: self.render(data, fmt) for publisher in chosen for fmt in publisher.formats}
+
+    def _earlier_reports(self, build: str) -> list[Report]:
+        """The reports of the builds before `build` (after it in `build_names`), newest first,
+        made from what this command read from the issue system already (README "Earlier
+        builds on the site"): the requests, and the voters, pull requests and commit logins
+        of ids read for a report before; nothing new is read from a remote issue system."""
+        names = self.build_names()
+        earlier = names[names.index(build) + 1:] if build in names else [n for n in names if n != build]
+        reads = self.reads
+        out: list[Report] = []
+        before, reads.fresh = reads.fresh, False
+        try:
+            for name in earlier:
+                made = self._reports.get((name, None)) or self._partial.get(name)
+                if made is None:
+                    made = self._partial[name] = self.report(name)
+                out.append(made)
+        finally:
+            reads.fresh = before
+        return out
+
+    def _requests_with_urls(self) -> list[Request]:
+        """Every request, its `url` filled in from the issue system where the request lacks one."""
+        url_of = self.issues.issue_url
+        return [r if r.url else replace(r, url=url_of(r.id)) for r in self.requests.values()]
+
+    def built(self, build: str) -> Report:
+        """`report(build)`, made once per command."""
+        made = self._reports.get((build, None))
+        if made is None:
+            made = self._reports[(build, None)] = self.report(build)
+        return made
 
     def release(self, build: str | None, ship: bool = True, publish: bool = True) -> tuple[str, list[str]]:
         """`ship`, `publish` or both for one build; return (build, one line per write).
@@ -958,34 +1013,40 @@ class Session:
             build = actions.build_from_env(self.env)
             if build is None:
                 raise BadInput("missing BUILD: give the build tag (in GitHub Actions it defaults to the release's tag)")
-        if publish:
-            self.publishers(self.config.publish)
-        data = self.report(build)
-        ready = {"markdown": self.render(data, "markdown")} if publish else {}  # a template error stops us here
+        chosen = self.publishers(self.config.publish) if publish else []
+        data = self.built(build)
+        self._texts_for(data, chosen)  # a template error stops us here, before any write
         lines: list[str] = []
         try:
             if ship:
                 lines += self.ship(data)
             if publish:
-                lines += self.publish(data, ready=ready)
-            actions.report_outputs(self, data)
+                lines += self.publish(data)
+            actions.report_outputs(self.env, self.context.git_dir, data, lambda: self.render(data, "markdown"))
         finally:
             self.issues.close()
         return build, lines
 
-    def build_names(self) -> list[str]:
-        """Every build tag, newest first by topology."""
-        names = [t.name for t in self.build_tags]
-        return self.order_builds(names)
+    @cached_property
+    def _build_names(self) -> list[str]:
+        return history.topo_order(self.repo, [t.name for t in self.build_tags])
 
-    def all_reports(self, upto: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
-        """Reports of every build (newest first) up to `upto`, and from `since` on."""
+    def build_names(self) -> list[str]:
+        """Every build tag, newest first by topology (a descendant before its ancestors)."""
+        return list(self._build_names)
+
+    def all_reports(self, since: str | None = None) -> list[Report]:
+        """Reports of every build (newest first), from `since` on."""
         names = self.build_names()
-        if upto is not None and upto in names:
-            names = names[names.index(upto):]
         if since is not None:
             if since not in names:
                 self.build_tag(since)
                 raise BadInput(f"--since {since}: not a build before the latest")
             names = names[: names.index(since) + 1]
-        return [self.report(name) for name in names]
+        return [self.built(name) for name in names]
+
+
+def _plain(data: Report) -> Report:
+    """A report as JSON-ready values: its spooled `changes` as a list (what publishers receive)."""
+    changes = data["changes"]
+    return data if isinstance(changes, list) else {**data, "changes": list(changes)}

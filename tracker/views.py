@@ -12,6 +12,7 @@ from typing import Any
 from tracker import textsafe
 from tracker.credits import ROLES, Duplicates
 from tracker.model import REPORT, Request
+from tracker.report import Report
 
 
 def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
@@ -40,7 +41,7 @@ def requests(found: Iterable[Request], state: str, url_of: Callable[[str], str |
             for r in chosen]
 
 
-def fans(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def fans(reports: Sequence[Report]) -> list[dict[str, Any]]:
     """Credits across builds (reports newest first): requests suggested, voted, built,
     reported (bug reports fixed) and tested.
 
@@ -50,8 +51,8 @@ def fans(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     chronological = list(reversed(reports))
     last_withdrawn: dict[str, int] = {}
     for index, data in enumerate(chronological):
-        for entry in data["withdrawn"]:
-            last_withdrawn[entry["id"]] = index
+        for withdrawn in data["withdrawn"]:
+            last_withdrawn[withdrawn["id"]] = index
     table: dict[str, dict[str, Any]] = {}
     for index, data in reversed(list(enumerate(chronological))):  # newest first: ids and builds read that way
         for credit in data["credits"]:
@@ -60,7 +61,8 @@ def fans(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "builds": []})
             counted = False
             for role in ROLES:
-                for rid in credit.get(role, ()):  # reports of older versions have no reported/tested
+                ids: Sequence[str] = credit.get(role, ())  # type: ignore[assignment]  # reports of older versions lack reported/tested
+                for rid in ids:
                     if last_withdrawn.get(rid, -1) > index:
                         continue
                     counted = True

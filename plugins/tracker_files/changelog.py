@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tracker.errors import BadInput, WorkFailed
 from tracker.files import check_targets, write_if_changed
-from tracker.hooks import Context, Publisher, Rendered
+from tracker.hooks import BuildToPublish, Context, Publisher
 
 _SECTION = re.compile(
     r"<!-- tracker:build (?P<build>\S+) -->\r?\n.*?<!-- tracker:end (?P=build) -->[ \t]*(?:\r?\n)?",
@@ -77,6 +77,7 @@ class ChangelogFile(Publisher):
     """Keeps `changelog.file` (CHANGELOG.md) up to date, one section per build."""
 
     name = "changelog-file"
+    formats = ("markdown",)
 
     def __init__(self, context: Context):
         super().__init__(context)
@@ -99,10 +100,10 @@ class ChangelogFile(Publisher):
         except OSError as exc:
             raise BadInput(f"changelog.file {shown}: cannot read: {exc.strerror or exc}") from None
 
-    def publish(self, build: Rendered) -> list[str]:
+    def publish(self, build: BuildToPublish) -> list[str]:
         text = self.read()
         name = build.report["build"]
-        updated = place(text, name, build.render("markdown"), build.order)
+        updated = place(text, name, build.texts["markdown"], build.newest_first)
         try:
             written = write_if_changed(self.path, updated, dry_run=self.context.dry_run)
         except OSError as exc:
