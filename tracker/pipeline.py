@@ -1015,7 +1015,9 @@ class Session:
                 raise BadInput("missing BUILD: give the build tag (in GitHub Actions it defaults to the release's tag)")
         chosen = self.publishers(self.config.publish) if publish else []
         data = self.built(build)
-        self._texts_for(data, chosen)  # a template error stops us here, before any write
+        if publish:  # a template error stops us here, before any write (the job summary's Markdown too)
+            self._texts_for(data, chosen)
+            self.render(data, "markdown")
         lines: list[str] = []
         try:
             if ship:
