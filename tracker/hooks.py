@@ -204,7 +204,10 @@ class BuildToPublish:
     # Format name → the report rendered in it, in the configured locale: one entry for each
     # format a chosen publisher lists in `Publisher.formats` (rendered once, however many use it).
     texts: Mapping[str, str]
-    # Every build tag's name, newest first by topology (a descendant before its ancestors).
+    # Build names newest first by topology (a descendant before its ancestors): the names the
+    # publisher asked for (`Publisher.builds_to_order`) and this build, or, when it asked for
+    # none, every build tag. (Unrelated lines interleave by date as `git log --topo-order`
+    # has them, which depends on the names ordered: hence the publisher says which.)
     order: Sequence[str]
     # The issue system the command works with: where a publisher that writes to it (the
     # release notes) writes. Reading from it is the session's job, done before publishers run.
@@ -229,7 +232,8 @@ class Publisher:
 
     A subclass says what it needs, so the session makes only that, once per command:
     `formats`, the texts it reads from `BuildToPublish.texts`; `earlier_builds`, whether
-    it lists earlier builds (`BuildToPublish.earlier`, `BuildToPublish.requests`).
+    it lists earlier builds (`BuildToPublish.earlier`, `BuildToPublish.requests`);
+    `builds_to_order`, which builds `BuildToPublish.order` must order.
     """
 
     name = "publisher"
@@ -238,6 +242,12 @@ class Publisher:
 
     def __init__(self, context: Context):
         self.context = context
+
+    def builds_to_order(self, build: str) -> list[str]:
+        """The builds this publisher's own earlier output holds that `build` must be placed
+        among (CHANGELOG.md's sections, the build a site shows): `BuildToPublish.order` then
+        orders exactly those and `build`. None by default (`order` is every build tag)."""
+        return []
 
     def publish(self, build: BuildToPublish) -> list[str]:
         """Write (or, on dry run, describe) this build's output; return one line per write."""

@@ -955,14 +955,16 @@ class Session:
         build = BuildToPublish(
             report=_plain(data),
             texts=texts,
-            order=self.build_names(),
+            order=(),
             issues=self.issues,
             earlier=[_plain(r) for r in self._earlier_reports(data["build"])] if wants_earlier else (),
             requests=self._requests_with_urls() if wants_earlier else (),
         )
         lines: list[str] = []
         for publisher in chosen:
-            lines += publisher.publish(build)
+            asked = publisher.builds_to_order(data["build"])
+            order = history.topo_order(self.repo, [*asked, data["build"]]) if asked else self.build_names()
+            lines += publisher.publish(replace(build, order=order))
         return lines
 
     def _texts_for(self, data: Report, chosen: Sequence[Publisher]) -> dict[str, str]:

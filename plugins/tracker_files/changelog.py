@@ -100,6 +100,11 @@ class ChangelogFile(Publisher):
         except OSError as exc:
             raise BadInput(f"changelog.file {shown}: cannot read: {exc.strerror or exc}") from None
 
+    def builds_to_order(self, build: str) -> list[str]:
+        """The builds with a section here, when `build` has none yet (it goes among them)."""
+        found = [section.build for section in sections(self.read())]
+        return [] if build in found else found
+
     def publish(self, build: BuildToPublish) -> list[str]:
         text = self.read()
         name = build.report["build"]

@@ -61,6 +61,11 @@ class Site(Publisher):
                 check_targets((p for p in (folder / sub).iterdir() if p.name.endswith(kinds)),
                               lambda p: f"site.dir {context.config.site_dir}: {p}")
 
+    def builds_to_order(self, build: str) -> list[str]:
+        """The build the site shows, when another (is `build` older than it?)."""
+        shown = shown_build(self.context.path(self.context.config.site_dir))
+        return [shown] if shown and shown != build else []
+
     def publish(self, build: BuildToPublish) -> list[str]:
         """Render every page and card; write (or, on dry run, list) the files that change."""
         config = self.context.config
