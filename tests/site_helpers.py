@@ -33,7 +33,7 @@ def publish(directory: Path, builds: Sequence[str] | None = None, dry_run: bool 
     session = Session(repo_path=str(directory), dry_run=dry_run, say=lambda text: None)
     lines: list[str] = []
     for name in builds if builds is not None else list(reversed(session.build_names())):
-        lines += session.publish(session.report(name), list(names))
+        lines += session.publish(session.built(name), list(names))
     return lines
 
 

@@ -446,3 +446,23 @@ def test_requests_are_plain_data(project: tuple[Path, dict[str, str]], server: F
     assert found["4"].kind == REPORT and found["4"].labels == ("bug",)  # a bug report, from the same kind of listing
     assert {r.kind for rid, r in found.items() if rid != "4"} == {REQUEST}
     assert found["1"].votes == 4  # GitHub's own count; the voter list later drops the bot and the ghost
+
+
+def test_the_site_costs_no_extra_reads(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """Earlier builds on the site come from what the release read already: publishing the
+    site, CHANGELOG.md and the release notes reads GitHub exactly as often as the release
+    notes alone (requests listed once, no voter or pull request read twice)."""
+    history = [*HISTORY, {"commit": "Sync at last\n\nFixes #5", "author": "frank"}, {"tag": "v3"}]
+    reads = {}
+    for publish in ("[github-release]", "[site, changelog-file, github-release]"):
+        config = f"publish: {publish}\nsite:\n  dir: {tmp_path / publish[1:5]}\nchangelog:\n" \
+                 f"  file: {tmp_path / publish[1:5]}.md\n"
+        repo, labels = make_repo(history, config=config)
+        with serve() as server:
+            seed(server, labels)
+            server.add_release("v3", body="")
+            result = run(repo, server, "release", "v3")
+            assert result.exit_code == 0, result.stderr
+            reads[publish] = server.reads()
+    assert (tmp_path / "site" / "builds" / "v2.html").is_file()  # the site did list the earlier build
+    assert reads["[site, changelog-file, github-release]"] == reads["[github-release]"], reads

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from importlib.metadata import entry_points
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import invoke
+from conftest import invoke, report_of
 
 from tracker import _plugins as plugins
 
@@ -135,3 +136,74 @@ def test_a_factory_is_checked_when_it_loads_and_helpers_pass() -> None:
     with pytest.raises(MisspeltHook, match=r"^plugin third \(third:register\): .*Typo\.voter is not a hook of"
                                            r" IssueSystem; did you mean 'voters'\?"):
         registry.issue_systems["typo"](context)
+
+
+def _third_party_publisher(root: Path) -> None:
+    """An installed publisher that writes down, as JSON, everything it is handed."""
+    (root / "tracker_recorder_plugin.py").write_text(
+        "import json\n"
+        "from tracker.hooks import Publisher\n"
+        "class Recorder(Publisher):\n"
+        "    name = 'recorder'\n"
+        "    formats = ('markdown',)\n"
+        "    earlier_builds = True\n"
+        "    def publish(self, build):\n"
+        "        seen = {'report': build.report, 'earlier': list(build.earlier), 'texts': dict(build.texts),\n"
+        "                'order': list(build.order), 'requests': [r.id for r in build.requests]}\n"
+        "        target = self.context.root.parent / (build.report['build'] + '.json')\n"
+        "        target.write_text(json.dumps(seen), encoding='utf-8')\n"
+        "        return [f'recorder: {target.name}']\n"
+        "def register(registry):\n"
+        "    registry.publisher('recorder', Recorder)\n", encoding="utf-8")
+    info = root / "tracker_recorder_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tracker-recorder-plugin\nVersion: 1.0\n",
+                                   encoding="utf-8")
+    (info / "entry_points.txt").write_text("[tracker.plugins]\nrecorder = tracker_recorder_plugin:register\n",
+                                           encoding="utf-8")
+
+
+_HISTORY = [{"commit": "init"}, {"tag": "v1"}, {"commit": "Dark mode\n\nFixes #1", "author": "frank"}, {"tag": "v2"},
+            {"commit": "Export (#7)\n\nFixes #2"}, {"commit": "Chore"}, {"tag": "v3"}]
+_REQUESTS = [{"id": "1", "title": "Dark mode", "author": "alice", "voters": ["bob"]},
+             {"id": "2", "title": "Export", "author": "carol", "voters": ["dave", "erin"]},
+             {"id": "3", "title": "Sync", "author": "erin"}]
+
+
+def test_a_third_party_publisher_receives_plain_json_ready_data(
+        fresh_registry: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_repo: Any) -> None:
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    _third_party_publisher(site)
+    monkeypatch.syspath_prepend(str(site))
+    repo, _ = make_repo(_HISTORY, config="publish: [recorder]\n", requests=_REQUESTS)
+    result = invoke(["--repo", str(repo), "--issues", "local", "release", "v3"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "wrote: local: mark #2 shipped in v3\nwrote: recorder: v3.json\n"
+    seen = json.loads((repo.parent / "v3.json").read_text(encoding="utf-8"))  # json.dumps took it as it was
+    assert seen["report"] == report_of(repo, "v3")  # the whole report, its changes a plain list
+    assert [c["summary"] for c in seen["report"]["changes"]] == ["Chore", "Export (#7)"]
+    assert [r["build"] for r in seen["earlier"]] == ["v2", "v1"]  # newest first
+    assert seen["earlier"][0]["shipped"][0]["voters"] == ["bob"]
+    assert seen["order"] == ["v3", "v2", "v1"] and seen["requests"] == ["1", "2", "3"]
+    assert "Export" in seen["texts"]["markdown"] and "@carol" in seen["texts"]["markdown"]
+
+
+def test_each_format_is_rendered_once_per_release(fresh_registry: None, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, make_repo: Any) -> None:
+    """Two publishers and the job summary all use the Markdown changelog: it is rendered once."""
+    from tracker.pipeline import Session
+
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    _third_party_publisher(site)
+    monkeypatch.syspath_prepend(str(site))
+    repo, _ = make_repo(_HISTORY, config="publish: [changelog-file, recorder]\n", requests=_REQUESTS)
+    summary = tmp_path / "summary.md"
+    session = Session(repo_path=str(repo), issues_name="local", env={"GITHUB_STEP_SUMMARY": str(summary)},
+                      say=lambda text: None)
+    session.release("v3")
+    assert dict(session.renders) == {("v3", "markdown", "en"): 1}
+    text = json.loads((repo.parent / "v3.json").read_text(encoding="utf-8"))["texts"]["markdown"]
+    assert text.rstrip("\n") in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert summary.read_text(encoding="utf-8") == text.rstrip("\n") + "\n"

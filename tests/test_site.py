@@ -233,7 +233,7 @@ def _report(number: int) -> dict[str, Any]:
 
 def test_feed_keeps_the_newest_fifty_builds() -> None:
     reports = [_report(n) for n in range(60, 0, -1)]
-    data = sitedata.model(reports, [], lambda rid: None, "authors", "p")
+    data = sitedata.model(reports, [], "authors", "p")
     feed = render.render("site/feed.atom.j2", {**data, "locale": "en", "root": ""}, "en", by_name=True)
     entries = ET.fromstring(feed.encode()).findall(f"{ATOM}entry")
     assert len(entries) == 50 and entries[0].findtext(f"{ATOM}title") == "p v60"

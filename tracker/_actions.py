@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import secrets as random_tokens
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from tracker._output import write_report
+from tracker._schema import Report
 
 
 def _append(path: str, text: str) -> None:
@@ -29,15 +29,15 @@ def output_block(name: str, value: str) -> str:
     return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
-def report_outputs(session: Any, data: Mapping[str, Any]) -> None:
-    """Write the outputs and job summary when running inside GitHub Actions; no-op elsewhere."""
-    env = session.env
+def report_outputs(env: Mapping[str, str], git_dir: Path, data: Report, markdown: Callable[[], str]) -> None:
+    """Write the outputs and job summary when running inside GitHub Actions; no-op elsewhere.
+    `markdown` gives the build's Markdown changelog (asked only for the job summary)."""
     outputs = env.get("GITHUB_OUTPUT")
     summary = env.get("GITHUB_STEP_SUMMARY")
     if not outputs and not summary:
         return
     if outputs:
-        folder = Path(env.get("RUNNER_TEMP") or session.context.git_dir / "tracker")
+        folder = Path(env.get("RUNNER_TEMP") or git_dir / "tracker")
         report_path = folder / f"tracker-report-{data['build']}.json"
         write_report(data, report_path, indent=2)
         shipped = json.dumps([s["id"] for s in data["shipped"]])
@@ -45,7 +45,7 @@ def report_outputs(session: Any, data: Mapping[str, Any]) -> None:
         _append(outputs, output_block("shipped", shipped) + output_block("credited", credited)
                 + output_block("report", str(report_path.resolve())))
     if summary:
-        _append(summary, session.render(data, "markdown").rstrip("\n") + "\n")
+        _append(summary, markdown().rstrip("\n") + "\n")
 
 
 def build_from_env(env: Mapping[str, str]) -> str | None:

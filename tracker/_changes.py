@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
+
+if TYPE_CHECKING:
+    from tracker._schema import ChangeEntry
 
 # `encode` of a str goes straight to the C string encoder: the same text
 # `json.dumps(..., ensure_ascii=False)` writes, without its per-call set-up.
@@ -27,8 +30,8 @@ _READ = 1 << 18
 _PIECES = 256  # list items encoded at a time
 
 
-class Changes:
-    """A sequence of change entries (dicts with sha, summary, author, type, requests)."""
+class Changes(Sequence["ChangeEntry"]):
+    """A sequence of change entries (`tracker._schema.ChangeEntry`), spooled."""
 
     def __init__(self, entries: Iterable[Mapping[str, Any]] = ()):
         # Lives as long as the report does (closed by `close` or when collected).
@@ -90,12 +93,20 @@ class Changes:
     def __len__(self) -> int:
         return self._count
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[ChangeEntry]:
         loads = json.loads
         for line in self.lines():
-            yield loads(line)
+            yield loads(line)  # type: ignore[misc]  # each line was encoded from a ChangeEntry
 
-    def __getitem__(self, index: int) -> dict[str, Any]:
+    @overload
+    def __getitem__(self, index: int) -> ChangeEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ChangeEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> ChangeEntry | list[ChangeEntry]:
+        if isinstance(index, slice):
+            return list(self)[index]
         if index < 0:
             index += self._count
         if not 0 <= index < self._count:

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from tracker import _grammar as links
 from tracker._errors import BadInput, WorkFailed
 from tracker._model import PullRequest
-from tracker.hooks import SHIPPED, Context, IssueSystem, Label, Mark, Publisher, Rendered, marker
+from tracker.hooks import SHIPPED, BuildToPublish, Context, IssueSystem, Label, Mark, Publisher, marker
 
 T = TypeVar("T")
 START = "<!-- tracker:start -->"
@@ -56,9 +56,11 @@ class ReleaseNotes(Publisher):
     name (`github-release`, `gitlab-release`).
     """
 
-    def publish(self, build: Rendered) -> list[str]:
+    formats = ("markdown",)
+
+    def publish(self, build: BuildToPublish) -> list[str]:
         """Write (or on dry run, describe) the release-notes section of this build."""
-        return build.issues.release_notes(build.report["build"], build.render("markdown"))
+        return build.issues.release_notes(build.report["build"], build.texts["markdown"])
 
 
 def splice(body: str, section: str) -> str:

@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tracker._schema import ChangeEntry, Pull, Shipped
 
 # Groups in the order the notes show them; each line goes to the first that claims it.
 GROUPS = ("breaking", "feat", "fix", "perf", "docs", "deps", "maintenance", "other")
@@ -76,8 +79,8 @@ def group_of(summary: str, labels: Iterable[str] = ()) -> str:
     return next((g for g in GROUPS if g in found), "other")
 
 
-def lines(changes: Iterable[Mapping[str, Any]], pulls: Sequence[Mapping[str, Any]], topology: Topology,
-          credited: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def lines(changes: Iterable[ChangeEntry], pulls: Sequence[Pull], topology: Topology,
+          credited: Sequence[Shipped]) -> list[dict[str, Any]]:
     """The notes' lines, newest first: each merged pull request once, each commit without
     one, minus what the fans' sections list (`credited`: the report's shipped and fixed)."""
     by_number = {p["number"]: p for p in pulls}
@@ -113,16 +116,16 @@ def lines(changes: Iterable[Mapping[str, Any]], pulls: Sequence[Mapping[str, Any
     return out
 
 
-def _pull_line(number: str, pull: Mapping[str, Any] | None, commit: Mapping[str, Any], topology: Topology,
+def _pull_line(number: str, pull: Pull | None, commit: Mapping[str, Any], topology: Topology,
                at: str | None = None, title: str | None = None) -> dict[str, Any]:
     """One pull request's line: its title and author as the issue system knows them, else
     what its commits say (a squash's subject without ` (#N)`, a merge's body and branch)."""
-    title = (pull or {}).get("title") or _SQUASH.sub("", title or commit["summary"])
-    login = (pull or {}).get("author") or commit.get("login")
+    title = (pull["title"] if pull else None) or _SQUASH.sub("", title or commit["summary"])
+    login = (pull["author"] if pull else None) or commit.get("login")
     sha = at or commit["sha"]
-    return {"summary": title, "sha": sha, "pull": number, "url": (pull or {}).get("url"),
+    return {"summary": title, "sha": sha, "pull": number, "url": pull["url"] if pull else None,
             "author": login or commit["author"], "login": login, "email": topology.emails.get(sha),
-            "group": group_of(title, (pull or {}).get("labels") or ())}
+            "group": group_of(title, (pull["labels"] if pull else None) or ())}
 
 
 def grouped(found: Sequence[Mapping[str, Any]], cap: int = CAP) -> list[dict[str, Any]]:
@@ -135,7 +138,7 @@ def grouped(found: Sequence[Mapping[str, Any]], cap: int = CAP) -> list[dict[str
     return out
 
 
-def newcomers(changes: Iterable[Mapping[str, Any]], pulls: Sequence[Mapping[str, Any]], topology: Topology,
+def newcomers(changes: Iterable[ChangeEntry], pulls: Sequence[Pull], topology: Topology,
               known_before: Iterable[str], excluded: Callable[[str], bool]) -> list[dict[str, Any]]:
     """People whose first change is in this build: each author (by email, in lower case)
     of a change or merged pull request here whom `known_before` (emails with commits before
@@ -151,5 +154,5 @@ def newcomers(changes: Iterable[Mapping[str, Any]], pulls: Sequence[Mapping[str,
         login = change.get("login")
         if email and email not in before and not excluded(login or change["author"]):
             first[email] = {"author": login or change["author"], "login": login, "pull": number,
-                            "url": (pull or {}).get("url"), "sha": change["sha"]}
+                            "url": pull["url"] if pull else None, "sha": change["sha"]}
     return list(reversed(first.values()))

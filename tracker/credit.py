@@ -27,6 +27,8 @@ from tracker._model import REPORT, Request, root
 
 if TYPE_CHECKING:
     from tracker._scan import Linked
+    from tracker._schema import Credit as CreditEntry
+    from tracker._schema import Report, Shipped
     from tracker.collect import Collector
 
 @dataclass
@@ -107,7 +109,7 @@ class Credit:
     tested: list[str] = field(default_factory=list)
     first: bool = False
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> CreditEntry:
         return {"login": self.login, "suggested": self.suggested, "voted": self.voted, "built": self.built,
                 "reported": self.reported, "tested": self.tested, "first": self.first}
 
@@ -308,7 +310,7 @@ class Names:
         return out
 
 
-def name_entry(entry: dict[str, Any], report: bool, commits: Mapping[str, tuple[str, Sequence[tuple[str, str]]]],
+def name_entry(entry: Shipped, report: bool, commits: Mapping[str, tuple[str, Sequence[tuple[str, str]]]],
                names: Names, exclude: Sequence[str]) -> Part:
     """Name one shipped request's (or fixed report's) builders in place — `builders`: the logins
     credited, `builder_names`: everyone else as plain text (no login known, a bot, or
@@ -341,7 +343,7 @@ def name_entry(entry: dict[str, Any], report: bool, commits: Mapping[str, tuple[
     return Part(entry["id"], who, report, builders, trailers)
 
 
-def hall_of_fame(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def hall_of_fame(reports: Sequence[Report]) -> list[dict[str, Any]]:
     """Credits across builds (reports newest first): requests suggested, voted, built,
     reported (bug reports fixed) and tested.
 
@@ -351,8 +353,8 @@ def hall_of_fame(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     chronological = list(reversed(reports))
     last_withdrawn: dict[str, int] = {}
     for index, data in enumerate(chronological):
-        for entry in data["withdrawn"]:
-            last_withdrawn[entry["id"]] = index
+        for withdrawn in data["withdrawn"]:
+            last_withdrawn[withdrawn["id"]] = index
     table: dict[str, dict[str, Any]] = {}
     for index, data in reversed(list(enumerate(chronological))):  # newest first: ids and builds read that way
         for credit in data["credits"]:
@@ -361,7 +363,8 @@ def hall_of_fame(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "builds": []})
             counted = False
             for role in ROLES:
-                for rid in credit.get(role, ()):  # reports of older versions have no reported/tested
+                ids: Sequence[str] = credit.get(role, ())  # type: ignore[assignment]  # reports of older versions lack reported/tested
+                for rid in ids:
                     if last_withdrawn.get(rid, -1) > index:
                         continue
                     counted = True
@@ -374,7 +377,7 @@ def hall_of_fame(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def credit(out: dict[str, Any], requests: Mapping[str, Request], given: Mapping[str, str], exclude: Sequence[str],
+def credit(out: Report, requests: Mapping[str, Request], given: Mapping[str, str], exclude: Sequence[str],
            collector: Collector, commit_logins: Callable[[Sequence[str], str, int], Mapping[str, str]] | None,
            tip: str, previous: str | None, within: int, inside: Set[str] | None = None) -> None:
     """Name the builders of `out`'s shipped requests and fixed reports, read their commits'

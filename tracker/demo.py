@@ -148,12 +148,16 @@ def run(directory: Path, say: Callable[[str], None]) -> Outcome:
                              requests_file)
         available = [p for p in session.config.publish if p in plugins.registry().publishers]
         builds = list(reversed(session.build_names()))
-        written: list[str] = []
-        for name in builds:
-            data = session.report(name)
+    written: list[str] = []
+    changelog = ""
+    for name in builds:
+        # Each week's release is its own command: it reads the requests as the last one left them.
+        with Session(repo_path=str(directory), say=say) as session:
+            data = session.built(name)
             written += session.ship(data)
             written += session.publish(data, available)
-        changelog = session.render(session.report(builds[-1]), "markdown")
+            if name == builds[-1]:
+                changelog = session.render(data, "markdown")  # rendered for the publishers already
     site = session.root / session.config.site_dir / "index.html"
     return Outcome(session, builds, written, changelog, site if site.is_file() else None)
 

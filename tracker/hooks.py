@@ -48,6 +48,15 @@ from tracker._model import (
     PullRequest,
     Request,
 )
+from tracker._schema import (  # the schema-1 report's parts, as publishers receive them
+    AlreadyShipped,
+    ChangeEntry,
+    Credit,
+    Pull,
+    Report,
+    Shipped,
+    Withdrawn,
+)
 
 if TYPE_CHECKING:  # loaded on first use (see `__getattr__`)
     from tracker._files import check_targets, write_if_changed
@@ -82,9 +91,11 @@ if TYPE_CHECKING:  # loaded on first use (see `__getattr__`)
 __all__ = [  # noqa: RUF022 -- grouped by what a plugin does with them, sorted within a group
     # plugin bases and registration
     "SHIPPED", "WITHDRAWN", "Context", "IssueFactory", "IssueSystem", "Label", "Mark", "MisspeltHook",
-    "Progress", "Publisher", "PublisherFactory", "Registry", "Rendered", "kind_of", "marker",
+    "Progress", "Publisher", "PublisherFactory", "Registry", "BuildToPublish", "kind_of", "marker",
     # the model and references
     "REPORT", "REQUEST", "PullRequest", "Repository", "Request", "references",
+    # the report publishers receive (DESIGN "JSON report")
+    "AlreadyShipped", "ChangeEntry", "Credit", "Pull", "Report", "Shipped", "Withdrawn",
     # errors, files, secrets, extras, version
     "BadInput", "TrackerError", "WorkFailed", "__version__", "check_targets", "install_log_filter",
     "redact", "remember", "remember_url", "require", "without_credentials", "write_if_changed",
@@ -231,6 +242,9 @@ class IssueSystem:
     # Does `mark` post `Mark.comment` on the request? An issue system that keeps no
     # conversation (the local store) says False, and no comment is rendered for it.
     posts_comments = True
+    # Does reading cost no API call (a file on this machine)? The session then reads what
+    # earlier builds' reports need; otherwise they are made from what the command read already.
+    local_reads = False
 
     def __init__(self, context: Context):
         self.context = context
@@ -291,26 +305,67 @@ class IssueSystem:
         """Release connections; report API usage when verbose."""
 
 
-@dataclass
-class Rendered:
-    """One build, ready for publishers: the report and a way to render any format."""
+@dataclass(frozen=True)
+class BuildToPublish:
+    """One build as publishers receive it: plain data, computed once by the session.
 
-    report: dict[str, Any]
-    render: Callable[[str], str]  # format name → text in the configured locale
-    order: Callable[[Sequence[str]], list[str]]  # build names → newest first, by topology
+    Nothing here calls back into the pipeline: the report and the earlier builds are
+    JSON-ready values (`json.dumps` takes them as they are), the text is rendered
+    already, the order of builds is a list.
+    """
+
+    # The build's schema-1 report (DESIGN "JSON report"; `tracker._schema.Report`), every
+    # value a str, int, bool, None, list or dict.
+    report: Report
+    # Format name → the report rendered in it, in the configured locale: one entry for each
+    # format a chosen publisher lists in `Publisher.formats` (rendered once, however many use it).
+    texts: Mapping[str, str]
+    # Build names newest first by topology (a descendant before its ancestors): the names the
+    # publisher asked for (`Publisher.builds_to_order`) and this build, or, when it asked for
+    # none, every build tag. (Unrelated lines interleave by date as `git log --topo-order`
+    # has them, which depends on the names ordered: hence the publisher says which.)
+    order: Sequence[str]
+    # The issue system the command works with: where a publisher that writes to it (the
+    # release notes) writes. Reading from it is the session's job, done before publishers run.
     issues: IssueSystem
-    builds: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])  # reports of every build, newest first
+    # The reports of the builds before this one, newest first (those after it in `order`),
+    # when a chosen publisher sets `Publisher.earlier_builds`; else empty. Made from what the
+    # command read for this build (README "Earlier builds on the site").
+    earlier: Sequence[Report] = ()
+    # Every request the issue system holds, its `url` filled in, when a chosen publisher sets
+    # `Publisher.earlier_builds` (the site's roadmap); else empty.
+    requests: Sequence[Request] = ()
+
+    def newest_first(self, names: Sequence[str]) -> list[str]:
+        """`names` ordered as `order` has them; names it lacks (not a build tag) come last, as given."""
+        rank = {name: n for n, name in enumerate(self.order)}
+        known = sorted((name for name in dict.fromkeys(names) if name in rank), key=rank.__getitem__)
+        return known + [name for name in dict.fromkeys(names) if name not in rank]
 
 
 class Publisher:
-    """Writes a rendered build somewhere, replacing only its own earlier output."""
+    """Writes a build somewhere, replacing only its own earlier output.
+
+    A subclass says what it needs, so the session makes only that, once per command:
+    `formats`, the texts it reads from `BuildToPublish.texts`; `earlier_builds`, whether
+    it lists earlier builds (`BuildToPublish.earlier`, `BuildToPublish.requests`);
+    `builds_to_order`, which builds `BuildToPublish.order` must order.
+    """
 
     name = "publisher"
+    formats: tuple[str, ...] = ()
+    earlier_builds = False
 
     def __init__(self, context: Context):
         self.context = context
 
-    def publish(self, build: Rendered) -> list[str]:
+    def builds_to_order(self, build: str) -> list[str]:
+        """The builds this publisher's own earlier output holds that `build` must be placed
+        among (CHANGELOG.md's sections, the build a site shows): `BuildToPublish.order` then
+        orders exactly those and `build`. None by default (`order` is every build tag)."""
+        return []
+
+    def publish(self, build: BuildToPublish) -> list[str]:
         """Write (or, on dry run, describe) this build's output; return one line per write."""
         raise NotImplementedError
 

@@ -11,8 +11,9 @@ on every command, and git's walk to its first commit overlaps those imports.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,10 +26,12 @@ from tracker import _plugins as plugins
 from tracker import collect
 from tracker._errors import BadInput
 from tracker._model import Request, Tag
-from tracker.hooks import SHIPPED, WITHDRAWN, Context, IssueSystem, Mark, Progress, Publisher, Rendered
+from tracker._readonce import ReadOnce
+from tracker._schema import Report
+from tracker.hooks import SHIPPED, WITHDRAWN, BuildToPublish, Context, IssueSystem, Mark, Progress, Publisher
 
 if TYPE_CHECKING:
-    pass
+    from tracker._notes import Topology
 
 
 
@@ -55,6 +58,15 @@ class Session:
     say: Callable[[str], None] | None = None
     progress: Progress | None = None
     _notes: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    # Every report this command made, by (build, previous): each is made once.
+    _reports: dict[tuple[str, str | None], Report] = field(default_factory=dict, init=False, repr=False)
+    # Earlier builds' reports made for publishers from what the command had read (`_earlier_reports`).
+    _partial: dict[str, Report] = field(default_factory=dict, init=False, repr=False)
+    # (build, previous, template, locale) → (the report rendered, its text): each rendered once.
+    _texts: dict[tuple[str, str | None, str, str], tuple[Report, str]] = field(
+        default_factory=dict, init=False, repr=False)
+    # How many times each (build, template, locale) was rendered in this command.
+    renders: Counter[tuple[str, str, str]] = field(default_factory=Counter, init=False, repr=False)
 
     @cached_property
     def repo(self) -> git.Repo:
@@ -120,6 +132,11 @@ class Session:
             self.context.say(_nothing_held(self.issues.name, self.config))
         return found
 
+    @cached_property
+    def reads(self) -> ReadOnce:
+        """The issue system's voters, pull requests and commit logins, each read once per command."""
+        return ReadOnce(self.issues)
+
     @property
     def repository(self) -> links.Repository:
         return self.issues.repository
@@ -144,7 +161,7 @@ class Session:
     def build_tag(self, name: str) -> Tag:
         return self.collector.tag(name)
 
-    def report(self, build: str, previous: str | None = None) -> dict[str, Any]:
+    def report(self, build: str, previous: str | None = None) -> Report:
         """The schema-1 report of one build: collect its range, link, decide, credit."""
         found = self.collector.read(build, previous)
         from tracker import _scan  # loaded by the read
@@ -158,14 +175,14 @@ class Session:
                              f" name an earlier build of {build}'s history")
         return out
 
-    def _report_from(self, found: collect.Range) -> dict[str, Any]:
+    def _report_from(self, found: collect.Range) -> Report:
         """The report of a collected range: link to pull requests, decide, credit, assemble."""
         from tracker import decide, link
 
         tag, scanned, originals = found.tag, found.scanned, found.originals
         requests, repo_id = self.requests, self.repository
         claims, own = link.pull_claims(scanned, originals)
-        pulls = self.issues.pulls(claims) if claims else {}
+        pulls = self.reads.pulls(claims) if claims else {}
         search = link.requests_named(scanned, originals, pulls, requests, repo_id)
         earlier = self.collector.earlier(found, search)
         decision = decide.decide(scanned, requests, pulls, originals, earlier, repo_id)
@@ -180,7 +197,7 @@ class Session:
 
         duplicates = credit.Duplicates(requests)
         wanted = [d for rid in decision.shipped for d in [rid, *duplicates.of(rid)]]
-        voters = self.issues.voters(wanted) if wanted else {}
+        voters = self.reads.voters(wanted) if wanted else {}
         exclude = self.config.credits_exclude
         who = {rid: credit.people(rid, requests, voters, exclude, duplicates) for rid in decision.shipped}
         out = reports.build(tag, found.previous_name, scanned, decision, requests, who, exclude, self.project, already,
@@ -188,7 +205,7 @@ class Session:
         for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"], *out["already_shipped"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
         credit.credit(out, requests, self.config.credits_logins, self.config.credits_exclude, self.collector,
-                      getattr(self.issues, "commit_logins", None),  # optional: a plugin may predate it
+                      self.reads.commit_logins,
                       tag.sha, found.previous_sha, scanned.count, found.inside)
         return out
 
@@ -240,11 +257,11 @@ class Session:
 
     # -- render, publish, mark -----------------------------------------------------
 
-    def render(self, data: Mapping[str, Any], template: str | None = None, locale: str | None = None,
-               **extra: Any) -> str:
+    def render(self, data: Report, template: str | None = None, locale: str | None = None) -> str:
         """Render a report. `markdown` means the project's Markdown changelog: the built-in one,
         or `changelog.template` when that is a Markdown template of the project's own (so
-        CHANGELOG.md, release notes and the job summary all use it)."""
+        CHANGELOG.md, release notes and the job summary all use it). Each (report, template,
+        locale) is rendered once per command, however many outputs use it."""
         from tracker import render  # jinja2 and the templates only when something renders
 
         configured = self.config.template
@@ -253,15 +270,23 @@ class Session:
             chosen = configured
         if chosen == configured and (self.root / configured).is_file():
             chosen = str(self.root / configured)  # config paths are relative to the repository root
+        language = locale or self.config.locale
+        key = (data["build"], data.get("previous"), chosen, language)
+        made = self._texts.get(key)
+        if made is not None and made[0] is data:
+            return made[1]
         shipping = {sha for entry in [*data["shipped"], *data.get("fixed", ())] for sha in entry["commits"]}
         others = [c for c in data["changes"] if c["sha"] not in shipping and c.get("type") in ("feat", "fix", "perf")]
         context = {"report": data, "project": self.project, "reports": [], "other_changes": others,
                    "notes": self.notes(data) if chosen != "atom" else None,
                    # The build's pull requests by number, for links from the fans' part.
-                   "pull_requests": {p["number"]: p for p in data.get("pulls", ())}, **extra}
-        return render.render(chosen, context, locale or self.config.locale, self.root)
+                   "pull_requests": {p["number"]: p for p in data.get("pulls", ())}}
+        text = render.render(chosen, context, language, self.root)
+        self.renders[(data["build"], chosen, language)] += 1
+        self._texts[key] = (data, text)
+        return text
 
-    def notes(self, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    def notes(self, data: Report) -> dict[str, Any] | None:
         """The build's release notes under the fans' part (`changelog.changes: all`): its merged
         pull requests and other commits, grouped, and its new contributors; made once per build."""
         if self.config.changelog_changes != "all" or not isinstance(data.get("changes"), Iterable):
@@ -280,7 +305,7 @@ class Session:
             made = self._notes[key] = {"groups": notes.grouped(found), "count": len(found), "newcomers": newcomers}
         return made
 
-    def _topology(self, data: Mapping[str, Any]) -> tuple[Any, set[str] | None]:
+    def _topology(self, data: Report) -> tuple[Topology, set[str] | None]:
         """What the notes need of git for a report's range: its `notes.Topology`, and the emails
         of its authors that have commits before it (None for a first build, or a report this
         repository cannot place: then nobody is called new)."""
@@ -288,7 +313,8 @@ class Session:
 
         try:
             build = self.build_tag(data["build"]).sha
-            previous = git.resolve_previous(self.repo, data["previous"]) if data.get("previous") else None
+            given = data.get("previous")
+            previous = git.resolve_previous(self.repo, given) if given else None
         except BadInput:
             return notes.Topology(), None
         emails, parents, line = git.topology(self.repo, previous, build)
@@ -316,11 +342,7 @@ class Session:
                                         lambda email: email.lower() if email.lower() in wanted else None, len(wanted))
         return topology, before
 
-    def order_builds(self, names: Sequence[str]) -> list[str]:
-        """Build names, newest first by topology (a descendant before its ancestors)."""
-        return git.topo_order(self.repo, names)
-
-    def marks_for(self, data: Mapping[str, Any]) -> list[Mark]:
+    def marks_for(self, data: Report) -> list[Mark]:
         from tracker import render
 
         cfg = self.config
@@ -340,38 +362,72 @@ class Session:
                     "build": data["build"], "request": entry, "votes": entry["votes"], "project": self.project,
                 }, cfg.locale, self.root).strip()
             marks.append(Mark(entry["id"], data["build"], SHIPPED, comment, cfg.ship_label, cfg.ship_close))
-        for entry in data["withdrawn"]:
-            comment = render.render("comment_withdrawn.md.j2", {"build": data["build"], "request": entry},
+        for withdrawn in data["withdrawn"]:
+            comment = render.render("comment_withdrawn.md.j2", {"build": data["build"], "request": withdrawn},
                                     cfg.locale, self.root).strip() if talks else None
-            marks.append(Mark(entry["id"], data["build"], WITHDRAWN, comment, cfg.ship_label, False))
+            marks.append(Mark(withdrawn["id"], data["build"], WITHDRAWN, comment, cfg.ship_label, False))
         return marks
 
-    def ship(self, data: Mapping[str, Any]) -> list[str]:
+    def ship(self, data: Report) -> list[str]:
         """Mark the build's shipped (and withdrawn) requests in the issue system."""
         return self.issues.mark(self.marks_for(data))
 
-    def publish(self, data: dict[str, Any], names: Sequence[str] | None = None,
-                ready: Mapping[str, str] | None = None) -> list[str]:
-        """Run the configured publishers on one build (`ready`: formats rendered already)."""
+    def publish(self, data: Report, names: Sequence[str] | None = None) -> list[str]:
+        """Run the configured publishers (or those `names`) on one build: each gets the same
+        plain data, made once (see `BuildToPublish`)."""
         chosen = self.publishers(names if names is not None else self.config.publish)
-        texts = dict(ready or {})  # each format rendered once, however many publishers ask for it
-
-        def render_once(fmt: str) -> str:
-            if fmt not in texts:
-                texts[fmt] = self.render(data, fmt)
-            return texts[fmt]
-
-        rendered = Rendered(
-            report=data,
-            render=render_once,
-            order=self.order_builds,
+        texts = self._texts_for(data, chosen)
+        wants_earlier = any(publisher.earlier_builds for publisher in chosen)
+        build = BuildToPublish(
+            report=_plain(data),
+            texts=texts,
+            order=(),
             issues=self.issues,
-            builds=lambda: self.all_reports(upto=data["build"]),
+            earlier=[_plain(r) for r in self._earlier_reports(data["build"])] if wants_earlier else (),
+            requests=self._requests_with_urls() if wants_earlier else (),
         )
         lines: list[str] = []
         for publisher in chosen:
-            lines += publisher.publish(rendered)
+            asked = publisher.builds_to_order(data["build"])
+            order = git.topo_order(self.repo, [*asked, data["build"]]) if asked else self.build_names()
+            lines += publisher.publish(replace(build, order=order))
         return lines
+
+    def _texts_for(self, data: Report, chosen: Sequence[Publisher]) -> dict[str, str]:
+        """Each format the `chosen` publishers read, rendered once in the configured locale."""
+        return {fmt: self.render(data, fmt) for publisher in chosen for fmt in publisher.formats}
+
+    def _earlier_reports(self, build: str) -> list[Report]:
+        """The reports of the builds before `build` (after it in `build_names`), newest first,
+        made from what this command read from the issue system already (README "Earlier
+        builds on the site"): the requests, and the voters, pull requests and commit logins
+        of ids read for a report before; nothing new is read from a remote issue system."""
+        names = self.build_names()
+        earlier = names[names.index(build) + 1:] if build in names else [n for n in names if n != build]
+        reads = self.reads
+        out: list[Report] = []
+        before, reads.fresh = reads.fresh, False
+        try:
+            for name in earlier:
+                made = self._reports.get((name, None)) or self._partial.get(name)
+                if made is None:
+                    made = self._partial[name] = self.report(name)
+                out.append(made)
+        finally:
+            reads.fresh = before
+        return out
+
+    def _requests_with_urls(self) -> list[Request]:
+        """Every request, its `url` filled in from the issue system where the request lacks one."""
+        url_of = self.issues.issue_url
+        return [r if r.url else replace(r, url=url_of(r.id)) for r in self.requests.values()]
+
+    def built(self, build: str) -> Report:
+        """`report(build)`, made once per command."""
+        made = self._reports.get((build, None))
+        if made is None:
+            made = self._reports[(build, None)] = self.report(build)
+        return made
 
     def release(self, build: str | None, ship: bool = True, publish: bool = True) -> tuple[str, list[str]]:
         """`ship`, `publish` or both for one build; return (build, one line per write).
@@ -385,34 +441,42 @@ class Session:
             build = actions.build_from_env(self.env)
             if build is None:
                 raise BadInput("missing BUILD: give the build tag (in GitHub Actions it defaults to the release's tag)")
-        if publish:
-            self.publishers(self.config.publish)
-        data = self.report(build)
-        ready = {"markdown": self.render(data, "markdown")} if publish else {}  # a template error stops us here
+        chosen = self.publishers(self.config.publish) if publish else []
+        data = self.built(build)
+        if publish:  # a template error stops us here, before any write (the job summary's Markdown too)
+            self._texts_for(data, chosen)
+            self.render(data, "markdown")
         lines: list[str] = []
         try:
             if ship:
                 lines += self.ship(data)
             if publish:
-                lines += self.publish(data, ready=ready)
-            actions.report_outputs(self, data)
+                lines += self.publish(data)
+            actions.report_outputs(self.env, self.context.git_dir, data, lambda: self.render(data, "markdown"))
         finally:
             self.issues.close()
         return build, lines
 
-    def build_names(self) -> list[str]:
-        """Every build tag, newest first by topology."""
-        names = [t.name for t in self.build_tags]
-        return self.order_builds(names)
+    @cached_property
+    def _build_names(self) -> list[str]:
+        return git.topo_order(self.repo, [t.name for t in self.build_tags])
 
-    def all_reports(self, upto: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
-        """Reports of every build (newest first) up to `upto`, and from `since` on."""
+    def build_names(self) -> list[str]:
+        """Every build tag, newest first by topology (a descendant before its ancestors)."""
+        return list(self._build_names)
+
+    def all_reports(self, since: str | None = None) -> list[Report]:
+        """Reports of every build (newest first), from `since` on."""
         names = self.build_names()
-        if upto is not None and upto in names:
-            names = names[names.index(upto):]
         if since is not None:
             if since not in names:
                 self.build_tag(since)
                 raise BadInput(f"--since {since}: not a build before the latest")
             names = names[: names.index(since) + 1]
-        return [self.report(name) for name in names]
+        return [self.built(name) for name in names]
+
+
+def _plain(data: Report) -> Report:
+    """A report as JSON-ready values: its spooled `changes` as a list (what publishers receive)."""
+    changes = data["changes"]
+    return data if isinstance(changes, list) else {**data, "changes": list(changes)}

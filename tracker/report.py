@@ -1,21 +1,18 @@
-"""The schema-1 report of one build: the contract scripts and templates read.
-
-Field names and meanings are fixed by DESIGN.md; fields may be added, none may
-change meaning without `schema` going up.
-"""
+"""The report: one build's decision, credits and changes assembled into the schema-1
+report (`tracker._schema`), the contract scripts, templates and publishers read."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tracker._model import REPORT, PullRequest, Request, Tag
-from tracker._scan import Scanned
-from tracker.credit import People
-from tracker.decide import Decision
+from tracker._schema import SCHEMA, AlreadyShipped, Report, Shipped, Withdrawn
 
-SCHEMA = 1
-
+if TYPE_CHECKING:
+    from tracker._scan import Scanned
+    from tracker.credit import People
+    from tracker.decide import Decision
 
 def _id_key(request_id: str) -> tuple[int, int, str]:
     return (0, int(request_id), "") if request_id.isdigit() else (1, 0, request_id)
@@ -32,15 +29,15 @@ def build(
     project: str | None = None,
     shipped_in: Mapping[str, str] | None = None,
     pulls: Sequence[PullRequest] = (),
-) -> dict[str, Any]:
+) -> Report:
     """Assemble the report from the decision and the people behind each request.
 
     Bug reports (`reports.labels`) the build closed go to `fixed`, shaped like `shipped`.
     `builders` are still the decision's (`Name<email>` identities and pull-request
     authors' logins) and `credits` is empty: the credit step (`Session._credit`) names the
-    builders and fills the credits.
+    builders and fills the credits (and `builder_names`).
     """
-    shipped: list[dict[str, Any]] = []
+    shipped: list[Shipped] = []
     for request_id, commits in decision.shipped.items():
         request = requests[request_id]
         who = people[request_id]
@@ -55,16 +52,17 @@ def build(
             "commits": commits,
             "pulls": decision.pulls.get(request_id, []),
             "builders": decision.builders.get(request_id, []),
+            "builder_names": [],
         })
     shipped.sort(key=lambda s: (-s["votes"], _id_key(s["id"])))
     fixed = [entry for entry in shipped if requests[entry["id"]].kind == REPORT]
     shipped = [entry for entry in shipped if requests[entry["id"]].kind != REPORT]
-    withdrawn = [
+    withdrawn: list[Withdrawn] = [
         {"id": rid, "title": requests[rid].title, "url": requests[rid].url, "commits": shas}
         for rid, shas in sorted(decision.withdrawn.items(), key=lambda kv: _id_key(kv[0]))
     ]
     # Closed again here but shipped by an earlier build (`shipped_in`: id → that build).
-    already = [
+    already: list[AlreadyShipped] = [
         {"id": rid, "title": requests[rid].title, "url": requests[rid].url,
          "in": (shipped_in or {}).get(rid, previous or ""), "commits": shas}
         for rid, shas in sorted(decision.already.items(), key=lambda kv: _id_key(kv[0]))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.hooks import BadInput, Context, Publisher, Rendered, WorkFailed, check_targets, write_if_changed
+from tracker.hooks import BadInput, BuildToPublish, Context, Publisher, WorkFailed, check_targets, write_if_changed
 
 _SECTION = re.compile(
     r"<!-- tracker:build (?P<build>\S+) -->\r?\n.*?<!-- tracker:end (?P=build) -->[ \t]*(?:\r?\n)?",
@@ -75,6 +75,7 @@ class ChangelogFile(Publisher):
     """Keeps `changelog.file` (CHANGELOG.md) up to date, one section per build."""
 
     name = "changelog-file"
+    formats = ("markdown",)
 
     def __init__(self, context: Context):
         super().__init__(context)
@@ -97,10 +98,15 @@ class ChangelogFile(Publisher):
         except OSError as exc:
             raise BadInput(f"changelog.file {shown}: cannot read: {exc.strerror or exc}") from None
 
-    def publish(self, build: Rendered) -> list[str]:
+    def builds_to_order(self, build: str) -> list[str]:
+        """The builds with a section here, when `build` has none yet (it goes among them)."""
+        found = [section.build for section in sections(self.read())]
+        return [] if build in found else found
+
+    def publish(self, build: BuildToPublish) -> list[str]:
         text = self.read()
         name = build.report["build"]
-        updated = place(text, name, build.render("markdown"), build.order)
+        updated = place(text, name, build.texts["markdown"], build.newest_first)
         try:
             written = write_if_changed(self.path, updated, dry_run=self.context.dry_run)
         except OSError as exc:

@@ -27,9 +27,9 @@ from typing import Any
 
 from tracker.hooks import (
     BadInput,
+    BuildToPublish,
     Context,
     Publisher,
-    Rendered,
     WorkFailed,
     check_targets,
     render_template,
@@ -50,6 +50,7 @@ class Site(Publisher):
     """Keeps the static site in `site.dir` up to date with every build up to this one."""
 
     name = "site"
+    earlier_builds = True  # every build's page, the hall of fame, the feed; the roadmap's requests
 
     def __init__(self, context: Context):
         super().__init__(context)
@@ -66,21 +67,25 @@ class Site(Publisher):
                 check_targets((p for p in (folder / sub).iterdir() if p.name.endswith(kinds)),
                               lambda p: f"site.dir {context.config.site_dir}: {p}")
 
-    def publish(self, build: Rendered) -> list[str]:
+    def builds_to_order(self, build: str) -> list[str]:
+        """The build the site shows, when another (is `build` older than it?)."""
+        shown = shown_build(self.context.path(self.context.config.site_dir))
+        return [shown] if shown and shown != build else []
+
+    def publish(self, build: BuildToPublish) -> list[str]:
         """Render every page and card; write (or, on dry run, list) the files that change."""
         config = self.context.config
         folder = self.context.path(config.site_dir)
         locale = config.locale
         shown = shown_build(folder)
         name = build.report["build"]
-        if shown and shown != name and build.order([shown, name])[0] == shown:
+        if shown and shown != name and build.newest_first([shown, name])[0] == shown:
             # Republishing an older build must not turn the site back to it: the newer
             # build's site already holds this build's page, so a rerun changes nothing.
             self.context.say(f"site: {folder} shows {shown}, newer than {name}; left as it is")
             return []
-        reports = _reports(build)
-        data = sitedata.model(reports, build.issues.requests(), build.issues.issue_url,
-                              config.site_cards, self.context.root.name)
+        data = sitedata.model([build.report, *build.earlier], build.requests, config.site_cards,
+                              self.context.root.name)
         honours = data.pop("honours")
         common = {**data, "locale": locale}
         changed: list[Path] = []
@@ -137,8 +142,3 @@ def shown_build(folder: Path) -> str | None:
     found = _SHOWN.search(head)
     return html.unescape(found.group(1)) if found else None
 
-
-def _reports(build: Rendered) -> list[dict[str, Any]]:
-    """Every build's report up to this one, newest first, with this build's own report first."""
-    name = build.report["build"]
-    return [build.report] + [r for r in build.builds() if r["build"] != name]

@@ -8,13 +8,13 @@ rerun produces the same bytes. Everything a template links to is computed here
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from tracker import hooks
-from tracker.hooks import Request, top_requests, valid_login
+from tracker.hooks import Report, Request, Shipped, top_requests, valid_login
 
 FEED_LIMIT = 50
 FAME_ON_INDEX = 10
@@ -54,12 +54,12 @@ class Honour:
 
     login: str
     role: str
-    request: Mapping[str, Any]
+    request: Shipped
     build: str
     date: str | None
 
 
-def honours(reports: Sequence[Mapping[str, Any]], mode: str) -> dict[str, Honour]:
+def honours(reports: Sequence[Report], mode: str) -> dict[str, Honour]:
     """One card per fan (key: lower-case login): a suggestion beats a vote, then the newest build.
 
     `mode` is `site.cards`: `authors` (suggesters and co-suggesters) or `all` (voters too).
@@ -78,7 +78,7 @@ def honours(reports: Sequence[Mapping[str, Any]], mode: str) -> dict[str, Honour
     return found
 
 
-def live_shipped(reports: Sequence[Mapping[str, Any]]) -> set[str]:
+def live_shipped(reports: Sequence[Report]) -> set[str]:
     """Ids shipped by these builds and not withdrawn by a later one (reports newest first)."""
     live: set[str] = set()
     for data in reversed(reports):
@@ -96,7 +96,7 @@ def _person(login: str, role: str, cards: Mapping[str, Honour]) -> dict[str, Any
             "honour": {"role": card.role, "title": card.request["title"], "build": card.build}}
 
 
-def _request(entry: Mapping[str, Any], cards: Mapping[str, Honour]) -> dict[str, Any]:
+def _request(entry: Shipped, cards: Mapping[str, Honour]) -> dict[str, Any]:
     return {
         "id": entry["id"], "title": entry["title"], "link": safe_link(entry.get("url")), "votes": entry["votes"],
         "author": _person(entry["author"], SUGGESTED, cards) if entry["author"] else None,
@@ -107,7 +107,7 @@ def _request(entry: Mapping[str, Any], cards: Mapping[str, Honour]) -> dict[str,
     }
 
 
-def _fans(data: Mapping[str, Any], cards: Mapping[str, Honour]) -> list[dict[str, Any]]:
+def _fans(data: Report, cards: Mapping[str, Honour]) -> list[dict[str, Any]]:
     """Every credited fan of one build, with the one thing their share text celebrates."""
     shipped = {s["id"]: s for s in data["shipped"]}
     fans = []
@@ -126,7 +126,7 @@ def _fans(data: Mapping[str, Any], cards: Mapping[str, Honour]) -> list[dict[str
     return fans
 
 
-def build_view(data: Mapping[str, Any], cards: Mapping[str, Honour]) -> dict[str, Any]:
+def build_view(data: Report, cards: Mapping[str, Honour]) -> dict[str, Any]:
     """One build as its page shows it."""
     return {
         "build": data["build"], "previous": data.get("previous"), "date": data.get("date"),
@@ -137,7 +137,7 @@ def build_view(data: Mapping[str, Any], cards: Mapping[str, Honour]) -> dict[str
     }
 
 
-def hall_of_fame(reports: Sequence[Mapping[str, Any]], cards: Mapping[str, Honour]) -> list[dict[str, Any]]:
+def hall_of_fame(reports: Sequence[Report], cards: Mapping[str, Honour]) -> list[dict[str, Any]]:
     """`tracker fans` rows, each with its card and the titles of what the fan suggested."""
     titles = {s["id"]: s["title"] for data in reversed(reports) for s in data["shipped"]}
     rows = []
@@ -149,16 +149,17 @@ def hall_of_fame(reports: Sequence[Mapping[str, Any]], cards: Mapping[str, Honou
     return rows
 
 
-def roadmap(requests: Iterable[Request], shipped: set[str],
-            url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
-    """The most-voted open requests not shipped yet (an issue system may leave a shipped one open)."""
-    rows = top_requests([r for r in requests if r.id not in shipped], ROADMAP_SIZE, url_of)
+def roadmap(requests: Iterable[Request], shipped: set[str]) -> list[dict[str, Any]]:
+    """The most-voted open requests not shipped yet (an issue system may leave a shipped one open);
+    `requests` come with their URLs."""
+    rows = top_requests([r for r in requests if r.id not in shipped], ROADMAP_SIZE, lambda _: None)
     return [{**row, "link": safe_link(row["url"])} for row in rows]
 
 
-def model(reports: Sequence[Mapping[str, Any]], requests: Iterable[Request], url_of: Callable[[str], str | None],
-          cards_mode: str, fallback_name: str) -> dict[str, Any]:
-    """Everything the site's templates are given; `reports` are every build up to this one, newest first."""
+def model(reports: Sequence[Report], requests: Iterable[Request], cards_mode: str,
+          fallback_name: str) -> dict[str, Any]:
+    """Everything the site's templates are given; `reports` are every build up to this one, newest
+    first; `requests` every request, with its URL (the roadmap)."""
     latest = reports[0]
     cards = honours(reports, cards_mode)
     builds = [build_view(data, cards) for data in reports]
@@ -171,6 +172,6 @@ def model(reports: Sequence[Mapping[str, Any]], requests: Iterable[Request], url
         "feed": builds[:FEED_LIMIT],
         "fame": hall_of_fame(reports, cards),
         "fame_on_index": FAME_ON_INDEX,
-        "roadmap": roadmap(requests, live_shipped(reports), url_of),
+        "roadmap": roadmap(requests, live_shipped(reports)),
         "honours": cards,
     }

@@ -34,6 +34,7 @@ class LocalIssues(IssueSystem):
 
     name = "local"
     posts_comments = False  # marks are rows in the store: there is no conversation to thank in
+    local_reads = True  # a SQLite file: earlier builds on the site are read in full
 
     def __init__(self, context: Context):
         super().__init__(context)
