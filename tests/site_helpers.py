@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tracker import _importer as importer
 from tracker import demo
-from tracker.pipeline import Session
+from tracker.session import Session
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO_ROOT / "changelog_templates"

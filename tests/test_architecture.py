@@ -26,7 +26,7 @@ STAGES: list[tuple[str, set[str]]] = [
     ("render", {"render", "_notes", "_views", "_locales"}),
     ("publish", {"publish", "_plugins", "_extras", "_output", "_actions"}),
 ]
-SESSION = {"session", "pipeline"}
+SESSION = {"session"}
 ENTRY = {"cli", "early", "__main__", "demo"}
 # The plugin surface: it re-exports from every stage, and is exempt from their order.
 CONTRACT = {"hooks"}

@@ -16,7 +16,7 @@ from conftest import report_of as raw_report_of
 
 from tracker import _config as config
 from tracker import _logins as logins
-from tracker import credit
+from tracker import credit, publish
 from tracker._errors import ConfigError
 from tracker._plugins import default_issue_system
 
@@ -261,7 +261,7 @@ def test_an_empty_issue_system_says_so_once(make_repo: Any) -> None:
 
 def test_a_fixed_report_is_marked_once_and_its_reporter_thanked(repo: Path, tmp_path: Path) -> None:
     from tracker import render
-    from tracker.pipeline import Session
+    from tracker.session import Session
 
     _import(repo, tmp_path, [{"id": "1", "title": "Dark mode", "author": "ann"},
                              {"id": "2", "title": "Crash", "author": "olga", "labels": ["bug"], "voters": ["pat"]}])
@@ -273,7 +273,7 @@ def test_a_fixed_report_is_marked_once_and_its_reporter_thanked(repo: Path, tmp_
     assert invoke(["--repo", str(repo), "release", "v2"]).stdout == "v2: nothing to write (already up to date)\n"
     session = Session(repo_path=str(repo))
     data = session.report("v2")
-    comments = {m.request: m.comment for m in session.marks_for(data)}
+    comments = {m.request: m.comment for m in publish.marks(data, "shipped", True, True, "en", "app", repo)}
     assert comments["2"] == "Fixed in **v2** — thank you @olga for reporting, and the 1 who confirmed it!"
     zh = render.render("comment_fixed.md.j2", {"build": "v2", "request": data["fixed"][0], "votes": 0,
                                                "project": "app"}, "zh-CN").strip()

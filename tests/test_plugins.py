@@ -192,7 +192,7 @@ def test_a_third_party_publisher_receives_plain_json_ready_data(
 def test_each_format_is_rendered_once_per_release(fresh_registry: None, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch, make_repo: Any) -> None:
     """Two publishers and the job summary all use the Markdown changelog: it is rendered once."""
-    from tracker.pipeline import Session
+    from tracker.session import Session
 
     site = tmp_path / "site-packages"
     site.mkdir()

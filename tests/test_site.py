@@ -23,7 +23,7 @@ from tracker import _views as views
 from tracker import credit as credits
 from tracker import demo, render
 from tracker._model import Request
-from tracker.pipeline import Session
+from tracker.session import Session
 from tracker_files import sitedata
 
 ATOM = "{http://www.w3.org/2005/Atom}"

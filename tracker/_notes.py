@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tracker._schema import ChangeEntry, Pull, Shipped
+    from tracker.collect import Shape
 
 # Groups in the order the notes show them; each line goes to the first that claims it.
 GROUPS = ("breaking", "feat", "fix", "perf", "docs", "deps", "maintenance", "other")
@@ -51,6 +52,26 @@ class Topology:
     # The first-parent line's merges of pull requests: {"sha", "pull", "summary" (the merge's
     # own words), "author" and "login" (who merged), "head" (the newest commit it brought in)}.
     merges: Sequence[Mapping[str, Any]] = ()
+
+
+def topology(shape: Shape, pull_of: Callable[[str], str | None]) -> Topology:
+    """The `Topology` of a range's `shape`: `pull_of` reads the pull request a merge's message
+    names. What a pull request's merge brought in is its line, not the range's."""
+    parents, mainline = shape.parents, set(shape.line)
+    claimed: list[dict[str, Any]] = []
+    hidden: dict[str, str] = {}
+    for sha, (message, author) in shape.merges.items():
+        pull = pull_of(message)
+        claimed.append({"sha": sha, "pull": pull, "summary": merge_title(message), "author": author, "login": None,
+                        "head": parents[sha][1] if pull and parents[sha][1] in parents else None})
+        stack = list(parents[sha][1:]) if pull else []
+        while stack:
+            at = stack.pop()
+            if at in parents and at not in mainline and at not in hidden:
+                hidden[at] = pull or ""
+                stack.extend(parents[at])
+    claimed.sort(key=lambda m: shape.line.index(m["sha"]))
+    return Topology(emails=shape.emails, hidden=hidden, merges=claimed)
 
 
 def merge_title(message: str) -> str:

@@ -99,6 +99,19 @@ class Range:
         self.originals: dict[str, _scan.Linked] = {}
 
 
+class Shape:
+    """A range's shape as git has it: each commit's author email (after `.mailmap`) and
+    parents, the first-parent line from the build down, and each merge on that line's
+    message and author."""
+
+    def __init__(self, emails: dict[str, str], parents: dict[str, list[str]], line: list[str],
+                 merges: dict[str, tuple[str, str]]):
+        self.emails = emails
+        self.parents = parents
+        self.line = line
+        self.merges = merges
+
+
 class Collector:
     """Reads builds' ranges and earlier history from git and the link index."""
 
@@ -272,6 +285,17 @@ class Collector:
                        wanted: int) -> set[str]:
         """The keys of authors (by `patterns` of their `<email>`) with a commit reachable from `tip`."""
         return git.authors_before(self.repo, tip, patterns, key, wanted)
+
+    def resolve(self, revision: str) -> str:
+        """The commit a `--previous` revision names (bad input when none)."""
+        return git.resolve_previous(self.repo, revision)
+
+    def shape(self, previous: str | None, build: str) -> Shape:
+        """The shape of `previous..build` beyond its changes (what release notes group by)."""
+        emails, parents, line = git.topology(self.repo, previous, build)
+        merges = git.show(self.repo, [sha for sha in line if len(parents.get(sha, ())) > 1])
+        return Shape(emails, parents, line,
+                     {sha: (commit.message, commit.author_name) for sha, commit in merges.items()})
 
     def save(self) -> None:
         """Keep what was learnt about history in the link index (when it was opened)."""

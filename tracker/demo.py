@@ -14,7 +14,7 @@ from tracker import _plugins as plugins
 from tracker import _sample as sample
 from tracker._errors import BadInput
 from tracker._store import Store, store_path
-from tracker.pipeline import Session
+from tracker.session import Session
 
 CONFIG = """\
 # tracker's config for the demo project (see README: Config)

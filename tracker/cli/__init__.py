@@ -1,6 +1,6 @@
 """The `tracker` command line: the only package that imports click.
 
-Commands stay thin: parse options, call the pipeline, print. Every expected
+Commands stay thin: parse options, call the session, print. Every expected
 failure is one line on stderr with exit 2 (bad input) or 1 (the work failed);
 a traceback only with --debug.
 """
@@ -116,7 +116,7 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def _session(ctx: click.Context, dry_run: bool = False) -> Any:
-    from tracker.pipeline import Session
+    from tracker.session import Session
 
     options = ctx.find_root().params
     session = Session(

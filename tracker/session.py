@@ -24,11 +24,12 @@ from tracker import _grammar as links
 from tracker import _logins as logins
 from tracker import _plugins as plugins
 from tracker import collect
+from tracker import publish as publishing
 from tracker._errors import BadInput
-from tracker._model import Request, Tag
+from tracker._model import Request
 from tracker._readonce import ReadOnce
 from tracker._schema import Report
-from tracker.hooks import SHIPPED, WITHDRAWN, BuildToPublish, Context, IssueSystem, Mark, Progress, Publisher
+from tracker.hooks import BuildToPublish, Context, IssueSystem, Progress, Publisher
 
 if TYPE_CHECKING:
     from tracker._notes import Topology
@@ -152,14 +153,6 @@ class Session:
         """What reads the builds' ranges and earlier history (git and the link index)."""
         return collect.Collector(self.repo, self.config, self.context, lambda: self.repository,
                                  lambda: self.requests)
-
-    @property
-    def build_tags(self) -> list[Tag]:
-        """Every build tag, read once per session."""
-        return self.collector.tags
-
-    def build_tag(self, name: str) -> Tag:
-        return self.collector.tag(name)
 
     def report(self, build: str, previous: str | None = None) -> Report:
         """The schema-1 report of one build: collect its range, link, decide, credit."""
@@ -312,86 +305,43 @@ class Session:
         from tracker import _notes as notes
 
         try:
-            build = self.build_tag(data["build"]).sha
+            build = self.collector.tag(data["build"]).sha
             given = data.get("previous")
-            previous = git.resolve_previous(self.repo, given) if given else None
+            previous = self.collector.resolve(given) if given else None
         except BadInput:
             return notes.Topology(), None
-        emails, parents, line = git.topology(self.repo, previous, build)
-        mainline = set(line)
-        merges = [sha for sha in line if len(parents.get(sha, ())) > 1]
-        claimed: list[dict[str, Any]] = []
-        hidden: dict[str, str] = {}
-        for sha, commit in git.show(self.repo, merges).items():
-            pull = links.parse(commit.message, self.repository).pull
-            claimed.append({"sha": sha, "pull": pull, "summary": notes.merge_title(commit.message),
-                            "author": commit.author_name, "login": None,
-                            "head": parents[sha][1] if pull and parents[sha][1] in parents else None})
-            stack = list(parents[sha][1:]) if pull else []
-            while stack:  # what this pull request's merge brought in: its line, not theirs
-                at = stack.pop()
-                if at in parents and at not in mainline and at not in hidden:
-                    hidden[at] = pull or ""
-                    stack.extend(parents[at])
-        claimed.sort(key=lambda m: line.index(m["sha"]))
-        topology = notes.Topology(emails=emails, hidden=hidden, merges=claimed)
+        shape = self.collector.shape(previous, build)
+        topology = notes.topology(shape, lambda message: links.parse(message, self.repository).pull)
         if previous is None:
             return topology, None
-        wanted = {email.lower() for email in emails.values() if email}
-        before = git.authors_before(self.repo, previous, [f"<{email}>" for email in sorted(wanted)],
-                                        lambda email: email.lower() if email.lower() in wanted else None, len(wanted))
+        wanted = {email.lower() for email in topology.emails.values() if email}
+        before = self.collector.authors_before(previous, [f"<{email}>" for email in sorted(wanted)],
+                                               lambda email: email.lower() if email.lower() in wanted else None,
+                                               len(wanted))
         return topology, before
-
-    def marks_for(self, data: Report) -> list[Mark]:
-        from tracker import render
-
-        cfg = self.config
-        talks = self.issues.posts_comments  # no comment is rendered where none is posted
-        marks = []
-        for entry in data["shipped"]:
-            comment = None
-            if cfg.ship_comment and talks:
-                comment = render.render("comment_shipped.md.j2", {
-                    "build": data["build"], "request": entry, "votes": entry["votes"], "project": self.project,
-                }, cfg.locale, self.root).strip()
-            marks.append(Mark(entry["id"], data["build"], SHIPPED, comment, cfg.ship_label, cfg.ship_close))
-        for entry in data.get("fixed", ()):  # a bug report is marked like a request: thanked, labelled, closed
-            comment = None
-            if cfg.ship_comment:
-                comment = render.render("comment_fixed.md.j2", {
-                    "build": data["build"], "request": entry, "votes": entry["votes"], "project": self.project,
-                }, cfg.locale, self.root).strip()
-            marks.append(Mark(entry["id"], data["build"], SHIPPED, comment, cfg.ship_label, cfg.ship_close))
-        for withdrawn in data["withdrawn"]:
-            comment = render.render("comment_withdrawn.md.j2", {"build": data["build"], "request": withdrawn},
-                                    cfg.locale, self.root).strip() if talks else None
-            marks.append(Mark(withdrawn["id"], data["build"], WITHDRAWN, comment, cfg.ship_label, False))
-        return marks
 
     def ship(self, data: Report) -> list[str]:
         """Mark the build's shipped (and withdrawn) requests in the issue system."""
-        return self.issues.mark(self.marks_for(data))
+        cfg = self.config
+        return self.issues.mark(publishing.marks(data, cfg.ship_label, cfg.ship_close, cfg.ship_comment,
+                                                 cfg.locale, self.project, self.root,
+                                                 talks=self.issues.posts_comments))
 
     def publish(self, data: Report, names: Sequence[str] | None = None) -> list[str]:
         """Run the configured publishers (or those `names`) on one build: each gets the same
         plain data, made once (see `BuildToPublish`)."""
         chosen = self.publishers(names if names is not None else self.config.publish)
-        texts = self._texts_for(data, chosen)
         wants_earlier = any(publisher.earlier_builds for publisher in chosen)
         build = BuildToPublish(
-            report=_plain(data),
-            texts=texts,
+            report=publishing.plain(data),
+            texts=self._texts_for(data, chosen),
             order=(),
             issues=self.issues,
-            earlier=[_plain(r) for r in self._earlier_reports(data["build"])] if wants_earlier else (),
+            earlier=[publishing.plain(r) for r in self._earlier_reports(data["build"])] if wants_earlier else (),
             requests=self._requests_with_urls() if wants_earlier else (),
         )
-        lines: list[str] = []
-        for publisher in chosen:
-            asked = publisher.builds_to_order(data["build"])
-            order = git.topo_order(self.repo, [*asked, data["build"]]) if asked else self.build_names()
-            lines += publisher.publish(replace(build, order=order))
-        return lines
+        return publishing.run(chosen, build, lambda asked: self.collector.order([*asked, data["build"]])
+                              if asked else self.build_names())
 
     def _texts_for(self, data: Report, chosen: Sequence[Publisher]) -> dict[str, str]:
         """Each format the `chosen` publishers read, rendered once in the configured locale."""
@@ -459,7 +409,7 @@ class Session:
 
     @cached_property
     def _build_names(self) -> list[str]:
-        return git.topo_order(self.repo, [t.name for t in self.build_tags])
+        return self.collector.order([t.name for t in self.collector.tags])
 
     def build_names(self) -> list[str]:
         """Every build tag, newest first by topology (a descendant before its ancestors)."""
@@ -470,13 +420,7 @@ class Session:
         names = self.build_names()
         if since is not None:
             if since not in names:
-                self.build_tag(since)
+                self.collector.tag(since)  # bad input, with a suggestion, when no build has the name
                 raise BadInput(f"--since {since}: not a build before the latest")
             names = names[: names.index(since) + 1]
         return [self.built(name) for name in names]
-
-
-def _plain(data: Report) -> Report:
-    """A report as JSON-ready values: its spooled `changes` as a list (what publishers receive)."""
-    changes = data["changes"]
-    return data if isinstance(changes, list) else {**data, "changes": list(changes)}
