@@ -23,12 +23,15 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from pathlib import Path
 
-from tracker import collect
-from tracker._grammar import Parsed
-from tracker._scan import Linked, Row, as_parsed, as_row
+# `typing.TYPE_CHECKING` without loading typing (~5 ms) on the early start's path; type
+# checkers read any name TYPE_CHECKING as True.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:  # loaded where used: the early start asks `holds` before anything heavier
+    from tracker._grammar import Parsed
+    from tracker._scan import Linked, Row
 
 # Bump when the link grammar changes what a message means, or the tables change.
 GRAMMAR = "9"
@@ -63,6 +66,22 @@ _SCHEMA = [
 _SEEN_IN_CHAIN = "EXISTS (SELECT 1 FROM seen s JOIN temp.chain t ON t.sha = s.tip WHERE s.sha = c.sha)"
 
 
+# Does the index hold a tip's whole ancestry? (The one question the early start asks.)
+_HOLDS = "SELECT 1 FROM tips WHERE sha = ?"
+
+
+def holds(path: Path, tip: str) -> bool:
+    """Does the index file at `path` hold `tip`'s whole ancestry? One query; any failure: no."""
+    try:
+        conn = sqlite3.connect(path, timeout=1)
+        try:
+            return conn.execute(_HOLDS, (tip,)).fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
 def _count(conn: sqlite3.Connection, joined: str) -> int:
     return int(conn.execute(f"SELECT count(*) FROM {joined}").fetchone()[0])
 
@@ -71,6 +90,7 @@ class LinkIndex:
     """Links of indexed commits, and which build tips are indexed all the way down."""
 
     def __init__(self, path: Path, slug: str | None):
+
         self.path = path
         self.identity = f"{GRAMMAR}:{(slug or '').lower()}"
         self._tips: dict[str, str | None] = {}  # pending: tip → the tip below it (None: indexed whole)
@@ -112,7 +132,7 @@ class LinkIndex:
     def _holds(self, conn: sqlite3.Connection, tip: str) -> bool:
         """True when the stored index records `tip` as complete."""
         try:
-            return conn.execute(collect.HOLDS, (tip,)).fetchone() is not None
+            return conn.execute(_HOLDS, (tip,)).fetchone() is not None
         except sqlite3.Error:
             self._broken = True  # a table missing, a page damaged: read history instead
             return False
@@ -154,6 +174,8 @@ class LinkIndex:
     def collect(self, tip: str) -> Callable[[str, str | None, Parsed], None]:
         """A function recording one linked commit of `tip`'s range as a scan reads it (the
         range itself is recorded by `add(tip, below, ())` once the scan is done)."""
+        from tracker._scan import Linked
+
         items, seen = self._items, self._seen
 
         def record(sha: str, author: str | None, parsed: Parsed) -> None:
@@ -247,6 +269,10 @@ class LinkIndex:
 
     def _closers(self, conn: sqlite3.Connection | None, wanted: set[str], within: str,
                  picked: set[str]) -> list[Linked]:
+        from dataclasses import replace
+
+        from tracker._scan import Linked, as_parsed
+
         chain = self._chain(conn, within)
         # Reachable candidates: this run's pending items seen under a tip of the chain, and
         # the stored ones, read in joined queries whatever the number of requests.
@@ -328,6 +354,8 @@ class LinkIndex:
                 return  # a read-only or unreadable cache costs speed next time, never correctness
 
     def _save(self) -> None:
+        from tracker._scan import as_row
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -411,6 +439,8 @@ class Lookup:
         """(position in `shas`, what its message says) of those of `shas` that link to
         something, in position order; None once the stored index has failed while read
         (then parse instead)."""
+        from tracker._scan import as_row
+
         if self.failed:
             return None
         pending = self.index._items
