@@ -9,7 +9,9 @@ one line, before anything is written (`require`, called by the plugin's factory)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from importlib import import_module
+from typing import Any
 
 from tracker._errors import BadInput
 
@@ -35,6 +37,20 @@ def require(extra: str, what: str) -> None:
         if find_spec(module) is None:
             raise BadInput(f"{what} needs {distribution}, which is not installed:"
                            f" pip install 'tracker-fans[{extra}]' (or pip install {distribution})")
+
+
+def deferred(target: str, extra: str | None = None, what: str = "") -> Callable[[Any], Any]:
+    """A plugin factory that imports `target` (`module:Class`) only when its plugin is chosen,
+    after checking that `extra` is installed (`require`), and makes it with the context: a
+    plugin's heavy imports (an HTTP client, Pillow) cost nothing to commands that do not use it."""
+
+    def factory(context: Any) -> Any:
+        if extra is not None:
+            require(extra, what)
+        module, _, name = target.partition(":")
+        return getattr(import_module(module), name)(context)
+
+    return factory
 
 
 def needed(issues: str, publish: Iterable[str]) -> set[str] | None:

@@ -74,7 +74,10 @@ def publishers(names: tuple[str, ...] | list[str], context: Context) -> list[Pub
     for name in names:
         if name not in reg.publishers:
             raise UnknownPlugin("publisher", name, sorted(reg.publishers), " in publish")
-    return [reg.publishers[name](context) for name in names]
+    chosen = [reg.publishers[name](context) for name in names]
+    for name, publisher in zip(names, chosen, strict=True):
+        publisher.name = name  # what `publish:` calls it, whoever registered it
+    return chosen
 
 
 def default_issue_system(option: str | None, cfg: Config, env: Mapping[str, str],

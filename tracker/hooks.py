@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from tracker import __version__  # the installed tracker's version (PEP 440), for a client's User-Agent
 from tracker._config import Config
 from tracker._errors import BadInput, TrackerError, WorkFailed
-from tracker._extras import require
+from tracker._extras import deferred, require
 from tracker._grammar import Repository, references
 from tracker._logins import valid as valid_login
 from tracker._model import (
@@ -98,7 +98,7 @@ __all__ = [  # noqa: RUF022 -- grouped by what a plugin does with them, sorted w
     "AlreadyShipped", "ChangeEntry", "Credit", "Pull", "Report", "Shipped", "Withdrawn",
     # errors, files, secrets, extras, version
     "BadInput", "TrackerError", "WorkFailed", "__version__", "check_targets", "install_log_filter",
-    "redact", "remember", "remember_url", "require", "without_credentials", "write_if_changed",
+    "redact", "remember", "remember_url", "require", "deferred", "without_credentials", "write_if_changed",
     # rendering and lists
     "hall_of_fame", "render_template", "top_requests", "valid_login",
     # the local store

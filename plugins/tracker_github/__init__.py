@@ -7,23 +7,12 @@ the modules that do only when the plugin is chosen.
 
 from __future__ import annotations
 
-from tracker.hooks import Context, IssueSystem, Registry, ReleaseNotes, require
-
-
-class GithubRelease(ReleaseNotes):
-    """`github-release`: the build's changelog in its release body, between tracker's markers."""
-
-    name = "github-release"
-
-
-def _issues(context: Context) -> IssueSystem:
-    require("github", "the issue system 'github'")
-    from tracker_github.issues import GithubIssues
-
-    return GithubIssues(context)
+from tracker.hooks import Registry, ReleaseNotes, deferred
 
 
 def register(registry: Registry) -> None:
-    """Entry point: offer the `github` issue system and the `github-release` publisher."""
-    registry.issue_system("github", _issues)
-    registry.publisher("github-release", GithubRelease)
+    """Entry point: offer the `github` issue system and the `github-release` publisher
+    (the build's changelog in its release body, between tracker's markers)."""
+    registry.issue_system("github", deferred("tracker_github.issues:GithubIssues", "github",
+                                             "the issue system 'github'"))
+    registry.publisher("github-release", ReleaseNotes)

@@ -7,23 +7,12 @@ the plugin is chosen, so other commands do not pay for the import.
 
 from __future__ import annotations
 
-from tracker.hooks import Context, IssueSystem, Registry, ReleaseNotes, require
-
-
-class GitlabRelease(ReleaseNotes):
-    """`gitlab-release`: the build's changelog in its release description, between markers."""
-
-    name = "gitlab-release"
-
-
-def _issues(context: Context) -> IssueSystem:
-    require("gitlab", "the issue system 'gitlab'")
-    from tracker_gitlab.issues import GitlabIssues
-
-    return GitlabIssues(context)
+from tracker.hooks import Registry, ReleaseNotes, deferred
 
 
 def register(registry: Registry) -> None:
-    """Entry point: offer the `gitlab` issue system and the `gitlab-release` publisher."""
-    registry.issue_system("gitlab", _issues)
-    registry.publisher("gitlab-release", GitlabRelease)
+    """Entry point: offer the `gitlab` issue system and the `gitlab-release` publisher
+    (the build's changelog in its release description, between tracker's markers)."""
+    registry.issue_system("gitlab", deferred("tracker_gitlab.issues:GitlabIssues", "gitlab",
+                                             "the issue system 'gitlab'"))
+    registry.publisher("gitlab-release", ReleaseNotes)
