@@ -147,6 +147,8 @@ def _third_party_publisher(root: Path) -> None:
         "    name = 'recorder'\n"
         "    formats = ('markdown',)\n"
         "    earlier_builds = True\n"
+        "    def builds_to_order(self, build):\n"
+        "        return ['v1', 'v2']\n"
         "    def publish(self, build):\n"
         "        seen = {'report': build.report, 'earlier': list(build.earlier), 'texts': dict(build.texts),\n"
         "                'order': list(build.order), 'requests': [r.id for r in build.requests]}\n"

@@ -321,9 +321,10 @@ class BuildToPublish:
     # format a chosen publisher lists in `Publisher.formats` (rendered once, however many use it).
     texts: Mapping[str, str]
     # Build names newest first by topology (a descendant before its ancestors): the names the
-    # publisher asked for (`Publisher.builds_to_order`) and this build, or, when it asked for
-    # none, every build tag. (Unrelated lines interleave by date as `git log --topo-order`
-    # has them, which depends on the names ordered: hence the publisher says which.)
+    # publisher asked for (`Publisher.builds_to_order`) and this build; only this build when
+    # it asked for none (ordering every build tag walks the whole history: seconds in a fresh
+    # clone). (Unrelated lines interleave by date as `git log --topo-order` has them, which
+    # depends on the names ordered: hence the publisher says which.)
     order: Sequence[str]
     # The issue system the command works with: where a publisher that writes to it (the
     # release notes) writes. Reading from it is the session's job, done before publishers run.
@@ -362,7 +363,7 @@ class Publisher:
     def builds_to_order(self, build: str) -> list[str]:
         """The builds this publisher's own earlier output holds that `build` must be placed
         among (CHANGELOG.md's sections, the build a site shows): `BuildToPublish.order` then
-        orders exactly those and `build`. None by default (`order` is every build tag)."""
+        orders exactly those and `build`. None by default (`order` is `build` alone)."""
         return []
 
     def publish(self, build: BuildToPublish) -> list[str]:

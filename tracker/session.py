@@ -341,7 +341,7 @@ class Session:
             requests=self._requests_with_urls() if wants_earlier else (),
         )
         return publishing.run(chosen, build, lambda asked: self.collector.order([*asked, data["build"]])
-                              if asked else self.build_names())
+                              if asked else [data["build"]])
 
     def _texts_for(self, data: Report, chosen: Sequence[Publisher]) -> dict[str, str]:
         """Each format the `chosen` publishers read, rendered once in the configured locale."""
