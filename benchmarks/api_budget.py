@@ -4,7 +4,8 @@
 
 Builds a history whose last build squash-merges P pull requests, S of them
 closing a fan request (the rest close nothing), seeds R labelled requests with
-votes on tests/github_server.py, runs `tracker release` twice and prints reads
+votes on tests/github_server.py (half the shipping pulls linked to their
+request only in GitHub's sidebar, seen through GraphQL), runs `tracker release` twice and prints reads
 and writes against the budget: reads <= ceil(R/100) + ceil(P/100) + 2S + 10,
 writes <= 3S + 2, and 0 writes on the rerun. `--publish "site, changelog-file,
 github-release"` shows that the other publishers add no read.
@@ -52,9 +53,12 @@ def main() -> None:
             for voter in range(number % 7):
                 server.add_reaction(number, f"voter{voter}", "+1")
         for k in range(p):
-            body = f"Closes #{k + 1}" if k < s else "Refactoring."
+            # Half the shipping pulls say `Closes #N`; the other half are linked in the sidebar only.
+            body = f"Closes #{k + 1}" if k < s and k % 2 == 0 else "Refactoring."
             server.add_pull(first_pull + k, f"Change {k}", body=body, user=f"dev{k % 20}",
                             merge_commit_sha=labels[f"c{k}"])
+            if k < s and k % 2:
+                server.link_closing(first_pull + k, k + 1)
         server.add_release("v2", body="Notes.\n")
         server.reset_log()
         env = {**os.environ, "GITHUB_TOKEN": "t0k3n", "GITHUB_REPOSITORY": "acme/app",

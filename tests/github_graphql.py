@@ -299,12 +299,16 @@ class Shapes:
 
     def _pull_by_number(self, number: int) -> dict[str, Any] | None:
         issue = self.fake._issues.get(number)
-        return None if issue is None or issue.pull is None else self.pull(issue)
+        if issue is None or issue.pull is None:  # an issue's number, or none at all
+            raise GraphQLError(f"Could not resolve to a PullRequest with the number of {number}.",
+                               extensions={"type": "NOT_FOUND"})
+        return self.pull(issue)
 
     def _discussion_by_number(self, number: int) -> dict[str, Any] | None:
         found = self.fake.discussions.get(number)
         if found is None:
-            raise GraphQLError(f"Could not resolve to a Discussion with the number of {number}.")
+            raise GraphQLError(f"Could not resolve to a Discussion with the number of {number}.",
+                               extensions={"type": "NOT_FOUND"})
         return self.discussion(found)
 
     def _object(self, info: Any, oid: str | None = None, expression: str | None = None) -> dict[str, Any] | None:

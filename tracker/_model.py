@@ -111,8 +111,8 @@ class PullRequest:
     author: str | None = None
     merged: bool = True
     base: str | None = None
-    # Requests its body names with a closing keyword (`Fixes #12`), parsed by the same grammar as a
-    # commit message; not what the host records (links made in GitHub's sidebar are not seen).
+    # Requests it closes: its body's closing keywords (`Fixes #12`, the same grammar as a commit
+    # message) and, where the host records them, its own closing list (GitHub's sidebar links).
     closes: tuple[str, ...] = ()
     url: str | None = None
     labels: tuple[str, ...] = ()  # what a release's notes group it by when its title has no type

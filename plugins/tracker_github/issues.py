@@ -22,9 +22,11 @@ import requests as http
 from github import GithubException
 
 from tracker.hooks import GONE, CodeHost, Context, PullRequest, Request, duplicate_target, kind_of
-from tracker_github import client, commits, pulls
+from tracker_github import client
+from tracker_github.graphql import GraphQL
 from tracker_github.labels import GithubLabels
 from tracker_github.marks import GithubMarks
+from tracker_github.pulls import Pulls
 from tracker_github.release import GithubReleases
 from tracker_github.settings import Settings, load_settings
 
@@ -90,6 +92,15 @@ class GithubIssues(CodeHost):
     def gh(self) -> github.Github:
         """The PyGithub client (checks the token; sends nothing)."""
         return client.connect(self.settings, self.calls, self.context.verbose)
+
+    @cached_property
+    def gql(self) -> GraphQL:
+        """GitHub's GraphQL API (checks the token; sends nothing)."""
+        return GraphQL(self.settings, self.calls, self.context.verbose)
+
+    @cached_property
+    def _pulls(self) -> Pulls:
+        return Pulls(self.gql, self.settings.slug, self.repository)
 
     @cached_property
     def repo(self) -> GhRepository:
@@ -218,15 +229,16 @@ class GithubIssues(CodeHost):
         return out
 
     def pulls(self, claims: Mapping[str, str]) -> dict[str, PullRequest]:
-        """Claimed pull requests that GitHub confirms (see tracker_github.pulls)."""
+        """Claimed pull requests that GitHub confirms, with what GitHub records them closing
+        (see tracker_github.pulls): one GraphQL read per 100 pulls."""
         with self._errors("reading pull requests"):
-            return pulls.fetch(self.repo, claims, self.repository)
+            return self._pulls.fetch(claims)
 
     def commit_logins(self, shas: Sequence[str], head: str, within: int) -> dict[str, str]:
-        """The GitHub accounts of these commits' authors, from the commit listing (see
-        tracker_github.commits): a page of 100 per call, never a call per commit."""
+        """The GitHub accounts of these commits' authors: those the pull look-up already read,
+        the rest in one GraphQL read per 100 commits, wherever they are in history."""
         with self._errors("reading commit authors"):
-            return commits.logins(self.repo, shas, head, within)
+            return self._pulls.logins(shas)
 
     def issue_url(self, request_id: str) -> str | None:
         """The issue's web address (from the listing when it was listed)."""
