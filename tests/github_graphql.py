@@ -197,16 +197,19 @@ class Discussion:
     comments: list[DiscussionComment] = field(default_factory=list)
 
 
-def operation_kind(body: Any) -> str | None:
-    """'query' or 'mutation' for a GraphQL request body (None when it does not parse)."""
+def operation(body: Any) -> tuple[str, str] | None:
+    """('query' or 'mutation', its first field) for a GraphQL request body (None when it does not parse)."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         return None
     try:
         document = parse(body["query"])
     except GraphQLError:
         return None
-    kinds = [d.operation.value for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    return kinds[0] if kinds else None
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            first = definition.selection_set.selections[0] if definition.selection_set.selections else None
+            return definition.operation.value, getattr(getattr(first, "name", None), "value", "")
+    return None
 
 
 def _cursor(index: int) -> str:

@@ -1242,18 +1242,20 @@ class FakeGitHub:
         parts = urlsplit(raw_path)
         path = parts.path
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        self._wait_at_gate(method, path)
+        kind, field_name = None, ""
+        if method == "POST" and path == self.graphql_path:
+            from github_graphql import operation
+
+            try:
+                kind, field_name = operation(json.loads(raw_body)) or ("query", "")
+            except ValueError:
+                kind = "query"
+        if kind != "query":  # a mutation is gated as "POST /graphql <its field>", e.g. addDiscussionComment
+            self._wait_at_gate(method, path if kind is None else f"{path} {field_name}")
         with self._lock:
             in_prefix = not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")
             rel_path = (path[len(self.prefix) :] or "/") if in_prefix else path
-            kind = None
-            if method == "POST" and path == self.graphql_path:
-                from github_graphql import operation_kind
-
-                try:
-                    kind = operation_kind(json.loads(raw_body)) or "query"
-                except ValueError:
-                    kind = "query"
+            if kind is not None:
                 rel_path = "/graphql"
             response, fault = self._respond(method, rel_path, in_prefix or kind is not None, query, authorization,
                                             raw_body, kind)

@@ -29,6 +29,9 @@ class Request:
     # REQUEST (a fan's idea: shipped) or REPORT (a bug report, `reports.labels`: fixed).
     kind: str = REQUEST
     labels: tuple[str, ...] = ()
+    # A count of votes the host keeps without naming who gave them (GitHub Discussions'
+    # upvotes): the report's `votes` is at least this, however few voters are named.
+    upvotes: int | None = None
 
 
 def decode(raw: bytes) -> str:

@@ -16,17 +16,18 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests as http
 from github import GithubException
 
 from tracker.hooks import GONE, CodeHost, Context, PullRequest, Request, duplicate_target, kind_of
 from tracker_github import client
+from tracker_github.discussions import Discussions
 from tracker_github.graphql import GraphQL
 from tracker_github.labels import GithubLabels
 from tracker_github.marks import GithubMarks
-from tracker_github.pulls import Pulls
+from tracker_github.pulls import Pulls, actor
 from tracker_github.release import GithubReleases
 from tracker_github.settings import Settings, load_settings
 
@@ -74,7 +75,8 @@ class GithubIssues(CodeHost):
     failures = (GithubException, http.exceptions.RequestException)
     token_variable = "GITHUB_TOKEN"
     url_variable = "GITHUB_API_URL"
-    token_needs = "issues: write, pull-requests: read and contents: write"
+    token_needs = ("issues: write, pull-requests: read and contents: write"
+                   " (discussions: write with requests.discussions)")
     marks_type, labels_type, releases_type = GithubMarks, GithubLabels, GithubReleases
 
     def __init__(self, context: Context):
@@ -101,6 +103,12 @@ class GithubIssues(CodeHost):
     @cached_property
     def _pulls(self) -> Pulls:
         return Pulls(self.gql, self.settings.slug, self.repository)
+
+    @cached_property
+    def discussions(self) -> Discussions | None:
+        """The Discussions category of `requests.discussions`, when configured."""
+        category = self.context.config.request_discussions
+        return Discussions(self.gql, self.settings.slug, category, self.repository) if category else None
 
     @cached_property
     def repo(self) -> GhRepository:
@@ -173,7 +181,20 @@ class GithubIssues(CodeHost):
                         found.setdefault(issue.number, issue)
             self._listed = {str(n): found[n] for n in sorted(found)}
             duplicates = self._duplicates()
-        return [self._request(issue, duplicates.get(rid)) for rid, issue in self._listed.items()]
+            out = [self._request(issue, duplicates.get(rid)) for rid, issue in self._listed.items()]
+            if self.discussions is not None:
+                out += [self._discussion(found) for found in self.discussions.read()]
+        return out
+
+    def _discussion(self, found: Any) -> Request:
+        node = found.node
+        names = tuple(label["name"] for label in (node.get("labels") or {}).get("nodes") or [] if label)
+        return Request(id=str(found.number), title=node.get("title") or "", author=actor(node.get("author")),
+                       state="closed" if node.get("closed") else "open", created_at=node.get("createdAt"),
+                       url=node.get("url"), votes=int(node.get("upvoteCount") or 0),
+                       upvotes=int(node.get("upvoteCount") or 0),
+                       duplicate_of=self.discussions.duplicate_of(found) if self.discussions else None,
+                       kind=kind_of(names, self.context.config), labels=names)
 
     def _request(self, issue: Issue, duplicate_of: str | None) -> Request:
         rollup = issue.reactions or {}
@@ -210,6 +231,11 @@ class GithubIssues(CodeHost):
         """Logins that reacted with a counted reaction; bots and deleted accounts left out."""
         wanted = set(self.context.config.vote_reactions)
         out: dict[str, list[str]] = {}
+        if self.discussions is not None:
+            asked = [rid for rid in ids if rid in self.discussions.listed]
+            with self._errors("reading discussion votes"):
+                out.update(self.discussions.voters(asked, self.context.config.vote_reactions))
+            ids = [rid for rid in ids if rid not in out]
         with self._errors("reading votes"):
             for rid in self.context.track(ids, "reading votes", unit="requests"):
                 issue = self._issue(rid)
@@ -244,6 +270,8 @@ class GithubIssues(CodeHost):
         """The issue's web address (from the listing when it was listed)."""
         if request_id in self._listed:
             return str(self._listed[request_id].html_url)
+        if self.discussions is not None and request_id in self.discussions.listed:
+            return str(self.discussions.listed[request_id].node.get("url"))
         return f"{self.settings.web_url}/{self.settings.slug}/issues/{request_id}"
 
     # -- writes (the order is CodeHost's) ----------------------------------------------
