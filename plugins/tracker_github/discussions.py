@@ -67,6 +67,7 @@ class Discussions:
         self.category = category
         self.repository = repository
         self.listed: dict[str, Discussion] = {}
+        self._labels: dict[str, str | None] = {}  # label name (lower case) → its node id, read once a run
 
     def _query(self, fields: str, extra: str = "", **variables: Any) -> dict[str, Any]:
         text = f"query($owner: String!, $name: String!{extra})" \
@@ -170,8 +171,11 @@ class Discussions:
         self.gql.mutate("deleteDiscussionComment", {"id": comment_id}, "clientMutationId")
 
     def label_id(self, name: str) -> str | None:
-        found = self._query("label(name: $label) { id }", ", $label: String!", label=name).get("label")
-        return str(found["id"]) if found else None
+        """The label's node id (one read per label a run); None when the repository has no such label."""
+        if self._labels.get(name.lower()) is None:
+            found = self._query("label(name: $label) { id }", ", $label: String!", label=name).get("label")
+            self._labels[name.lower()] = str(found["id"]) if found else None
+        return self._labels[name.lower()]
 
     def relabel(self, discussion_id: str, label_id: str, add: bool) -> None:
         name = "addLabelsToLabelable" if add else "removeLabelsFromLabelable"

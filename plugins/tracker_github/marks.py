@@ -63,12 +63,10 @@ class GithubMarks(Marks):
 
     def issue(self, request_id: str) -> HostIssue | None:
         """The issue behind a request id: listed, else read; None for a pull request or another repository's.
-        A discussion of `requests.discussions` is read again (its state now), and marked through GraphQL."""
+        A discussion of `requests.discussions` is as this run listed it, and marked through GraphQL."""
         board = self.host.discussions
         if board is not None and request_id in board.listed:
-            node = board.fresh(int(request_id))
-            if not node:
-                return None
+            node = board.listed[request_id].node
             names = frozenset(label["name"].lower() for label in (node.get("labels") or {}).get("nodes") or [])
             return HostIssue(number=request_id, labels=names, open=not node.get("closed"),
                              commented=bool((node.get("comments") or {}).get("totalCount")), handle=Board(node))
