@@ -84,7 +84,8 @@ def main() -> None:
         rerun_reads, rerun_writes = server.reads(), server.writes()
     read_budget = math.ceil((r + d) / 100) + math.ceil(p / 100) + 2 * s + 10
     write_budget = 3 * s + 2
-    print(f"R={r + d} requests ({d} of them discussions), P={p} pull requests, S={s} shipped; publish: [{args.publish}]")
+    print(f"R={r + d} requests ({d} of them discussions), P={p} pull requests, S={s} shipped;"
+          f" publish: [{args.publish}]")
     print(f"first run: {reads} reads (budget {read_budget}), {writes} writes (budget {write_budget})")
     print(f"rerun:     {rerun_reads} reads, {rerun_writes} writes (budget 0)")
     ok = reads <= read_budget and writes <= write_budget and rerun_writes == 0
