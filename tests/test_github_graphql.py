@@ -111,3 +111,16 @@ def test_queries_are_retried_on_5xx_and_secondary_rate_limits(repo: Path, server
     out = report(repo, server)
     assert {s["id"] for s in out["shipped"]} == {"1", "2"}  # type: ignore[attr-defined]
     assert any(r.graphql == "query" and r.status == 502 for r in server.log)
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, "https://api.github.com/graphql"),
+    ({"GITHUB_API_URL": "https://ghe.example/api/v3"}, "https://ghe.example/api/graphql"),
+    ({"GITHUB_API_URL": "https://ghe.example/api/v3", "GITHUB_GRAPHQL_URL": "https://gql.example/graphql/"},
+     "https://gql.example/graphql"),
+])
+def test_the_graphql_address_is_pygithubs_unless_given(env: dict[str, str], expected: str) -> None:
+    from tracker_github.settings import load_settings
+
+    settings = load_settings("acme/app", env, Path("."))
+    assert settings.graphql == expected
