@@ -1,11 +1,14 @@
 """API-call budget of `tracker release` on the tests' local GitHub server.
 
-    python benchmarks/api_budget.py [--requests 2000] [--pulls 300] [--shipped 50] [--publish LIST]
+    python benchmarks/api_budget.py [--requests 2000] [--discussions 200] [--pulls 300] [--shipped 50]
+                                    [--publish LIST]
 
 Builds a history whose last build squash-merges P pull requests, S of them
 closing a fan request (the rest close nothing), seeds R labelled requests with
-votes on tests/github_server.py, runs `tracker release` twice and prints reads
-and writes against the budget: reads <= ceil(R/100) + ceil(P/100) + 2S + 10,
+votes on tests/github_server.py (half the shipping pulls linked to their
+request only in GitHub's sidebar, seen through GraphQL; every fourth closes an Ideas
+discussion by its URL instead, `requests.discussions: Ideas`), runs `tracker release` twice and prints reads
+and writes against the budget (R counts issues and discussions): reads <= ceil(R/100) + ceil(P/100) + 2S + 10,
 writes <= 3S + 2, and 0 writes on the rerun. `--publish "site, changelog-file,
 github-release"` shows that the other publishers add no read.
 """
@@ -31,11 +34,12 @@ from tracker import _sample as sample  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--discussions", type=int, default=200)
     parser.add_argument("--pulls", type=int, default=300)
     parser.add_argument("--shipped", type=int, default=50)
     parser.add_argument("--publish", default="github-release", help="the publishers, comma-separated")
     args = parser.parse_args()
-    r, p, s = args.requests, args.pulls, args.shipped
+    r, d, p, s = args.requests, args.discussions, args.pulls, args.shipped
     with tempfile.TemporaryDirectory() as tmp, serve() as server:
         steps: list[dict[str, object]] = [{"commit": "Initial"}, {"tag": "v1"}]
         first_pull = r + 1
@@ -45,16 +49,27 @@ def main() -> None:
         repo = Path(tmp) / "repo"
         labels = sample.build(repo, steps)
         (repo / ".github").mkdir()
-        (repo / ".github" / "tracker.yml").write_text(f"publish: [{args.publish}]\n")
+        ideas = "requests:\n  discussions: Ideas\n" if d else ""
+        (repo / ".github" / "tracker.yml").write_text(f"{ideas}publish: [{args.publish}]\n")
+        first_idea = first_pull + p
+        for n in range(d):
+            server.add_discussion(first_idea + n, f"Idea {n}", user=f"fan{n % 300}", upvotes=n % 13)
+            for voter in range(n % 3):
+                server.add_discussion_reaction(first_idea + n, f"voter{voter}", "+1")
         for number in range(1, r + 1):
             server.add_issue(number, f"Request {number}", user=f"fan{number % 300}", labels=["feature-request"])
         for number in range(1, s + 1):
             for voter in range(number % 7):
                 server.add_reaction(number, f"voter{voter}", "+1")
         for k in range(p):
-            body = f"Closes #{k + 1}" if k < s else "Refactoring."
+            # Half the shipping pulls say `Closes #N`; the other half are linked in the sidebar only.
+            body = f"Closes #{k + 1}" if k < s and k % 2 == 0 else "Refactoring."
+            if k < s and k % 4 == 0 and k < d:
+                body = f"Closes {server.root_url}/acme/app/discussions/{first_idea + k}"
             server.add_pull(first_pull + k, f"Change {k}", body=body, user=f"dev{k % 20}",
                             merge_commit_sha=labels[f"c{k}"])
+            if k < s and k % 2:
+                server.link_closing(first_pull + k, k + 1)
         server.add_release("v2", body="Notes.\n")
         server.reset_log()
         env = {**os.environ, "GITHUB_TOKEN": "t0k3n", "GITHUB_REPOSITORY": "acme/app",
@@ -67,9 +82,10 @@ def main() -> None:
         server.reset_log()
         subprocess.run(command, env=env, capture_output=True, text=True, check=True)
         rerun_reads, rerun_writes = server.reads(), server.writes()
-    read_budget = math.ceil(r / 100) + math.ceil(p / 100) + 2 * s + 10
+    read_budget = math.ceil((r + d) / 100) + math.ceil(p / 100) + 2 * s + 10
     write_budget = 3 * s + 2
-    print(f"R={r} requests, P={p} pull requests, S={s} shipped; publish: [{args.publish}]")
+    print(f"R={r + d} requests ({d} of them discussions), P={p} pull requests, S={s} shipped;"
+          f" publish: [{args.publish}]")
     print(f"first run: {reads} reads (budget {read_budget}), {writes} writes (budget {write_budget})")
     print(f"rerun:     {rerun_reads} reads, {rerun_writes} writes (budget 0)")
     ok = reads <= read_budget and writes <= write_budget and rerun_writes == 0

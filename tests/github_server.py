@@ -73,6 +73,7 @@ class RequestRecord(NamedTuple):
     path: str
     query: dict[str, str]
     status: int
+    graphql: str | None = None  # "query" or "mutation" for POST /graphql: a query is a read
 
 
 class _HttpError(Exception):
@@ -342,6 +343,16 @@ class FakeGitHub:
         self._gate: tuple[re.Pattern[str], threading.Barrier, float] | None = None
         self.gate_releases = 0  # how many times a full set of gated writes went through together
 
+        # --- GraphQL (tests/github_graphql.py) ---
+        self.categories: dict[str, Any] = {}  # name → Category
+        self.discussions: dict[int, Any] = {}  # number → Discussion
+        self.closing: dict[int, list[int]] = {}  # pull number → issues linked in its sidebar (and body)
+        self.graphql_page = 100
+        self.graphql_errors: list[str] = []
+        self.discussions_writable = True
+        # Where GraphQL is served: PyGithub derives it from the REST base URL (`/api/v3` → `/api/graphql`).
+        self.graphql_path = self.prefix.removesuffix("/v3") + "/graphql"
+
         # Bind now (port 0 = any free port) so `url` is known before start()
         # and seeding helpers can already return JSON with correct URLs.
         self._httpd = _Server((host, 0), _Handler)
@@ -462,18 +473,23 @@ class FakeGitHub:
     # ------------------------------------------------------------------ request log
 
     def reads(self, path_pattern: str | None = None) -> int:
-        """Number of GET/HEAD requests (faulted ones included); optionally only
-        those whose path matches the regex ``path_pattern``."""
-        return self._count(lambda m: m in ("GET", "HEAD"), path_pattern)
+        """Number of GET/HEAD requests and GraphQL queries (faulted ones included); optionally
+        only those whose path matches the regex ``path_pattern``."""
+        return self._count(lambda r: r.method in ("GET", "HEAD") or r.graphql == "query", path_pattern)
 
     def writes(self, path_pattern: str | None = None) -> int:
-        """Number of POST/PATCH/PUT/DELETE requests (faulted ones included)."""
-        return self._count(lambda m: m in WRITE_METHODS, path_pattern)
+        """Number of POST/PATCH/PUT/DELETE requests, GraphQL mutations included (faulted ones too)."""
+        return self._count(lambda r: r.method in WRITE_METHODS and r.graphql != "query", path_pattern)
 
-    def _count(self, method_ok: Callable[[str], bool], path_pattern: str | None) -> int:
+    def graphql(self, kind: str = "query") -> list[Any]:
+        """The GraphQL requests of `kind` ("query" or "mutation") served so far."""
+        with self._lock:
+            return [r for r in self.log if r.graphql == kind]
+
+    def _count(self, record_ok: Callable[[RequestRecord], bool], path_pattern: str | None) -> int:
         with self._lock:
             return sum(
-                1 for r in self.log if method_ok(r.method) and (path_pattern is None or re.search(path_pattern, r.path))
+                1 for r in self.log if record_ok(r) and (path_pattern is None or re.search(path_pattern, r.path))
             )
 
     def reset_log(self) -> None:
@@ -531,7 +547,7 @@ class FakeGitHub:
         return out
 
     def _next_number(self) -> int:
-        return max(self._issues, default=0) + 1
+        return max([*self._issues, *self.discussions], default=0) + 1
 
     def add_issue(
         self,
@@ -659,6 +675,49 @@ class FakeGitHub:
             reaction = _Reaction(next(self._ids), self._ensure_user(user), content, self._tick())
             self._issue(issue_number).reactions.append(reaction)
             return self._reaction_json(reaction)
+
+    def add_category(self, name: str) -> str:
+        """A Discussions category; returns its node id."""
+        from github_graphql import Category
+
+        with self._lock:
+            if name not in self.categories:
+                self.categories[name] = Category(f"DIC_{next(self._ids)}", name)
+            return str(self.categories[name].id)
+
+    def add_discussion(self, number: int | None = None, title: str = "discussion", body: str = "",
+                       user: str | None = "alice", category: str = "Ideas", upvotes: int = 0,
+                       closed: bool = False, state_reason: str | None = None, labels: Iterable[str] = (),
+                       locked: bool = False) -> int:
+        """A discussion (numbered in the issues' sequence, as on GitHub); returns its number."""
+        from github_graphql import Discussion
+
+        with self._lock:
+            self.add_category(category)
+            number = max([self._next_number(), *(n + 1 for n in self.discussions)]) if number is None else number
+            if number in self._issues or number in self.discussions:
+                raise ValueError(f"#{number} already exists")
+            self.discussions[number] = Discussion(
+                number, next(self._ids), title, body, self._ensure_user(user), category, self._tick(), closed,
+                state_reason if closed else None, locked, upvotes, self._resolve_labels(labels))
+            return number
+
+    def add_discussion_reaction(self, number: int, user: str | None, content: str = "+1") -> None:
+        with self._lock:
+            self.discussions[number].reactions.append((self._ensure_user(user), content))
+
+    def add_discussion_comment(self, number: int, user: str | None, body: str) -> int:
+        from github_graphql import DiscussionComment
+
+        with self._lock:
+            comment = DiscussionComment(next(self._ids), self._ensure_user(user), body, self._tick())
+            self.discussions[number].comments.append(comment)
+            return comment.id
+
+    def link_closing(self, pull_number: int, *issues: int) -> None:
+        """Link issues to a pull request in its sidebar (GitHub's `closingIssuesReferences`)."""
+        with self._lock:
+            self.closing.setdefault(pull_number, []).extend(issues)
 
     def add_comment(self, issue_number: int, user: str | None, body: str) -> dict[str, Any]:
         with self._lock:
@@ -1183,15 +1242,27 @@ class FakeGitHub:
         parts = urlsplit(raw_path)
         path = parts.path
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        self._wait_at_gate(method, path)
+        kind, field_name = None, ""
+        if method == "POST" and path == self.graphql_path:
+            from github_graphql import operation
+
+            try:
+                kind, field_name = operation(json.loads(raw_body)) or ("query", "")
+            except ValueError:
+                kind = "query"
+        if kind != "query":  # a mutation is gated as "POST /graphql <its field>", e.g. addDiscussionComment
+            self._wait_at_gate(method, path if kind is None else f"{path} {field_name}")
         with self._lock:
             in_prefix = not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")
             rel_path = (path[len(self.prefix) :] or "/") if in_prefix else path
-            response, fault = self._respond(method, rel_path, in_prefix, query, authorization, raw_body)
+            if kind is not None:
+                rel_path = "/graphql"
+            response, fault = self._respond(method, rel_path, in_prefix or kind is not None, query, authorization,
+                                            raw_body, kind)
             if fault:
                 self.fault_count += 1
                 response.headers["X-Fake-Fault"] = fault  # debugging aid only
-            self.log.append(RequestRecord(method, rel_path, query, response.status))
+            self.log.append(RequestRecord(method, rel_path, query, response.status, kind))
             headers = {
                 "Content-Type": "application/json; charset=utf-8",
                 "X-GitHub-Media-Type": "github.v3; format=json",
@@ -1215,8 +1286,9 @@ class FakeGitHub:
         query: dict[str, str],
         authorization: str | None,
         raw_body: bytes,
+        graphql: str | None = None,
     ) -> tuple[_Response, str | None]:
-        is_write = method in WRITE_METHODS
+        is_write = method in WRITE_METHODS and graphql != "query"
         eligible = is_write or not self.faults_on_writes_only
 
         # Gateway-level faults come first: they happen before GitHub even
@@ -1241,7 +1313,20 @@ class FakeGitHub:
         ):
             return _Response(500, {"message": "Server Error"}), "refused-write"
 
-        response = self._dispatch(method, rel_path if in_prefix else None, query, raw_body)
+        if graphql is not None:
+            from github_graphql import execute
+
+            try:
+                response = _Response(200, execute(self, json.loads(raw_body)))
+            except ValueError:
+                response = self._error(400, "Problems parsing JSON")
+            except Exception:
+                self.errors.append(traceback.format_exc())
+                response = self._error(500, "fake server error")
+            if is_write and "errors" in (response.body or {}):
+                return response, None  # a refused mutation applied nothing
+        else:
+            response = self._dispatch(method, rel_path if in_prefix else None, query, raw_body)
 
         if is_write and 200 <= response.status < 300:
             self.writes_applied += 1

@@ -94,6 +94,7 @@ class FakeGitLab:
         self.labels: dict[str, Json] = {}  # lower-cased name → label
         self.mrs: dict[int, Json] = {}
         self.commit_mrs: dict[str, list[int]] = {}
+        self.mr_closes: dict[int, list[int]] = {}  # MR iid → issues GitLab says it closes (description, links)
         self.releases: dict[str, Json] = {}
         self.log: list[Record] = []
         self.errors: list[str] = []  # bugs in the fake itself
@@ -225,6 +226,11 @@ class FakeGitLab:
                 "merged_at": self._tick() if state == "merged" else None, "merge_commit_sha": merge_commit_sha,
                 "squash_commit_sha": squash_commit_sha, "target_branch": target_branch,
                 "source_branch": f"branch-{iid}", "web_url": f"{self.url}/{self.path}/-/merge_requests/{iid}"}
+
+    def link_mr_closes(self, iid: int, *issues: int) -> None:
+        """GitLab lists `issues` under the MR's "closes issues" (`GET .../merge_requests/:iid/closes_issues`)."""
+        with self._lock:
+            self.mr_closes.setdefault(iid, []).extend(issues)
 
     def link_commit_mr(self, sha: str, iid: int) -> None:
         """GitLab knows commit `sha` and lists MR `iid` as having brought it in."""
@@ -361,6 +367,7 @@ class FakeGitLab:
             ("POST", r"/labels", self._post_label),
             ("GET", r"/merge_requests", self._list_mrs),
             ("GET", r"/merge_requests/(\d+)", lambda q, d, i: self._found(self.mrs.get(int(i)), "Merge Request")),
+            ("GET", r"/merge_requests/(\d+)/closes_issues", self._mr_closes),
             ("GET", r"/repository/commits/([0-9a-f]+)/merge_requests", self._commit_mrs),
             ("GET", r"/releases", lambda q, d: self._page(q, list(self.releases.values()))),
             ("GET", r"/releases/([^/]+)", lambda q, d, tag: self._found(self.releases.get(tag), "Release")),
@@ -448,6 +455,11 @@ class FakeGitLab:
         state = dict(query).get("state", "all")
         return self._page(query, [mr for i, mr in sorted(self.mrs.items(), reverse=True)
                                   if (not iids or i in iids) and state in ("all", mr["state"])])
+
+    def _mr_closes(self, query: list[tuple[str, str]], data: Json, iid: str) -> Any:
+        self._found(self.mrs.get(int(iid)), "Merge Request")
+        return self._page(query, [self._issue_json(self.issues[n]) for n in self.mr_closes.get(int(iid), [])
+                                  if n in self.issues])
 
     def _commit_mrs(self, query: list[tuple[str, str]], data: Json, sha: str) -> Any:
         if sha not in self.commit_mrs:

@@ -286,9 +286,9 @@ def test_concurrent_runs_keep_one_comment(project: tuple[Path, dict[str, str]], 
 # -- who built it -------------------------------------------------------------------
 
 
-def test_builders_are_named_by_their_github_accounts_in_one_listing(make_repo: MakeRepo, server: FakeGitHub) -> None:
+def test_builders_are_named_by_their_github_accounts_in_one_query(make_repo: MakeRepo, server: FakeGitHub) -> None:
     """GitHub links a commit to the account whose email wrote it: that login is credited,
-    read from the commit listing (one call for a weekly build), never guessed from a name."""
+    read in one batched GraphQL query (100 commits a call), never guessed from a name."""
     history = [{"commit": "Initial", "author": "Maint <maint@corp.example>"}, {"tag": "v1"},
                *({"commit": f"Refactor {n}", "author": "Maint <maint@corp.example>"} for n in range(3)),
                {"commit": "Dark mode\n\nFixes #1", "author": "Frank F <frank@corp.example>"},
@@ -311,8 +311,8 @@ def test_builders_are_named_by_their_github_accounts_in_one_listing(make_repo: M
     assert (by_id["2"]["builders"], by_id["2"]["builder_names"]) == ([], ["alice"])
     # Ed by his no-reply address (GitHub is not asked); a co-author's email is no commit: named as written.
     assert (by_id["3"]["builders"], by_id["3"]["builder_names"]) == (["ed"], ["Gil"])
-    assert server.reads(r"/commits$") == 1  # the listing: one page, for the two commits it was asked about
-    assert server.reads(r"/commits/") == 0  # never one call per commit
+    assert len(server.graphql("query")) == 1  # one batched GraphQL query for the two commits it was asked about
+    assert server.reads(r"/commits") == 0  # never one call per commit, and no listing to page through
 
 
 def test_builders_github_does_not_know_are_named_as_written(project: tuple[Path, dict[str, str]],

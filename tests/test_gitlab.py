@@ -135,6 +135,26 @@ def test_merge_requests_count_only_when_gitlab_agrees(make_repo: MakeRepo, serve
     assert server.reads(r"/app/merge_requests$") == 1  # one listing by iid for every claim
 
 
+def test_a_merge_requests_own_closes_issues_list_counts(make_repo: MakeRepo, server: FakeGitLab) -> None:
+    """An issue linked to the MR in GitLab (not in its description) ships, as GitLab would close it;
+    an unmerged MR's list ships nothing and is not even read."""
+    repo, labels = make_repo([
+        {"commit": "Initial"}, {"tag": "v1"},
+        {"commit": "Search\n\nSee merge request acme/app!47", "as": "squash"},
+        {"commit": "Try\n\nSee merge request acme/app!48"},
+        {"tag": "v2"},
+    ], config=CONFIG)
+    for number in (5, 6, 7):
+        server.add_issue(number, f"Request {number}", user="erin", labels=[LABEL])
+    server.add_mr(47, "Search", "No keywords here.", squash_commit_sha=labels["squash"])
+    server.link_mr_closes(47, 5, 6)
+    server.add_mr(48, "Try", "", state="closed")
+    server.link_mr_closes(48, 7)
+    report = json.loads(run(repo, server, "changelog", "v2", "--format", "json").stdout)
+    assert sorted((s["id"], s["pulls"][0]) for s in report["shipped"]) == [("5", "47"), ("6", "47")]
+    assert server.reads(r"/merge_requests/\d+/closes_issues$") == 1
+
+
 def test_voters_over_two_pages(make_repo: MakeRepo, server: FakeGitLab) -> None:
     repo = simple(make_repo, server)
     for i in range(150):

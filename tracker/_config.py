@@ -29,6 +29,7 @@ _SCHEMA: dict[str, Any] = {
     "requests": {
         "labels": (list, ["feature-request"], None),
         "votes": (list, ["+1"], None),
+        "discussions": (str, None, None),
     },
     "reports": {"labels": (list, ["bug"], None)},
     "builds": {"tags": (str, "v*", None)},
@@ -63,6 +64,7 @@ class Config:
     repository: str | None = None
     request_labels: tuple[str, ...] = ("feature-request",)
     vote_reactions: tuple[str, ...] = ("+1",)
+    request_discussions: str | None = None  # a Discussions category whose discussions are requests too
     report_labels: tuple[str, ...] = ("bug",)
     build_tags: str = "v*"
     ship_label: str = "shipped"
@@ -204,6 +206,7 @@ def parse(text: str, where: str) -> Config:
         repository=get("repository"),
         request_labels=tuple(get("requests", "labels")),
         vote_reactions=tuple(get("requests", "votes")),
+        request_discussions=get("requests", "discussions"),
         report_labels=tuple(get("reports", "labels")),
         build_tags=get("builds", "tags"),
         ship_label=get("ship", "label"),

@@ -34,7 +34,8 @@ _IMPLEMENTS_COLON = re.compile(r"[ \t]{0,32}:" + _GAP)
 _SEPARATORS_AT = re.compile(r"(?:" + _GAP + r"(?:,|&|[aA][nN][dD](?!\w)))*" + _GAP)
 _REPO_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 # Applied to one URL token (at most a few hundred characters), so it cannot run away.
-_ISSUE_URL = re.compile(r"\A(?P<path>[^?#]+?)/(?:-/)?issues/(?P<n>\d{1,9})(?:[/?#.]|\Z)")
+# An issue's or (GitHub) a discussion's web address: both are numbered in one sequence.
+_ISSUE_URL = re.compile(r"\A(?P<path>[^?#]+?)/(?:-/)?(?:issues|discussions)/(?P<n>\d{1,9})(?:[/?#.]|\Z)")
 _REPO_PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)+\Z")
 _MERGE_PR = re.compile(r"\AMerge pull request #(\d{1,9}) from ")
 _MERGE_MR = re.compile(r"^See merge request (\S{1,255})!(\d{1,9})\s*$", re.MULTILINE)

@@ -29,6 +29,9 @@ class Request:
     # REQUEST (a fan's idea: shipped) or REPORT (a bug report, `reports.labels`: fixed).
     kind: str = REQUEST
     labels: tuple[str, ...] = ()
+    # A count of votes the host keeps without naming who gave them (GitHub Discussions'
+    # upvotes): the report's `votes` is at least this, however few voters are named.
+    upvotes: int | None = None
 
 
 def decode(raw: bytes) -> str:
@@ -111,8 +114,8 @@ class PullRequest:
     author: str | None = None
     merged: bool = True
     base: str | None = None
-    # Requests its body names with a closing keyword (`Fixes #12`), parsed by the same grammar as a
-    # commit message; not what the host records (links made in GitHub's sidebar are not seen).
+    # Requests it closes: its body's closing keywords (`Fixes #12`, the same grammar as a commit
+    # message) and, where the host records them, its own closing list (GitHub's sidebar links).
     closes: tuple[str, ...] = ()
     url: str | None = None
     labels: tuple[str, ...] = ()  # what a release's notes group it by when its title has no type

@@ -47,7 +47,7 @@ def build(
             "url": request.url,
             "author": who.author,
             "co_authors": who.co_authors,
-            "votes": len(who.voters),
+            "votes": max(len(who.voters), request.upvotes or 0),
             "voters": who.voters,
             "commits": commits,
             "pulls": decision.pulls.get(request_id, []),

@@ -37,21 +37,23 @@ RATE_LIMITED = frozenset({403, 429})
 class CountingRetry(GithubRetry):
     """GithubRetry that counts every response and retries rate limits for any method."""
 
-    def __init__(self, counter: Calls | None = None, **kwargs: Any) -> None:
+    def __init__(self, counter: Calls | None = None, posts_read: bool = False, **kwargs: Any) -> None:
         self.counter = counter if counter is not None else Calls()
+        self.posts_read = posts_read  # this client's POSTs are GraphQL queries: reads
         super().__init__(**kwargs)
 
     def new(self, **kw: Any) -> CountingRetry:
         """The Retry for the next attempt, sharing this one's counter."""
         # urllib3 makes a new Retry per attempt; the counter must survive that.
         kw["counter"] = self.counter
+        kw["posts_read"] = self.posts_read
         return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         """Count the response; say whether to retry it (see the module docstring)."""
         # urllib3 asks this about every response it receives, retried attempts
         # included, so it is the one place that sees each request exactly once.
-        self.counter.saw(method)
+        self.counter.saw("GET" if self.posts_read and method == "POST" else method)
         if status_code in RATE_LIMITED and self.total:
             # GithubRetry.increment then retries only genuine rate limits and
             # raises the GitHub error for any other 403.
@@ -59,15 +61,17 @@ class CountingRetry(GithubRetry):
         return bool(super().is_retry(method, status_code, has_retry_after))
 
 
-def make_retry(fast: bool, counter: Calls) -> CountingRetry:
-    """The retry policy: ~6 attempts with exponential backoff (none under tests)."""
+def make_retry(fast: bool, counter: Calls, retry_posts: bool = False) -> CountingRetry:
+    """The retry policy: ~6 attempts with exponential backoff (none under tests). `retry_posts`:
+    POSTs change nothing (GraphQL queries), so a 5xx is retried for them too."""
     return CountingRetry(
         counter=counter,
+        posts_read=retry_posts,
         total=6,
         backoff_factor=0 if fast else 0.5,  # 0.5, 1, 2, 4, 8 s: about 15 s before giving up
         backoff_max=30,
         status_forcelist=list(range(500, 600)),
-        allowed_methods=RETRIED_METHODS,
+        allowed_methods=RETRIED_METHODS | {"POST"} if retry_posts else RETRIED_METHODS,
         # GitHub asks for at least a minute after a secondary limit without Retry-After.
         secondary_rate_wait=0.05 if fast else 60,
     )
@@ -86,8 +90,9 @@ def quiet_logs(verbose: bool) -> None:
     install_log_filter()
 
 
-def connect(settings: Settings, counter: Calls, verbose: bool = False) -> github.Github:
-    """A PyGithub client for `settings`; no request is sent yet."""
+def connect(settings: Settings, counter: Calls, verbose: bool = False, base_url: str | None = None,
+            retry_posts: bool = False) -> github.Github:
+    """A PyGithub client for `settings` (at `base_url`, default the REST API's); no request is sent yet."""
     if not settings.token:  # bad input (exit 2), said before any request
         raise BadInput("GITHUB_TOKEN is not set: the github issue system needs a token"
                        " (issues: write, pull-requests: read, contents: write for releases)")
@@ -101,11 +106,11 @@ def connect(settings: Settings, counter: Calls, verbose: bool = False) -> github
     # follow GitHub's advice for avoiding secondary rate limits.
     return github.Github(
         auth=github.Auth.Token(settings.token),
-        base_url=settings.api_url,
+        base_url=base_url or settings.api_url,
         per_page=100,
         timeout=30,
         user_agent=f"tracker-fans/{__version__}",
-        retry=make_retry(settings.fast, counter),
+        retry=make_retry(settings.fast, counter, retry_posts),
         **pace,
     )
 

@@ -16,15 +16,18 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests as http
 from github import GithubException
 
 from tracker.hooks import GONE, CodeHost, Context, PullRequest, Request, duplicate_target, kind_of
-from tracker_github import client, commits, pulls
+from tracker_github import client
+from tracker_github.discussions import Discussions
+from tracker_github.graphql import GraphQL
 from tracker_github.labels import GithubLabels
 from tracker_github.marks import GithubMarks
+from tracker_github.pulls import Pulls, actor
 from tracker_github.release import GithubReleases
 from tracker_github.settings import Settings, load_settings
 
@@ -72,7 +75,8 @@ class GithubIssues(CodeHost):
     failures = (GithubException, http.exceptions.RequestException)
     token_variable = "GITHUB_TOKEN"
     url_variable = "GITHUB_API_URL"
-    token_needs = "issues: write, pull-requests: read and contents: write"
+    token_needs = ("issues: write, pull-requests: read and contents: write"
+                   " (discussions: write with requests.discussions)")
     marks_type, labels_type, releases_type = GithubMarks, GithubLabels, GithubReleases
 
     def __init__(self, context: Context):
@@ -90,6 +94,21 @@ class GithubIssues(CodeHost):
     def gh(self) -> github.Github:
         """The PyGithub client (checks the token; sends nothing)."""
         return client.connect(self.settings, self.calls, self.context.verbose)
+
+    @cached_property
+    def gql(self) -> GraphQL:
+        """GitHub's GraphQL API (checks the token; sends nothing)."""
+        return GraphQL(self.settings, self.calls, self.context.verbose)
+
+    @cached_property
+    def _pulls(self) -> Pulls:
+        return Pulls(self.gql, self.settings.slug, self.repository)
+
+    @cached_property
+    def discussions(self) -> Discussions | None:
+        """The Discussions category of `requests.discussions`, when configured."""
+        category = self.context.config.request_discussions
+        return Discussions(self.gql, self.settings.slug, category, self.repository) if category else None
 
     @cached_property
     def repo(self) -> GhRepository:
@@ -162,7 +181,20 @@ class GithubIssues(CodeHost):
                         found.setdefault(issue.number, issue)
             self._listed = {str(n): found[n] for n in sorted(found)}
             duplicates = self._duplicates()
-        return [self._request(issue, duplicates.get(rid)) for rid, issue in self._listed.items()]
+            out = [self._request(issue, duplicates.get(rid)) for rid, issue in self._listed.items()]
+            if self.discussions is not None:
+                out += [self._discussion(found) for found in self.discussions.read()]
+        return out
+
+    def _discussion(self, found: Any) -> Request:
+        node = found.node
+        names = tuple(label["name"] for label in (node.get("labels") or {}).get("nodes") or [] if label)
+        return Request(id=str(found.number), title=node.get("title") or "", author=actor(node.get("author")),
+                       state="closed" if node.get("closed") else "open", created_at=node.get("createdAt"),
+                       url=node.get("url"), votes=int(node.get("upvoteCount") or 0),
+                       upvotes=int(node.get("upvoteCount") or 0),
+                       duplicate_of=self.discussions.duplicate_of(found) if self.discussions else None,
+                       kind=kind_of(names, self.context.config), labels=names)
 
     def _request(self, issue: Issue, duplicate_of: str | None) -> Request:
         rollup = issue.reactions or {}
@@ -199,6 +231,11 @@ class GithubIssues(CodeHost):
         """Logins that reacted with a counted reaction; bots and deleted accounts left out."""
         wanted = set(self.context.config.vote_reactions)
         out: dict[str, list[str]] = {}
+        if self.discussions is not None:
+            asked = [rid for rid in ids if rid in self.discussions.listed]
+            with self._errors("reading discussion votes"):
+                out.update(self.discussions.voters(asked, self.context.config.vote_reactions))
+            ids = [rid for rid in ids if rid not in out]
         with self._errors("reading votes"):
             for rid in self.context.track(ids, "reading votes", unit="requests"):
                 issue = self._issue(rid)
@@ -218,20 +255,23 @@ class GithubIssues(CodeHost):
         return out
 
     def pulls(self, claims: Mapping[str, str]) -> dict[str, PullRequest]:
-        """Claimed pull requests that GitHub confirms (see tracker_github.pulls)."""
+        """Claimed pull requests that GitHub confirms, with what GitHub records them closing
+        (see tracker_github.pulls): one GraphQL read per 100 pulls."""
         with self._errors("reading pull requests"):
-            return pulls.fetch(self.repo, claims, self.repository)
+            return self._pulls.fetch(claims)
 
     def commit_logins(self, shas: Sequence[str], head: str, within: int) -> dict[str, str]:
-        """The GitHub accounts of these commits' authors, from the commit listing (see
-        tracker_github.commits): a page of 100 per call, never a call per commit."""
+        """The GitHub accounts of these commits' authors: those the pull look-up already read,
+        the rest in one GraphQL read per 100 commits, wherever they are in history."""
         with self._errors("reading commit authors"):
-            return commits.logins(self.repo, shas, head, within)
+            return self._pulls.logins(shas)
 
     def issue_url(self, request_id: str) -> str | None:
         """The issue's web address (from the listing when it was listed)."""
         if request_id in self._listed:
             return str(self._listed[request_id].html_url)
+        if self.discussions is not None and request_id in self.discussions.listed:
+            return str(self.discussions.listed[request_id].node.get("url"))
         return f"{self.settings.web_url}/{self.settings.slug}/issues/{request_id}"
 
     # -- writes (the order is CodeHost's) ----------------------------------------------

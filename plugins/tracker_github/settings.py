@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tracker.hooks import origin_url, remember_url, resolve_slug, url_from, without_credentials
+from tracker.hooks import BadInput, origin_url, remember_url, resolve_slug, url_from, without_credentials
 
 DEFAULT_API = "https://api.github.com"
 
@@ -33,6 +33,12 @@ class Settings:
     web_url: str
     token: str | None = field(repr=False)  # never in a repr, a log line or a traceback's locals
     fast: bool  # tests: no throttling, no backoff, short secondary-rate-limit waits
+    graphql_url: str = ""  # GITHUB_GRAPHQL_URL, else derived from api_url (see `graphql_url`)
+
+    @property
+    def graphql(self) -> str:
+        """Where GraphQL is posted."""
+        return self.graphql_url or graphql_url({}, self.api_url)
 
 
 def repository_slug(configured: str | None, env: Mapping[str, str], root: Path, api_url: str) -> str:
@@ -50,6 +56,16 @@ def repository_slug(configured: str | None, env: Mapping[str, str], root: Path, 
 def api_url(env: Mapping[str, str]) -> str:
     """GITHUB_API_URL (GitHub Enterprise, or a test server), else api.github.com."""
     return url_from(env, "GITHUB_API_URL", DEFAULT_API)
+
+
+def graphql_url(env: Mapping[str, str], api: str) -> str:
+    """GITHUB_GRAPHQL_URL, else PyGithub's own rule (the REST base less `/v3`, plus `/graphql`)."""
+    derived = urlsplit(api)
+    path = derived.path.rstrip("/").removesuffix("/v3") + "/graphql"
+    url = url_from(env, "GITHUB_GRAPHQL_URL", f"{derived.scheme}://{derived.netloc}{path}")
+    if not urlsplit(url).path.rstrip("/").endswith("/graphql"):
+        raise BadInput(f"GITHUB_GRAPHQL_URL must end in /graphql (as GitHub's does): {without_credentials(url)}")
+    return url.rstrip("/")
 
 
 def web_url(env: Mapping[str, str], api: str) -> str:
@@ -72,4 +88,5 @@ def load_settings(configured: str | None, env: Mapping[str, str], root: Path) ->
     slug = repository_slug(configured, env, root, api)
     token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None  # GH_TOKEN: the GitHub CLI's name
     fast = bool(env.get("TRACKER_GITHUB_FAST_RETRY"))
-    return Settings(slug=slug, api_url=api, web_url=web_url(env, api), token=token, fast=fast)
+    return Settings(slug=slug, api_url=api, web_url=web_url(env, api), graphql_url=graphql_url(env, api),
+                    token=token, fast=fast)

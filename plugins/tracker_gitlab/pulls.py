@@ -8,16 +8,21 @@ commit, or GitLab lists the MR among those that brought the commit in
 (`GET /projects/:id/repository/commits/:sha/merge_requests`, asked only for
 claimed commits that are neither). Commits that claim nothing are not looked
 up: one request per commit of the build would cost more than the whole release.
+
+A merged MR's own "closes issues" list (`GET .../merge_requests/:iid/closes_issues`,
+100 a page: GitLab's REST API has no call for several MRs at once) counts beside
+its description, as GitHub's `closingIssuesReferences` does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from gitlab import GitlabError
 
-from tracker.hooks import PullRequest, Repository, claims_by_number, pull_request
+from tracker.hooks import PullRequest, Repository, claims_by_number, pull_request, references
 from tracker_gitlab import client
 
 if TYPE_CHECKING:
@@ -58,6 +63,16 @@ def fetch(project: Project, claims: Mapping[str, str], repository: Repository) -
         mr = found[iid]
         merged = mr.state == "merged" and any(_associated(project, mr, sha) for sha in by_iid[iid])
         labels = (str(label) for label in getattr(mr, "labels", None) or ())
-        out[str(iid)] = pull_request(iid, mr.title, mr.description, (mr.author or {}).get("username"), merged,
-                                     mr.target_branch, mr.web_url, labels, repository)
+        pull = pull_request(iid, mr.title, mr.description, (mr.author or {}).get("username"), merged,
+                            mr.target_branch, mr.web_url, labels, repository)
+        closing = _closes_issues(mr, repository) if merged else []
+        out[str(iid)] = dataclasses.replace(pull, closes=tuple(dict.fromkeys([*pull.closes, *closing])))
     return out
+
+
+def _closes_issues(mr: ProjectMergeRequest, repository: Repository) -> list[str]:
+    """Request ids GitLab lists as closed by the MR: this project's (or the hub's) issues, judged by
+    their web address as a written `Closes <url>` would be."""
+    text = "\n".join(f"Closes {issue.web_url}" for issue in mr.closes_issues(per_page=PAGE)
+                     if getattr(issue, "web_url", None))
+    return references(text, repository)[0] if text else []
