@@ -18,6 +18,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,8 @@ def read(path: Path) -> list[Entry]:
             raise BadInput(f"{path}:{reader.reader.line_num}: not a CSV this can read: {reason}") from None
         entries = [_entry(row, f"{path}:{i + 2}") for i, row in enumerate(rows)]
     else:
+        if _depth(text) > _DEPTH_AT_MOST:  # refused before the parser recurses that deep
+            raise BadInput(f"{path}: invalid JSON: nested too deeply for a list of requests")
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -195,6 +198,23 @@ def check_duplicates(parents: dict[str, str | None], where: str) -> None:
             on_path.add(node)
             node = parents[node]
         settled.update(path)
+
+
+# A list of requests nests three deep (list, request, voters); far deeper is no such list,
+# and near Python's recursion limit the parser (and anything the collector runs) fails.
+_DEPTH_AT_MOST = 64
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _depth(text: str) -> int:
+    """How deep JSON `text`'s brackets nest (strings left out), in one pass at C speed."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    steps = brackets.translate(_STEPS).encode("ascii")  # "[" and "{" as 2, the closers as 0
+    return max(accumulate(b - 1 for b in steps), default=0)
+
+
+_STEPS = str.maketrans({"[": "\x02", "{": "\x02", "]": "\x00", "}": "\x00"})
 
 
 def import_file(store: Store, path: Path) -> tuple[int, int, int]:
