@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # loaded where used: the early start asks `holds` before anyt
     from tracker._scan import Linked, Row
 
 # Bump when the link grammar changes what a message means, or the tables change.
-GRAMMAR = "9"
+GRAMMAR = "10"  # 10: a discussion's URL closes it, as an issue's does
 # `git log -E -i --grep` patterns for indexing a whole ancestry: the substrings
 # `links.maybe_bytes` tests (case-insensitive here, so a superset). What the grep finds
 # is then filtered with `maybe_bytes` itself, so it keeps exactly the commits a range
