@@ -605,12 +605,14 @@ def resolve_build(builds: Sequence[Tag], name: str, pattern: str) -> Tag:
                    + did_you_mean(name, (tag.name for tag in builds)))
 
 
-def previous_build(repo: Repo, name: str, pattern: str) -> Callable[[Sequence[Tag]], Tag | None]:
+def previous_build(repo: Repo, name: str, pattern: str,
+                   skip: Sequence[str] = ()) -> Callable[[Sequence[Tag]], Tag | None]:
     """The nearest build tag that is an ancestor of build `name` (topology, never dates).
 
     `git describe` walks history for tens of milliseconds, so it starts now, runs while
     the caller reads tags and requests, and is waited for when the returned function is
-    called with the build tags. Tags on the build's own commit are not earlier builds.
+    called with the build tags. Tags on the build's own commit are not earlier builds, nor
+    tags matching a glob of `skip` (a more specific channel's).
     """
 
 
@@ -618,7 +620,7 @@ def previous_build(repo: Repo, name: str, pattern: str) -> Callable[[Sequence[Ta
         # --candidates=1: the first build tag the walk meets (it walks newest first) is the
         # answer; git's default of ten walks on to weigh nine more (0.15 s at 100,000 commits).
         args = ["describe", "--tags", "--abbrev=0", "--candidates=1", f"--match={pattern}",
-                *(f"--exclude={n}" for n in exclude)]
+                *(f"--exclude={n}" for n in [*exclude, *skip])]
         return subprocess.Popen(repo._command([*args, f"refs/tags/{name}^{{commit}}"]), cwd=repo.work_tree,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 

@@ -152,13 +152,52 @@ class Collector:
         if override:
             sha = git.resolve_previous(self.repo, override)
             return lambda: (override, sha)
-        pending = git.previous_build(self.repo, build, self.config.build_tags)
+        pattern, skip = self._channel_globs(build)
+        pending = git.previous_build(self.repo, build, pattern, skip)
 
         def answer() -> tuple[str | None, str | None]:
             found = pending(self.tags)
+            if found is None and pattern != self.config.build_tags:
+                # A channel's first build starts where the project stood: its nearest build of any channel.
+                found = git.previous_build(self.repo, build, self.config.build_tags)(self.tags)
             return (found.name, found.sha) if found else (None, None)
 
         return answer
+
+    def channel(self, build: str) -> str | None:
+        """The channel of a build tag (`builds.channels`), None where no channels are configured."""
+        from tracker._config import channel_of
+
+        return channel_of(self.config, build) if self.config.channels else None
+
+    def _channel_globs(self, build: str) -> tuple[str, list[str]]:
+        """The glob a build's previous build matches, and the globs it must not (the more
+        specific channels' ones): its own channel's, or every build's without channels."""
+        channel = self.channel(build)
+        if channel is None:
+            return self.config.build_tags, []
+        names = [name for name, _ in self.config.channels]
+        globs = dict(self.config.channels)
+        return globs[channel], [globs[name] for name in names[:names.index(channel)]]
+
+    def first_in(self, found: Range, shipped: Mapping[str, Sequence[str]]) -> dict[str, str]:
+        """Request id → the build of another channel, before this one, that first held its
+        shipping commits ("first in v2.0-beta.3" in the stable notes); channels only."""
+        mine = self.channel(found.tag.name)
+        if mine is None or not shipped:
+            return {}
+        cutoff = (found.tag.date, found.tag.name)
+        others = [t for t in self.tags if t.sha != found.tag.sha and (t.date, t.name) < cutoff
+                  and self.channel(t.name) not in (mine, None)]
+        holders = git.oldest_holders(self.repo, {sha for shas in shipped.values() for sha in shas},
+                                     [t.name for t in others])
+        by_name = {t.name: t for t in others}
+        out: dict[str, str] = {}
+        for rid, shas in shipped.items():
+            held = [by_name[holders[sha]] for sha in shas if holders.get(sha) in by_name]
+            if held:
+                out[rid] = min(held, key=lambda t: (t.date, t.name)).name
+        return out
 
     def check_history(self) -> None:
         """Bad input for a shallow clone: earlier builds cannot be found in one."""
@@ -315,8 +354,10 @@ class Collector:
         if overridden and previous_sha is not None:
             given = next((t for t in self.tags if t.name == previous_name), None)
             cutoff = (given.date, given.name) if given else (git.commit_date(self.repo, previous_sha), "")
+        channel = self.channel(tag.name)  # a request ships once per channel: only its own builds came before
         found = {t.name: t for t in self.tags
-                 if t.sha != tag.sha and ((t.date, t.name) < cutoff or t.name == previous_name)}
+                 if t.sha != tag.sha and (((t.date, t.name) < cutoff and self.channel(t.name) == channel)
+                                          or t.name == previous_name)}
         # A build holding this one is later whatever its tag's date (a build tagged late, or one
         # out before a --previous released after it): only one whose commit is no older can be.
         for name, other in list(found.items()):
