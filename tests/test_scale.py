@@ -147,3 +147,92 @@ def test_without_channels_a_beta_tag_is_an_ordinary_build(make_repo: MakeRepo) -
     repo, _ = make_repo(steps, requests=[{"id": str(n), "title": f"R{n}", "author": "alice"} for n in (1, 2, 3, 4)])
     report = json.loads(invoke(["--repo", str(repo), "changelog", "v2.0", "--format", "json"]).stdout)
     assert report["previous"] == "v2.0-beta.4" and report["shipped"] == [] and "channel" not in report
+
+
+# -- 3. a hub repository ----------------------------------------------------------------
+
+
+def test_with_a_hub_only_references_naming_it_are_requests() -> None:
+    from tracker import _grammar as links
+
+    hub = links.Repository("acme/app", hub="org/feedback")
+    message = ("Dark mode\n\nFixes org/feedback#12, fixes #3, closes acme/app#4, GH-5\n"
+               "Resolves https://github.com/org/feedback/issues/14\n"
+               "Resolves https://gitlab.example/org/feedback/-/issues/15\nsee org/feedback#16")
+    parsed = links.parse(message, hub)
+    assert parsed.closes == ("12", "14", "15") and parsed.refs == ("16",)
+    plain = links.parse(message, links.Repository("acme/app"))
+    assert plain.closes == ("3", "4", "5")  # without a hub: this repository's, as before
+    squash = links.parse("Sync (#41)\n\nFixes org/feedback#2", hub)
+    assert (squash.pull, squash.closes) == ("41", ("2",))  # pull requests stay this repository's
+
+
+HUB_HISTORY = [
+    {"commit": "Initial", "author": "maint"},
+    {"tag": "v1"},
+    {"commit": "Dark mode\n\nFixes org/feedback#1", "author": "frank"},
+    {"commit": "Export\n\nFixes #2", "author": "frank"},  # this repository's #2: not a request
+    {"commit": "Sync\n\nCloses {hub}/issues/3", "author": "frank"},
+    {"tag": "v2"},
+]
+
+
+def _hub_history(url: str) -> list[dict[str, str]]:
+    return [{**step, "commit": step["commit"].replace("{hub}", url)} if "commit" in step else step
+            for step in HUB_HISTORY]
+
+
+def test_a_hub_on_github_holds_the_requests_and_their_marks(make_repo: MakeRepo) -> None:
+    from hub_proxy import proxy
+
+    with serve() as code, serve(owner="org", name="feedback") as hub, \
+            proxy([(r"^/repos/org/feedback(/|\?|$)", hub.url)], code.url) as url:
+        repo, _ = make_repo(_hub_history(f"{url}/org/feedback"),
+                            config="requests:\n  repository: org/feedback\npublish: [github-release]\n")
+        for number, who in [(1, "alice"), (2, "bob"), (3, "carol")]:
+            hub.add_issue(number, f"Request {number}", user=who, labels=[LABEL])
+        hub.add_reaction(1, "bob", "+1")
+        code.add_issue(2, "Export is slow", user="erin", labels=[LABEL])  # this repository's own #2
+        code.add_release("v2", body="")
+        result = invoke(["--repo", str(repo), "release", "v2"], env=env_for(code, GITHUB_API_URL=url))
+        assert result.exit_code == 0, result.stderr
+        for number in (1, 3):
+            issue = hub.issue(number)
+            assert issue["state"] == "closed" and {lb["name"] for lb in issue["labels"]} == {LABEL, "shipped"}
+            assert [marker(SHIPPED, "v2") in c["body"] for c in hub.comments(number)] == [True]
+        assert "the 1 who voted" in hub.comments(1)[0]["body"]
+        assert hub.issue(2)["state"] == "open" and not hub.comments(2)
+        assert code.issue(2)["state"] == "open" and not code.comments(2)
+        body = code.snapshot()["releases"]["v2"]["body"]
+        assert f"{url}/org/feedback/issues/1" in body and "Request 3" in body and "Request 2" not in body
+        hub.reset_log()
+        again = invoke(["--repo", str(repo), "release", "v2"], env=env_for(code, GITHUB_API_URL=url))
+        assert again.exit_code == 0 and hub.writes() == 0
+    assert not code.errors and not hub.errors
+
+
+def test_a_hub_on_gitlab_holds_the_requests_and_their_marks(make_repo: MakeRepo) -> None:
+    from gitlab_fixtures import env_for as gitlab_env
+    from gitlab_server import FakeGitLab
+    from hub_proxy import proxy
+
+    with FakeGitLab() as code, FakeGitLab("org/feedback", project_id=8) as hub, \
+            proxy([(r"^/api/v4/projects/(org%2Ffeedback|8)(/|\?|$)", hub.url)], code.url) as url:
+        repo, _ = make_repo(_hub_history(f"{url}/org/feedback/-"),
+                            config="issues: gitlab\nrequests:\n  repository: org/feedback\n"
+                                   "publish: [gitlab-release]\n")
+        for number, who in [(1, "alice"), (2, "bob"), (3, "carol")]:
+            hub.add_issue(number, f"Request {number}", user=who, labels=[LABEL])
+        hub.add_award(1, "bob")
+        code.add_issue(2, "Export is slow", user="erin", labels=[LABEL])
+        code.add_release("v2", "")
+        result = invoke(["--repo", str(repo), "release", "v2"], env=gitlab_env(code, CI_SERVER_URL=url))
+        assert result.exit_code == 0, result.stderr
+        issues = hub.snapshot()["issues"]
+        for number in ("1", "3"):
+            assert issues[number]["state"] == "closed" and "shipped" in issues[number]["labels"]
+            assert [marker(SHIPPED, "v2") in body for _, body in issues[number]["notes"]] == [True]
+        assert issues["2"]["state"] == "opened" and issues["2"]["notes"] == []
+        assert code.snapshot()["issues"]["2"]["notes"] == []
+        assert "Request 1" in code.snapshot()["releases"]["v2"][1]
+    assert not code.errors and not hub.errors

@@ -571,7 +571,7 @@ class Collector:
         """The link index of this repository (opened on first use)."""
         from tracker._linkindex import LinkIndex
 
-        return LinkIndex(index_path(git.git_dir(self.repo)), self.repo_id.slug)
+        return LinkIndex(index_path(git.git_dir(self.repo)), self.repo_id.key)
 
     def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool,
                  picked: Iterable[str] = (), inside: Set[str] | None = None) -> list[_scan.Linked]:

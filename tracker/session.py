@@ -138,9 +138,12 @@ class Session:
         """The issue system's voters, pull requests and commit logins, each read once per command."""
         return ReadOnce(self.issues)
 
-    @property
+    @cached_property
     def repository(self) -> links.Repository:
-        return self.issues.repository
+        """This repository, and the hub its requests live in (`requests.repository`)."""
+        own = self.issues.repository
+        hub = self.config.requests_repository
+        return own if hub is None or own.hub == hub else replace(own, hub=hub)
 
     @property
     def project(self) -> str:
