@@ -236,3 +236,73 @@ def test_a_hub_on_gitlab_holds_the_requests_and_their_marks(make_repo: MakeRepo)
         assert code.snapshot()["issues"]["2"]["notes"] == []
         assert "Request 1" in code.snapshot()["releases"]["v2"][1]
     assert not code.errors and not hub.errors
+
+
+# -- 4. one hall of fame for many repositories --------------------------------------------
+
+
+def _reports_of_three(make_repo: MakeRepo, folder: Path) -> None:
+    """Three repositories, each releasing its own builds and writing its JSON reports
+    (as each repository's own Action would, uploaded to one folder)."""
+    people = {"acme/app": ("alice", ["bob"]), "acme/lib": ("alice", ["carol"]), "other/tool": ("bob", ["alice"])}
+    for slug, (author, voters) in people.items():
+        steps = [{"commit": "Initial", "author": "maint"}, {"tag": "v1"},
+                 {"commit": "Fixes #1", "author": "frank", "as": "one"}, {"tag": "v2"}]
+        if slug == "acme/lib":  # withdrawn in v3: its #1 counts nowhere, the others' #1 still do
+            steps += [{"commit": 'Revert "Fixes #1"\n\nThis reverts commit {one}.', "author": "maint"},
+                      {"tag": "v3"}]
+        repo, _ = make_repo(steps, config=f"repository: {slug}\n",
+                            requests=[{"id": "1", "title": f"Idea of {slug}", "author": author, "voters": voters}])
+        for build in ("v2", "v3") if slug == "acme/lib" else ("v2",):
+            target = folder / slug.replace("/", "-") / f"{build}.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            result = invoke(["--repo", str(repo), "changelog", build, "--format", "json", "-o", str(target)])
+            assert result.exit_code == 0, result.stderr
+
+
+def test_fans_merges_the_reports_of_several_repositories(make_repo: MakeRepo, tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+    from conftest import schema
+
+    folder = tmp_path / "reports"
+    _reports_of_three(make_repo, folder)
+    result = invoke(["fans", "--reports", str(folder), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    jsonschema.Draft202012Validator(schema("fans.schema.json")).validate(rows)
+    by_login = {row["login"]: row for row in rows}
+    assert by_login["alice"]["suggested"] == ["acme/app#1"]  # acme/lib's #1 was withdrawn in v3
+    assert by_login["alice"]["voted"] == ["other/tool#1"]
+    assert by_login["bob"]["suggested"] == ["other/tool#1"] and by_login["bob"]["voted"] == ["acme/app#1"]
+    assert by_login["bob"]["repositories"] == ["other/tool", "acme/app"]
+    assert sorted(by_login["alice"]["builds"]) == ["acme/app@v2", "other/tool@v2"]
+    assert "carol" not in by_login
+    text = invoke(["fans", "--reports", str(folder)]).stdout
+    assert text.splitlines()[0].split()[-1] == "repositories" and text.splitlines()[1].split()[-1] == "2"
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, "not a folder of JSON reports"),
+    ("", "no JSON reports in it"),
+    ("{", "bad.json: not a JSON report"),
+    ('{"schema": 2}', "bad.json: not a schema-1 report"),
+    ('{"schema": 1, "build": "v1", "date": "2026-01-01T00:00:00Z", "shipped": [], "withdrawn": [],'
+     ' "credits": [], "project": "acme/app", "fixed": []}', None),
+    ('{"schema": 1, "build": "v1", "date": "2026-01-01T00:00:00Z", "shipped": [], "withdrawn": [],'
+     ' "credits": [{"login": "a b", "suggested": ["1"]}], "project": "acme/app"}', "bad.json: credits a login"),
+    ('{"schema": 1, "build": "v1", "date": "2026-01-01T00:00:00Z", "shipped": [], "withdrawn": [],'
+     ' "credits": [], "project": null}', "bad.json: the report names no repository"),
+])
+def test_fans_reports_bad_input_is_one_line(tmp_path: Path, content: str | None, says: str | None) -> None:
+    folder = tmp_path / "reports"
+    if content is not None:
+        folder.mkdir()
+        if content:
+            (folder / "bad.json").write_text(content, encoding="utf-8")
+    result = invoke(["fans", "--reports", str(folder)])
+    if says is None:
+        assert result.exit_code == 0, result.stderr
+        return
+    assert says in _one_line(result)
