@@ -306,3 +306,27 @@ def test_fans_reports_bad_input_is_one_line(tmp_path: Path, content: str | None,
         assert result.exit_code == 0, result.stderr
         return
     assert says in _one_line(result)
+
+
+# -- 2. components of a monorepo --------------------------------------------------------
+
+
+def test_a_component_build_names_its_component_and_reads_git_through_its_paths(make_repo: MakeRepo) -> None:
+    import json
+
+    import yaml
+
+    folder = FIXTURES / "monorepo"
+    repo, _ = make_repo(yaml.safe_load((folder / "history.yml").read_text(encoding="utf-8")),
+                        config=(folder / "config.yml").read_text(encoding="utf-8"),
+                        requests=json.loads((folder / "requests.json").read_text(encoding="utf-8")))
+    app = json.loads(invoke(["--repo", str(repo), "changelog", "app-v1.1", "--format", "json"]).stdout)
+    assert app["component"] == "app" and app["previous"] == "app-v1.0"
+    assert [c["summary"] for c in app["changes"]] == ["Shared theme", "App: dark mode"]
+    lib = json.loads(invoke(["--repo", str(repo), "changelog", "lib-v1.1", "--format", "json"]).stdout)
+    assert [c["summary"] for c in lib["changes"]] == ["Shared theme", "Lib: faster parsing"]
+    result = invoke(["--repo", str(repo), "release", "app-v1.1"])
+    assert result.exit_code == 0, result.stderr
+    assert "mark #1 shipped in app-v1.1" in result.stdout and "#2" not in result.stdout
+    bad = invoke(["--repo", str(repo), "changelog", "pp-v1.1"])
+    assert bad.exit_code == 2 and "is not a build" in bad.stderr

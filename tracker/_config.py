@@ -100,6 +100,13 @@ class Component:
     paths: tuple[str, ...]
 
 
+def component_of(cfg: Config, tag: str) -> Component | None:
+    """The component a build tag belongs to (`components`: the one whose tag glob it matches)."""
+    import fnmatch
+
+    return next((c for c in cfg.components if fnmatch.fnmatchcase(tag, c.tags)), None)
+
+
 def channel_of(cfg: Config, tag: str) -> str | None:
     """The channel a build tag belongs to: the first (most specific) whose glob it matches."""
     import fnmatch

@@ -87,6 +87,7 @@ class Credit(TypedDict):
 
 class _ReportOnChannels(TypedDict, total=False):
     channel: str  # the build's channel, with `builds.channels`
+    component: str  # the build's component, with `components`
 
 
 class Report(_ReportOnChannels):

@@ -201,6 +201,9 @@ class Session:
                             [pull for number, pull in pulls.items() if number in own])
         for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"], *out["already_shipped"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
+        component = self.collector.component(tag.name)
+        if component is not None:
+            out["component"] = component.name
         channel = self.collector.channel(tag.name)
         if channel is not None:
             out["channel"] = channel
@@ -320,7 +323,7 @@ class Session:
             previous = self.collector.resolve(given) if given else None
         except BadInput:
             return notes.Topology(), None
-        shape = self.collector.shape(previous, build)
+        shape = self.collector.shape(previous, build, self.collector.paths(data["build"]))
         topology = notes.topology(shape, lambda message: links.parse(message, self.repository).pull)
         if previous is None:
             return topology, None
