@@ -73,6 +73,7 @@ def build(path: Path, commits: int, requests: int, seed: int = 7) -> None:
     (path / ".github" / "tracker.yml").write_text(CONFIG)
     issues = requests * synth.KINDS
     rows = [{"id": str(k), "title": f"Request {k}", "author": f"fan{k % 900}",
+             "created_at": synth._iso(start + (k * commits // issues) * 600 - 300),  # as synth.py dates them
              "voters": [f"fan{(k * 7 + v) % 900}" for v in range(k % 12)]}
             for k in range(synth.KINDS, issues + 1, synth.KINDS)]
     source = path.parent / f"{path.name}-requests.json"
