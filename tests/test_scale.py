@@ -330,3 +330,23 @@ def test_a_component_build_names_its_component_and_reads_git_through_its_paths(m
     assert "mark #1 shipped in app-v1.1" in result.stdout and "#2" not in result.stdout
     bad = invoke(["--repo", str(repo), "changelog", "pp-v1.1"])
     assert bad.exit_code == 2 and "is not a build" in bad.stderr
+
+
+def test_fans_reports_takes_no_since(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    line = _one_line(invoke(["fans", "--reports", str(tmp_path / "reports"), "--since", "v1"]))
+    assert "--since names a build of this repository; it cannot be used with --reports" in line
+
+
+def test_a_beta_comment_says_try_it_in_both_locales() -> None:
+    from tracker import render
+
+    request = {"id": "1", "title": "Dark mode", "author": "alice", "co_authors": [], "votes": 2,
+               "voters": ["bob", "carol"]}
+    context = {"build": "v2.0-beta.3", "request": request, "votes": 2, "project": "acme/app", "preview": True}
+    english = render.render("comment_shipped.md.j2", context, "en").strip()
+    assert english == "Try it in **v2.0-beta.3** — thank you @alice!"
+    chinese = render.render("comment_shipped.md.j2", context, "zh-CN").strip()
+    assert chinese == "已可在 **v2.0-beta.3** 中试用——感谢 @alice！"
+    stable = render.render("comment_shipped.md.j2", {**context, "build": "v2.0", "preview": False}, "en")
+    assert stable.strip().startswith("Shipped in **v2.0**")
