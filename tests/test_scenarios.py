@@ -83,14 +83,16 @@ def test_scenario(case: str, make_repo: Any) -> None:
     # The same reports from the link index (as a weekly run reads them), and after the
     # index is deleted (as a first run reads them), in the opposite order.
     index = repo / ".git" / "tracker" / "links.sqlite3"
-    assert index.is_file()
+    config = FIXTURES / case / "config.yml"
+    # A component's build reads its range through a pathspec: the index neither answers nor records it.
+    assert index.is_file() or (config.exists() and "components:" in config.read_text(encoding="utf-8"))
     def again(build: str) -> dict[str, Any]:
         given = expected[build].get("given_previous")
         return report_of(repo, build, *(["--previous", given] if given else []))
 
     for build in reversed(list(expected)):
         assert again(build) == reports[build], build
-    index.unlink()
+    index.unlink(missing_ok=True)
     for build in reversed(list(expected)):
         assert again(build) == reports[build], build
 

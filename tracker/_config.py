@@ -30,9 +30,11 @@ _SCHEMA: dict[str, Any] = {
         "labels": (list, ["feature-request"], None),
         "votes": (list, ["+1"], None),
         "discussions": (str, None, None),
+        "repository": (str, None, None),
     },
     "reports": {"labels": (list, ["bug"], None)},
-    "builds": {"tags": (str, "v*", None)},
+    "builds": {"tags": (str, "v*", None), "channels": (dict, None, None)},
+    "components": (list, None, None),
     "ship": {
         "label": (str, "shipped", None),
         "comment": (bool, True, None),
@@ -67,6 +69,12 @@ class Config:
     request_discussions: str | None = None  # a Discussions category whose discussions are requests too
     report_labels: tuple[str, ...] = ("bug",)
     build_tags: str = "v*"
+    # channel name → tag glob, most specific first (a tag is in the first channel it matches).
+    channels: tuple[tuple[str, str], ...] = ()
+    # Monorepo components: each a name, a tag glob and the paths its builds range over.
+    components: tuple[Component, ...] = ()
+    # The hub repository holding the requests (`owner/name`), when not this one.
+    requests_repository: str | None = None
     ship_label: str = "shipped"
     ship_comment: bool = True
     ship_close: bool = True
@@ -83,6 +91,29 @@ class Config:
     credits_logins: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One component of a monorepo: its builds are the tags matching `tags`, over `paths`."""
+
+    name: str
+    tags: str
+    paths: tuple[str, ...]
+
+
+def component_of(cfg: Config, tag: str) -> Component | None:
+    """The component a build tag belongs to (`components`: the one whose tag glob it matches)."""
+    import fnmatch
+
+    return next((c for c in cfg.components if fnmatch.fnmatchcase(tag, c.tags)), None)
+
+
+def channel_of(cfg: Config, tag: str) -> str | None:
+    """The channel a build tag belongs to: the first (most specific) whose glob it matches."""
+    import fnmatch
+
+    return next((name for name, glob in cfg.channels if fnmatch.fnmatchcase(tag, glob)), None)
 
 
 def _type_name(value: Any) -> str:
@@ -126,6 +157,15 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
             out[key] = None
             continue
         ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
+        if ok and expected is list and (prefix + key) == "components":
+            out[key] = _check_components(value, nodes.get(key), where, line)
+            continue
+        if ok and (prefix + key) == "builds.channels":
+            out[key] = _check_channels(value, nodes.get(key), where, line, data.get("tags") or "v*")
+            continue
+        if ok and (prefix + key) == "requests.repository" and not _SLUG.fullmatch(value):
+            raise ConfigError(f"{where}:{line}: 'requests.repository' must be owner/name (a hub such as"
+                              f" org/feedback), not {_REPR.repr(value)}")
         if ok and expected is list:
             ok = all(isinstance(item, str) for item in value)
             if not ok:
@@ -147,6 +187,131 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
             )
         out[key] = value
     return out
+
+
+_SLUG = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _line_of(node: Any, index: int | str, default: int) -> int:
+    """The line of item `index` (a list position or a mapping key) of a YAML node."""
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode) and isinstance(index, int) and index < len(node.value):
+        return int(node.value[index].start_mark.line) + 1
+    if isinstance(node, yaml.MappingNode):
+        for knode, _ in node.value:
+            if knode.value == index:
+                return int(knode.start_mark.line) + 1
+    return default
+
+
+def _check_channels(value: dict[Any, Any], node: Any, where: str, line: int,
+                    builds: Any) -> tuple[tuple[str, str], ...]:
+    """`builds.channels`: channel names → tag globs, most specific first; two globs a tag can
+    match both must be ordered so the first is the narrower (else that tag's channel is a guess)."""
+    out: list[tuple[str, str]] = []
+    for name, glob in value.items():
+        at = _line_of(node, name, line)
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise ConfigError(f"{where}:{at}: 'builds.channels': {_REPR.repr(name)} is not a channel name"
+                              " (letters, digits, '-', '_', '.')")
+        if not isinstance(glob, str) or not glob.strip():
+            raise ConfigError(f"{where}:{at}: 'builds.channels.{name}' must be a tag glob (a string),"
+                              f" not {_type_name(glob)}")
+        for other, wider in out:
+            if globs_meet(wider, glob) and not glob_within(wider, glob):
+                raise ConfigError(f"{where}:{at}: 'builds.channels.{name}' ({glob}) overlaps"
+                                  f" 'builds.channels.{other}' ({wider}): a tag matching both has no one"
+                                  " channel; list the more specific glob first")
+        if isinstance(builds, str) and not globs_meet(glob, builds):
+            raise ConfigError(f"{where}:{at}: 'builds.channels.{name}' ({glob}) matches no build tag"
+                              f" ('builds.tags' is {builds})")
+        out.append((name, glob))
+    if not out:
+        raise ConfigError(f"{where}:{line}: 'builds.channels' must name at least one channel (or be null)")
+    return tuple(out)
+
+
+def _check_components(value: list[Any], node: Any, where: str, line: int) -> tuple[Component, ...]:
+    """`components`: each a mapping of `name`, `tags` (a glob) and `paths` (a non-empty list)."""
+    out: list[Component] = []
+    for index, item in enumerate(value):
+        at = _line_of(node, index, line)
+        key = f"components[{index}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}:{at}: '{key}' must be a mapping of name, tags and paths,"
+                              f" not {_type_name(item)}")
+        unknown = [k for k in item if k not in ("name", "tags", "paths")]
+        if unknown:
+            raise ConfigError(f"{where}:{at}: unknown key '{key}.{_short(str(unknown[0]))}'"
+                              " (known keys: name, tags, paths)")
+        name, tags, paths = item.get("name"), item.get("tags"), item.get("paths")
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise ConfigError(f"{where}:{at}: '{key}.name' must be a name (letters, digits, '-', '_', '.')")
+        if not isinstance(tags, str) or not tags.strip():
+            raise ConfigError(f"{where}:{at}: 'components.{name}.tags' must be a tag glob (a string)")
+        if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p.strip() for p in paths):
+            raise ConfigError(f"{where}:{at}: 'components.{name}.paths' must be a non-empty list of paths"
+                              " (a component without paths would range over every commit)")
+        for other in out:
+            if other.name == name:
+                raise ConfigError(f"{where}:{at}: 'components.{name}' is given twice")
+            if globs_meet(other.tags, tags):
+                raise ConfigError(f"{where}:{at}: 'components.{name}.tags' ({tags}) overlaps"
+                                  f" 'components.{other.name}.tags' ({other.tags}): a tag must name one component")
+        out.append(Component(name, tags, tuple(paths)))
+    return tuple(out)
+
+
+def _glob_tokens(glob: str) -> list[str]:
+    """A glob as tokens: `*`, `?` (any one character: a `[...]` class too), or `=` and one literal."""
+    tokens: list[str] = []
+    i = 0
+    while i < len(glob):
+        char = glob[i]
+        if char == "[":
+            j = i + 1
+            j += glob[j:j + 1] == "!"
+            j += glob[j:j + 1] == "]"
+            end = glob.find("]", j)
+            if end != -1:
+                tokens.append("?")
+                i = end + 1
+                continue
+        tokens.append(char if char in "*?" else "=" + char)
+        i += 1
+    return tokens
+
+
+def globs_meet(one: str, two: str) -> bool:
+    """Whether some tag can match both globs (a character class counts as any character)."""
+    from functools import cache
+
+    a, b = _glob_tokens(one), _glob_tokens(two)
+
+    @cache
+    def meet(i: int, j: int) -> bool:
+        if i < len(a) and a[i] == "*":
+            return meet(i + 1, j) or (j < len(b) and meet(i, j + 1))
+        if j < len(b) and b[j] == "*":
+            return meet(i, j + 1) or (i < len(a) and meet(i + 1, j))
+        if i == len(a) or j == len(b):
+            return i == len(a) and j == len(b)
+        if a[i] == "?" or b[j] == "?" or a[i] == b[j]:
+            return meet(i + 1, j + 1)
+        return False
+
+    return meet(0, 0)
+
+
+def glob_within(narrow: str, wide: str) -> bool:
+    """Whether every tag matching `narrow` matches `wide` (checked by matching `narrow`'s own
+    wildcards as characters only `wide`'s wildcards take: a sufficient test, exact for plain globs)."""
+    pattern = "".join(".*" if t == "*" else "[^\\x00]" if t == "?" else re.escape(t[1])
+                      for t in _glob_tokens(wide))
+    text = "".join("\x00" if t == "*" else "\x01" if t == "?" else t[1] for t in _glob_tokens(narrow))
+    return re.fullmatch(pattern, text, re.DOTALL) is not None
 
 
 def _check_logins(value: dict[Any, Any], key: str, where: str) -> None:
@@ -209,6 +374,9 @@ def parse(text: str, where: str) -> Config:
         request_discussions=get("requests", "discussions"),
         report_labels=tuple(get("reports", "labels")),
         build_tags=get("builds", "tags"),
+        channels=get("builds", "channels") or (),
+        components=get("components") or (),
+        requests_repository=get("requests", "repository"),
         ship_label=get("ship", "label"),
         ship_comment=get("ship", "comment"),
         ship_close=get("ship", "close"),

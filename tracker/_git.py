@@ -275,11 +275,11 @@ def records_in(block: bytes) -> int:
     return block.count(b"\0") + 1 if block else 0
 
 
-def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]:
-    """Stream the commits `git log` gives for `revisions`, newest first."""
+def log(repo: Repo, revisions: Iterable[str], *options: str, paths: Sequence[str] = ()) -> Iterator[Commit]:
+    """Stream the commits `git log` gives for `revisions` (touching `paths`, when given), newest first."""
     from tracker._model import Commit, split_ident
 
-    for block in Log(repo, [*options, *revisions, "--"]):
+    for block in Log(repo, [*options, *pathspec_options(paths), *revisions, "--", *paths]):
         for record in block.split(b"\0"):
             parts = fields(record.lstrip(b"\n"))
             if len(parts) == 4:
@@ -287,13 +287,22 @@ def log(repo: Repo, revisions: Iterable[str], *options: str) -> Iterator[Commit]
                 yield Commit(sha, parents, *split_ident(ident), raw)
 
 
-def commits(repo: Repo, previous: str | None, build: str, subjects: bool = False) -> Log:
+def pathspec_options(paths: Sequence[str]) -> list[str]:
+    """How a walk limited to `paths` keeps a merge that brings changes to them in (a pull request's
+    merge commit names the pull request): every parent followed, no merge dropped as TREESAME."""
+    return ["--full-history"] if paths else []
+
+
+def commits(repo: Repo, previous: str | None, build: str, subjects: bool = False,
+            paths: Sequence[str] = ()) -> Log:
     """The commits of a build, `previous..build` (everything up to `build` for the first),
     as a started `git log` read in blocks of raw records (`tracker._scan.scan` reads them);
     with `subjects`, each record ends with the subject instead of the whole message. A
-    `git log` started for exactly this before the command line loaded is taken over."""
+    `git log` started for exactly this before the command line loaded is taken over. With
+    `paths` (a component's), only the commits touching them: git's own pathspec."""
     revisions = [build] if previous is None else [f"{previous}..{build}"]
-    return Log(repo, [*revisions, "--"], SUBJECTS if subjects else FORMAT, early=True)
+    return Log(repo, [*pathspec_options(paths), *revisions, "--", *paths], SUBJECTS if subjects else FORMAT,
+               early=True)
 
 
 def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:
@@ -381,14 +390,15 @@ def patch_ids(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def grep(repo: Repo, tip: str, patterns: list[str], since: str | None = None) -> Iterator[Commit]:
+def grep(repo: Repo, tip: str, patterns: list[str], since: str | None = None,
+         paths: Sequence[str] = ()) -> Iterator[Commit]:
     """Commits reachable from `tip` whose message matches any pattern (git filters, in C),
     committed at `since` (ISO 8601) or later when given: git stops walking there."""
 
     if not patterns:
         return iter(())
     options = ["-E", "-i", *(f"--grep={p}" for p in patterns), *([f"--since={since}"] if since else [])]
-    return log(repo, [tip], *options)
+    return log(repo, [tip], *options, paths=paths)
 
 
 def count_at_most(repo: Repo, tip: str, limit: int) -> int:
@@ -496,13 +506,16 @@ def authors_before(repo: Repo, tip: str, patterns: Iterable[str], key: Callable[
     return found
 
 
-def topology(repo: Repo, previous: str | None, build: str) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+def topology(repo: Repo, previous: str | None, build: str,
+             paths: Sequence[str] = ()) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
     """(sha → author email after `.mailmap`, sha → parents, the range's
     first-parent line from `build` (a full sha) down) of `previous..build`, in one `git log`."""
     emails: dict[str, str] = {}
     parents: dict[str, list[str]] = {}
     revisions = [build] if previous is None else [build, f"^{previous}"]
-    for block in Log(repo, [*revisions, "--"], "%H%x1f%P%x1f%aE"):
+    # With `paths`, parents are rewritten to the commits touching them (the line stays a line).
+    for block in Log(repo, [*(["--parents"] if paths else []), *revisions, "--", *paths],
+                     "%H%x1f%P%x1f%aE"):
         for record in block.split(b"\0"):
             sha, _, rest = record.strip(b"\n").decode("utf-8", "replace").partition("\x1f")
             above, _, email = rest.partition("\x1f")
@@ -608,12 +621,14 @@ def resolve_build(builds: Sequence[Tag], name: str, pattern: str) -> Tag:
                    + did_you_mean(name, (tag.name for tag in builds)))
 
 
-def previous_build(repo: Repo, name: str, pattern: str) -> Callable[[Sequence[Tag]], Tag | None]:
+def previous_build(repo: Repo, name: str, pattern: str,
+                   skip: Sequence[str] = ()) -> Callable[[Sequence[Tag]], Tag | None]:
     """The nearest build tag that is an ancestor of build `name` (topology, never dates).
 
     `git describe` walks history for tens of milliseconds, so it starts now, runs while
     the caller reads tags and requests, and is waited for when the returned function is
-    called with the build tags. Tags on the build's own commit are not earlier builds.
+    called with the build tags. Tags on the build's own commit are not earlier builds, nor
+    tags matching a glob of `skip` (a more specific channel's).
     """
 
 
@@ -621,7 +636,7 @@ def previous_build(repo: Repo, name: str, pattern: str) -> Callable[[Sequence[Ta
         # --candidates=1: the first build tag the walk meets (it walks newest first) is the
         # answer; git's default of ten walks on to weigh nine more (0.15 s at 100,000 commits).
         args = ["describe", "--tags", "--abbrev=0", "--candidates=1", f"--match={pattern}",
-                *(f"--exclude={n}" for n in exclude)]
+                *(f"--exclude={n}" for n in [*exclude, *skip])]
         return subprocess.Popen(repo._command([*args, f"refs/tags/{name}^{{commit}}"]), cwd=repo.work_tree,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 

@@ -93,12 +93,26 @@ def maybe_records(block: bytes, starts: Sequence[int]) -> set[int]:
 
 @dataclass(frozen=True)
 class Repository:
-    """The identity references are checked against: `owner/name`, case-insensitive."""
+    """The identity references are checked against: `owner/name`, case-insensitive. With a
+    hub (`requests.repository`), requests are the hub's: a reference must name it, and a
+    bare `#N` (this repository's issue or pull request) names no request."""
 
     slug: str | None = None
+    hub: str | None = None
 
     def same(self, path: str) -> bool:
         return self.slug is not None and path.strip("/").lower() == self.slug.lower()
+
+    def holds_requests(self, path: str) -> bool:
+        """Does `owner/name` (a reference's prefix or an issue URL's path) name where requests live?"""
+        if self.hub is None:
+            return self.same(path)
+        return path.strip("/").lower() == self.hub.lower()
+
+    @property
+    def key(self) -> str:
+        """What parsed messages depend on (the link index is kept per key)."""
+        return (self.slug or "") + (f" hub:{self.hub}" if self.hub else "")
 
 
 @dataclass(slots=True)
@@ -177,15 +191,17 @@ def _scan_refs(text: str, lowered: str, repo: Repository,
             elif before and before in _REPO_CHARS:
                 prefix = _owner_prefix(text, start)
                 start -= len(prefix)
-                if not _REPO_PATH.match(prefix) or not repo.same(prefix):
+                if not _REPO_PATH.match(prefix) or not repo.holds_requests(prefix):
                     number = None  # another repository, or not a reference at all (`C#1`, `abc#2`)
+            elif repo.hub is not None:
+                number = None  # this repository's `#N`, where requests live in the hub
         elif _is_word(before):
             continue  # `xGH-1`, `xhttp://`: part of a longer word
         elif match.group(2) is not None:
-            number = str(int(match.group(2)))
+            number = str(int(match.group(2))) if repo.hub is None else None
         else:
             url = _ISSUE_URL.match(match.group(3))
-            number = str(int(url.group("n"))) if url and repo.same(url.group("path")) else None
+            number = str(int(url.group("n"))) if url and repo.holds_requests(url.group("path")) else None
         found[start] = (match.end(), number)
     return found
 

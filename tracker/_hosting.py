@@ -409,8 +409,19 @@ class CodeHost(IssueSystem):
 
     @property
     def repository(self) -> links.Repository:
-        """The host's path, so `owner/name#N` and issue URLs of this repository count."""
-        return links.Repository(self.slug)
+        """The host's path, so `owner/name#N` and issue URLs of this repository count (or of
+        the hub, `requests.repository`, when requests live there)."""
+        return links.Repository(self.slug, hub=self.context.config.requests_repository)
+
+    @property
+    def requests_slug(self) -> str:
+        """Where requests, votes and marks live: the hub (`requests.repository`), else this repository."""
+        return self.context.config.requests_repository or self.slug
+
+    @property
+    def requests_repository(self) -> links.Repository:
+        """The repository requests live in, as its own issues' text names it (`Duplicate of #3`)."""
+        return links.Repository(self.requests_slug)
 
     # -- one-line errors ------------------------------------------------------------------
 

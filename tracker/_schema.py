@@ -13,7 +13,12 @@ from typing import TypedDict
 SCHEMA = 1
 
 
-class Shipped(TypedDict):
+class _ShippedOnChannels(TypedDict, total=False):
+    # With `builds.channels`: the build of another channel that shipped it first ("first in v2.0-beta.3").
+    first_in: str
+
+
+class Shipped(_ShippedOnChannels):
     """A request the build shipped (or, in `fixed`, a bug report it fixed)."""
 
     id: str
@@ -80,7 +85,12 @@ class Credit(TypedDict):
     first: bool  # the first build that credits this login at all
 
 
-class Report(TypedDict):
+class _ReportOnChannels(TypedDict, total=False):
+    channel: str  # the build's channel, with `builds.channels`
+    component: str  # the build's component, with `components`
+
+
+class Report(_ReportOnChannels):
     """The schema-1 report (DESIGN "JSON report"). `changes` is a sequence of `ChangeEntry`: a plain
     list in what publishers receive, spooled (`tracker._changes.Changes`) inside a command."""
 
@@ -97,3 +107,4 @@ class Report(TypedDict):
     pulls: list[Pull]
     changes: Sequence[ChangeEntry]
     credits: list[Credit]
+

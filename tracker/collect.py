@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from tracker import _grammar as links
     from tracker import _scan
-    from tracker._config import Config
+    from tracker._config import Component, Config
     from tracker._linkindex import LinkIndex
     from tracker._model import Request, Tag
     from tracker.hooks import Context
@@ -126,12 +126,29 @@ class Collector:
 
     @cached_property
     def tags(self) -> list[Tag]:
-        """Every build tag, read once."""
-        return git.tags(self.repo, self.config.build_tags)
+        """Every build tag (and every component's), read once."""
+        if not self.config.components:
+            return git.tags(self.repo, self.config.build_tags)
+        import fnmatch
+
+        globs = [self.config.build_tags, *(c.tags for c in self.config.components)]
+        return [t for t in git.tags(self.repo, "*") if any(fnmatch.fnmatchcase(t.name, g) for g in globs)]
 
     def tag(self, name: str) -> Tag:
         """The build tag `name` (bad input, with a suggestion, when there is none)."""
-        return git.resolve_build(self.tags, name, self.config.build_tags)
+        component = self.component(name)
+        return git.resolve_build(self.tags, name, component.tags if component else self.config.build_tags)
+
+    def component(self, build: str) -> Component | None:
+        """The component a build tag belongs to (`components`), None for a build of the whole repository."""
+        from tracker._config import component_of
+
+        return component_of(self.config, build) if self.config.components else None
+
+    def paths(self, build: str) -> tuple[str, ...]:
+        """The paths a build's range is limited to: its component's, else none (every commit)."""
+        component = self.component(build)
+        return component.paths if component else ()
 
     def order(self, names: Sequence[str]) -> list[str]:
         """Build names, newest first by topology (a descendant before its ancestors)."""
@@ -142,13 +159,55 @@ class Collector:
         if override:
             sha = git.resolve_previous(self.repo, override)
             return lambda: (override, sha)
-        pending = git.previous_build(self.repo, build, self.config.build_tags)
+        pattern, skip = self._channel_globs(build)
+        pending = git.previous_build(self.repo, build, pattern, skip)
 
         def answer() -> tuple[str | None, str | None]:
             found = pending(self.tags)
+            if found is None and self.channel(build) is not None:
+                # A channel's first build starts where the project stood: its nearest build of any channel.
+                found = git.previous_build(self.repo, build, self.config.build_tags)(self.tags)
             return (found.name, found.sha) if found else (None, None)
 
         return answer
+
+    def channel(self, build: str) -> str | None:
+        """The channel of a build tag (`builds.channels`), None where no channels are configured."""
+        from tracker._config import channel_of
+
+        return channel_of(self.config, build) if self.config.channels else None
+
+    def _channel_globs(self, build: str) -> tuple[str, list[str]]:
+        """The glob a build's previous build matches, and the globs it must not (the more
+        specific channels' ones): its own channel's, or every build's without channels."""
+        component = self.component(build)
+        if component is not None:
+            return component.tags, []
+        channel = self.channel(build)
+        if channel is None:
+            return self.config.build_tags, []
+        names = [name for name, _ in self.config.channels]
+        globs = dict(self.config.channels)
+        return globs[channel], [globs[name] for name in names[:names.index(channel)]]
+
+    def first_in(self, found: Range, shipped: Mapping[str, Sequence[str]]) -> dict[str, str]:
+        """Request id → the build of another channel, before this one, that first held its
+        shipping commits ("first in v2.0-beta.3" in the stable notes); channels only."""
+        mine = self.channel(found.tag.name)
+        if mine is None or not shipped:
+            return {}
+        cutoff = (found.tag.date, found.tag.name)
+        others = [t for t in self.tags if t.sha != found.tag.sha and (t.date, t.name) < cutoff
+                  and self.channel(t.name) not in (mine, None)]
+        holders = git.oldest_holders(self.repo, {sha for shas in shipped.values() for sha in shas},
+                                     [t.name for t in others])
+        by_name = {t.name: t for t in others}
+        out: dict[str, str] = {}
+        for rid, shas in shipped.items():
+            held = [by_name[holders[sha]] for sha in shas if holders.get(sha) in by_name]
+            if held:
+                out[rid] = min(held, key=lambda t: (t.date, t.name)).name
+        return out
 
     def check_history(self) -> None:
         """Bad input for a shallow clone: earlier builds cannot be found in one."""
@@ -170,7 +229,10 @@ class Collector:
             try:
                 tag = self.tag(build)
                 self.check_history()
-                lookup = self.link_index.lookup(tag.sha)  # None unless the build is indexed already
+                paths = self.paths(build)
+                # A component's range (a pathspec's) is no build's whole range: the index neither answers
+                # nor records it.
+                lookup = self.link_index.lookup(tag.sha) if not paths else None
                 if pending is not None:
                     # `git describe --candidates=1` is a short walk: the range's `git log` then
                     # runs while requests load.
@@ -178,7 +240,7 @@ class Collector:
                     pending = None
                 else:
                     previous_name, previous_sha = self._previous_of(build, previous)()
-                log = git.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None)
+                log = git.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None, paths=paths)
                 requests = self._requests()
                 repo_id = self.repo_id
             finally:
@@ -193,7 +255,7 @@ class Collector:
             # A --previous range is recorded when it makes the build's history whole (its lower
             # end's is, and the scan sees it as an ancestor): a full range read once is then
             # read from the index, subjects only.
-            extends = previous is None or (previous_sha is not None and index.complete(previous_sha))
+            extends = not paths and (previous is None or (previous_sha is not None and index.complete(previous_sha)))
             try:
                 scanned = _scan.scan(self._track(log, label), repo_id, requests, lookup,
                                       index.collect(tag.sha) if lookup is None and extends else None,
@@ -204,7 +266,7 @@ class Collector:
                 # The index broke mid-read (it answers None from now on): read the range again,
                 # messages and all, and parse them.
                 log.close()
-                log = git.commits(self.repo, previous_sha, tag.sha)
+                log = git.commits(self.repo, previous_sha, tag.sha, paths=paths)
                 scanned = _scan.scan(self._track(log, label), repo_id, requests,
                                       given=self.config.credits_logins)
         finally:
@@ -244,7 +306,12 @@ class Collector:
             {sha for b in beside for sha in (*b.parsed.cherry_of, *b.parsed.reverts)} - set(originals),
             {sha for b in beside for sha in b.parsed.cherry_of}, repo_id))
         closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
-        earlier = self._earlier(tag.sha, found.previous_sha, search, found.record, closing, inside=found.inside)
+        paths = self.paths(tag.name)
+        if paths:  # a component: what closed them before, among the commits touching its paths
+            earlier = self._not_before_opened(self._walk_for(found.previous_sha, search, set(closing), paths=paths)
+                                              if found.previous_sha and (search or closing) else [])
+        else:
+            earlier = self._earlier(tag.sha, found.previous_sha, search, found.record, closing, inside=found.inside)
         # What earlier commits cherry-picked from this range closes what their originals close.
         originals.update(self._originals_of(earlier, originals, repo_id))
         if beside_shas:
@@ -280,9 +347,10 @@ class Collector:
         """The commit a `--previous` revision names (bad input when none)."""
         return git.resolve_previous(self.repo, revision)
 
-    def shape(self, previous: str | None, build: str) -> Shape:
-        """The shape of `previous..build` beyond its changes (what release notes group by)."""
-        emails, parents, line = git.topology(self.repo, previous, build)
+    def shape(self, previous: str | None, build: str, paths: Sequence[str] = ()) -> Shape:
+        """The shape of `previous..build` beyond its changes (what release notes group by);
+        with `paths` (a component's), of the commits touching them."""
+        emails, parents, line = git.topology(self.repo, previous, build, paths)
         merges = git.show(self.repo, [sha for sha in line if len(parents.get(sha, ())) > 1])
         return Shape(emails, parents, line,
                      {sha: (commit.message, commit.author_name) for sha, commit in merges.items()})
@@ -305,8 +373,11 @@ class Collector:
         if overridden and previous_sha is not None:
             given = next((t for t in self.tags if t.name == previous_name), None)
             cutoff = (given.date, given.name) if given else (git.commit_date(self.repo, previous_sha), "")
+        # A request ships once per channel and per component: only the builds of its own line came before.
+        line = self._line(tag.name)
         found = {t.name: t for t in self.tags
-                 if t.sha != tag.sha and ((t.date, t.name) < cutoff or t.name == previous_name)}
+                 if t.sha != tag.sha and (((t.date, t.name) < cutoff and self._line(t.name) == line)
+                                          or t.name == previous_name)}
         # A build holding this one is later whatever its tag's date (a build tagged late, or one
         # out before a --previous released after it): only one whose commit is no older can be.
         for name, other in list(found.items()):
@@ -314,6 +385,11 @@ class Collector:
                     and git.is_ancestor(self.repo, tag.sha, other.sha):
                 del found[name]
         return found
+
+    def _line(self, build: str) -> tuple[str | None, str | None]:
+        """The line of builds a build is on: its channel and its component (both None by default)."""
+        component = self.component(build)
+        return self.channel(build), component.name if component else None
 
     def _beside(self, tag: Tag, earlier_builds: Mapping[str, Tag], previous_sha: str | None, overridden: bool,
                 repo_id: links.Repository, since: str | None) -> tuple[list[_scan.Linked], dict[str, str]]:
@@ -520,7 +596,7 @@ class Collector:
         """The link index of this repository (opened on first use)."""
         from tracker._linkindex import LinkIndex
 
-        return LinkIndex(index_path(git.git_dir(self.repo)), self.repo_id.slug)
+        return LinkIndex(index_path(git.git_dir(self.repo)), self.repo_id.key)
 
     def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool,
                  picked: Iterable[str] = (), inside: Set[str] | None = None) -> list[_scan.Linked]:
@@ -617,7 +693,7 @@ class Collector:
 
     def _walk_for(self, previous: str, search: set[str], picked: Set[str],
                   until: Callable[[_scan.Linked], Set[str]] | None = None,
-                  no_older_than: str | None = None) -> list[_scan.Linked]:
+                  no_older_than: str | None = None, paths: Sequence[str] = ()) -> list[_scan.Linked]:
         """`_closers` read from git: one `git log` of `previous`'s ancestry since the oldest
         request of `search` was opened (all of it when one has no date), keeping, in C, the
         commits that name one of them, revert or cherry-pick something; those are parsed as a
@@ -637,7 +713,7 @@ class Collector:
             patterns += [f"(#|gh-|/issues/|/discussions/)0*({'|'.join(numbers)})([^0-9]|$)",
                          f"#({'|'.join(n.translate(_FULLWIDTH) for n in numbers)})"]
         items = []
-        found = git.grep(self.repo, previous, patterns, since)
+        found = git.grep(self.repo, previous, patterns, since, paths)
         for commit in self.context.track(found, "reading earlier history", unit="commits"):
             parsed = links.parse(commit.message, repo_id)
             if parsed.empty:

@@ -16,10 +16,11 @@ from tracker.hooks import SHIPPED, WITHDRAWN, BuildToPublish, Mark, Publisher
 
 
 def marks(data: Report, label: str, close: bool, comment: bool, locale: str, project: str, root: Path,
-          talks: bool = True) -> list[Mark]:
+          talks: bool = True, preview: bool = False) -> list[Mark]:
     """The marks a build asks of the issue system: shipped requests and fixed bug reports
     thanked (`comment`), labelled and closed (`close`); withdrawn ones told why. `talks`:
-    the issue system posts comments (no comment is rendered where none is posted)."""
+    the issue system posts comments (no comment is rendered where none is posted). `preview`:
+    a build of a channel before the stable one (`builds.channels`): "try it in", not "shipped in"."""
     from tracker import render
 
     def said(template: str, context: dict[str, object]) -> str:
@@ -28,7 +29,7 @@ def marks(data: Report, label: str, close: bool, comment: bool, locale: str, pro
     out = []
     for entry in data["shipped"]:
         text = said("comment_shipped.md.j2", {"build": data["build"], "request": entry, "votes": entry["votes"],
-                                               "project": project}) if comment and talks else None
+                                               "project": project, "preview": preview}) if comment and talks else None
         out.append(Mark(entry["id"], data["build"], SHIPPED, text, label, close))
     for entry in data.get("fixed", ()):  # a bug report is marked like a request: thanked, labelled, closed
         text = said("comment_fixed.md.j2", {"build": data["build"], "request": entry, "votes": entry["votes"],

@@ -138,9 +138,12 @@ class Session:
         """The issue system's voters, pull requests and commit logins, each read once per command."""
         return ReadOnce(self.issues)
 
-    @property
+    @cached_property
     def repository(self) -> links.Repository:
-        return self.issues.repository
+        """This repository, and the hub its requests live in (`requests.repository`)."""
+        own = self.issues.repository
+        hub = self.config.requests_repository
+        return own if hub is None or own.hub == hub else replace(own, hub=hub)
 
     @property
     def project(self) -> str:
@@ -180,6 +183,7 @@ class Session:
         earlier = self.collector.earlier(found, search)
         decision = decide.decide(scanned, requests, pulls, originals, earlier, repo_id)
         already = self.collector.shipped_in(found, decision.earlier)
+        first_in = self.collector.first_in(found, decision.shipped)
         # The report needs none of what the decision was made from: a long range's tens of
         # thousands of linked commits go before the report is built (memory stays flat).
         scanned.release()
@@ -197,6 +201,15 @@ class Session:
                             [pull for number, pull in pulls.items() if number in own])
         for entry in [*out["shipped"], *out["fixed"], *out["withdrawn"], *out["already_shipped"]]:
             entry["url"] = entry["url"] or self.issues.issue_url(entry["id"])
+        component = self.collector.component(tag.name)
+        if component is not None:
+            out["component"] = component.name
+        channel = self.collector.channel(tag.name)
+        if channel is not None:
+            out["channel"] = channel
+            for shipped in out["shipped"]:
+                if shipped["id"] in first_in:
+                    shipped["first_in"] = first_in[shipped["id"]]
         credit.credit(out, requests, self.config.credits_logins, self.config.credits_exclude, self.collector,
                       self.reads.commit_logins,
                       tag.sha, found.previous_sha, scanned.count, found.inside)
@@ -310,7 +323,7 @@ class Session:
             previous = self.collector.resolve(given) if given else None
         except BadInput:
             return notes.Topology(), None
-        shape = self.collector.shape(previous, build)
+        shape = self.collector.shape(previous, build, self.collector.paths(data["build"]))
         topology = notes.topology(shape, lambda message: links.parse(message, self.repository).pull)
         if previous is None:
             return topology, None
@@ -323,9 +336,11 @@ class Session:
     def ship(self, data: Report) -> list[str]:
         """Mark the build's shipped (and withdrawn) requests in the issue system."""
         cfg = self.config
-        return self.issues.mark(publishing.marks(data, cfg.ship_label, cfg.ship_close, cfg.ship_comment,
-                                                 cfg.locale, self.project, self.root,
-                                                 talks=self.issues.posts_comments))
+        # Only the last (widest) channel closes: a beta build says "try it in", the request stays open.
+        preview = bool(cfg.channels) and data.get("channel") not in (None, cfg.channels[-1][0])
+        return self.issues.mark(publishing.marks(data, cfg.ship_label, cfg.ship_close and not preview,
+                                                 cfg.ship_comment, cfg.locale, self.project, self.root,
+                                                 talks=self.issues.posts_comments, preview=preview))
 
     def publish(self, data: Report, names: Sequence[str] | None = None) -> list[str]:
         """Run the configured publishers (or those `names`) on one build: each gets the same

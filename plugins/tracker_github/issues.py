@@ -108,7 +108,7 @@ class GithubIssues(CodeHost):
     def discussions(self) -> Discussions | None:
         """The Discussions category of `requests.discussions`, when configured."""
         category = self.context.config.request_discussions
-        return Discussions(self.gql, self.settings.slug, category, self.repository) if category else None
+        return Discussions(self.gql, self.requests_slug, category, self.repository) if category else None
 
     @cached_property
     def repo(self) -> GhRepository:
@@ -116,6 +116,15 @@ class GithubIssues(CodeHost):
         gh = self.gh
         with self._errors(f"reading {self.settings.slug}"):
             return gh.get_repo(self.settings.slug)
+
+    @cached_property
+    def hub(self) -> GhRepository:
+        """The repository holding requests, votes and marks: the hub (`requests.repository`), else `repo`."""
+        if self.requests_slug == self.settings.slug:
+            return self.repo
+        gh = self.gh
+        with self._errors(f"reading {self.requests_slug}"):
+            return gh.get_repo(self.requests_slug)
 
     def _failure(self, exc: BaseException) -> tuple[int, str] | None:
         if not isinstance(exc, GithubException):
@@ -143,7 +152,7 @@ class GithubIssues(CodeHost):
         if not request_id.isdigit():
             return None
         try:
-            issue = self.repo.get_issue(int(request_id))
+            issue = self.hub.get_issue(int(request_id))
             _ = issue.html_url  # a lazy client fetches here
         except GithubException as exc:
             if exc.status in GONE:  # transferred (404) or deleted (410)
@@ -153,14 +162,14 @@ class GithubIssues(CodeHost):
 
     def _ours(self, issue: Issue) -> bool:
         """Still this repository's issue (PyGithub follows the redirect of a transferred one)."""
-        return (issue.url or "").lower().startswith(f"{self.repo.url}/issues/".lower())
+        return (issue.url or "").lower().startswith(f"{self.hub.url}/issues/".lower())
 
     def _status(self, exc: Exception) -> int | None:
         return exc.status if isinstance(exc, GithubException) else None
 
     def _left(self, request_id: str) -> bool:
         try:
-            return not self._ours(self.repo.get_issue(int(request_id)))
+            return not self._ours(self.hub.get_issue(int(request_id)))
         except GithubException as again:
             if again.status in GONE:
                 return True
@@ -173,8 +182,8 @@ class GithubIssues(CodeHost):
         bug reports: issues carrying any of `reports.labels` (`Request.kind`)."""
         with self._errors("listing requests"):
             found: dict[int, Issue] = {}
-            listings = [self.repo.get_issues(state="all", labels=[label]) for label in self._listings()] \
-                or [self.repo.get_issues(state="all")]
+            listings = [self.hub.get_issues(state="all", labels=[label]) for label in self._listings()] \
+                or [self.hub.get_issues(state="all")]
             for listing in listings:
                 for issue in self.context.track(listing, "reading issues", unit="requests"):
                     if not is_pull(issue):
@@ -222,7 +231,7 @@ class GithubIssues(CodeHost):
             target = None
             with self._unless_gone(rid, "its duplicate comment"):
                 said = (c.body for c in issue.get_comments() if c.author_association in MAINTAINERS)
-                target = duplicate_target(said, rid, self.repository, DUPLICATE)
+                target = duplicate_target(said, rid, self.requests_repository, DUPLICATE)
             if target is not None:
                 out[rid] = target
         return out
@@ -272,7 +281,7 @@ class GithubIssues(CodeHost):
             return str(self._listed[request_id].html_url)
         if self.discussions is not None and request_id in self.discussions.listed:
             return str(self.discussions.listed[request_id].node.get("url"))
-        return f"{self.settings.web_url}/{self.settings.slug}/issues/{request_id}"
+        return f"{self.settings.web_url}/{self.requests_slug}/issues/{request_id}"
 
     # -- writes (the order is CodeHost's) ----------------------------------------------
 

@@ -19,15 +19,15 @@ class GithubLabels(Labels):
 
     def names(self) -> set[str]:
         """Every label's name, lower-cased."""
-        return {label.name.lower() for label in self.host.repo.get_labels()}
+        return {label.name.lower() for label in self.host.hub.get_labels()}
 
     def exists(self, name: str) -> bool:
         """One read of the label by name."""
         try:
-            return bool(self.host.repo.get_label(name).name)
+            return bool(self.host.hub.get_label(name).name)
         except UnknownObjectException:
             return False
 
     def create(self, label: Label) -> None:
         """One POST."""
-        self.host.repo.create_label(label.name, label.color, label.description)
+        self.host.hub.create_label(label.name, label.color, label.description)

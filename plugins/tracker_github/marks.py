@@ -113,7 +113,7 @@ class GithubMarks(Marks):
             self.host._write(lambda: found.add_to_labels(name), lambda: has_label(found.get_labels(), name))
         if change.close:
             self.host._write(lambda: found.edit(state="closed", state_reason="completed"),
-                            lambda: self.host.repo.get_issue(found.number).state == "closed", repeatable=True)
+                            lambda: self.host.hub.get_issue(found.number).state == "closed", repeatable=True)
         if change.unlabel is not None:
             self._unlabel(found, change.unlabel)
 

@@ -94,6 +94,13 @@ class GitlabIssues(CodeHost):
         return self.gl.projects.get(self.settings.slug, lazy=True)
 
     @cached_property
+    def hub(self) -> Project:
+        """The project holding requests, votes and marks: the hub (`requests.repository`), else `project`."""
+        if self.requests_slug == self.settings.slug:
+            return self.project
+        return self.gl.projects.get(self.requests_slug, lazy=True)
+
+    @cached_property
     def wanted(self) -> frozenset[str]:
         """The award emoji names that count as votes."""
         return frozenset(EMOJI.get(name, name) for name in self.context.config.vote_reactions)
@@ -119,7 +126,7 @@ class GitlabIssues(CodeHost):
         if not request_id.isdigit():
             return None
         try:
-            return self.project.issues.get(int(request_id))
+            return self.hub.issues.get(int(request_id))
         except GitlabError as exc:
             if client.not_found(exc):
                 return None
@@ -130,7 +137,7 @@ class GitlabIssues(CodeHost):
 
     def _left(self, request_id: str) -> bool:
         try:
-            return marks.moved(self.project.issues.get(int(request_id)))
+            return marks.moved(self.hub.issues.get(int(request_id)))
         except GitlabError as again:
             # "404 Issue Not Found" is the issue; "404 Project Not Found" is the path or the token.
             if again.response_code in GONE and "project" not in str(again.error_message).lower():
@@ -148,7 +155,7 @@ class GitlabIssues(CodeHost):
         found: dict[int, ProjectIssue] = {}
         with self._errors("listing requests"):
             for query in [{"labels": [label]} for label in self._listings()] or [{}]:
-                for issue in self.context.track(self.project.issues.list(iterator=True, **query),
+                for issue in self.context.track(self.hub.issues.list(iterator=True, **query),
                                                 "reading issues", unit="requests"):
                     if not issue.confidential:
                         found.setdefault(int(issue.iid), issue)
@@ -193,7 +200,7 @@ class GitlabIssues(CodeHost):
             if match is None or match.group(2) == rid:
                 return None
             project = unquote(match.group(1))
-            same = project == str(issue.project_id) or self.repository.same(project)
+            same = project == str(issue.project_id) or self.requests_repository.same(project)
             return match.group(2) if same else None
         if issue.state != "closed":
             return None
@@ -201,7 +208,7 @@ class GitlabIssues(CodeHost):
         with self._unless_gone(rid, "its duplicate note"):
             notes = issue.notes.list(iterator=True, sort="asc", order_by="created_at")
             bodies = [note.body for note in notes if note.system]
-        return None if bodies is None else duplicate_target(bodies, rid, self.repository, DUPLICATE)
+        return None if bodies is None else duplicate_target(bodies, rid, self.requests_repository, DUPLICATE)
 
     def voters(self, ids: Sequence[str]) -> dict[str, list[str]]:
         """Usernames that awarded a counted emoji; bots and deleted accounts left out."""
@@ -226,7 +233,7 @@ class GitlabIssues(CodeHost):
         """The issue's web address (from the listing when it was listed)."""
         if request_id in self._listed:
             return str(self._listed[request_id].web_url)
-        return f"{without_credentials(self.settings.server_url)}/{self.settings.slug}/-/issues/{request_id}"
+        return f"{without_credentials(self.settings.server_url)}/{self.requests_slug}/-/issues/{request_id}"
 
     # -- writes (the order is CodeHost's) ----------------------------------------------
 

@@ -23,12 +23,12 @@ class GitlabLabels(Labels):
 
     def names(self) -> set[str]:
         """Every label's name, lower-cased."""
-        return {str(label.name).lower() for label in self.host.project.labels.list(iterator=True)}
+        return {str(label.name).lower() for label in self.host.hub.labels.list(iterator=True)}
 
     def exists(self, name: str) -> bool:
         """One read of the label by name."""
         try:
-            return bool(self.host.project.labels.get(name).name)
+            return bool(self.host.hub.labels.get(name).name)
         except GitlabError as exc:
             if client.not_found(exc):
                 return False
@@ -36,5 +36,5 @@ class GitlabLabels(Labels):
 
     def create(self, label: Label) -> None:
         """One POST."""
-        self.host.project.labels.create({"name": label.name, "color": f"#{label.color}",
+        self.host.hub.labels.create({"name": label.name, "color": f"#{label.color}",
                                          "description": label.description})

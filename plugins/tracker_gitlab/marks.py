@@ -85,7 +85,7 @@ class GitlabMarks(Marks):
         why, so the issue says it: as listed, or read again (it may have been locked since the listing)."""
         if not isinstance(exc, GitlabError) or exc.response_code != 403:
             return False
-        return locked(issue.handle) or locked(self.host.project.issues.get(issue.handle.iid))
+        return locked(issue.handle) or locked(self.host.hub.issues.get(issue.handle.iid))
 
     def change(self, issue: HostIssue, change: Change) -> None:
         """Label, close and unlabel in one PUT."""
@@ -97,11 +97,11 @@ class GitlabMarks(Marks):
             put["state_event"] = "close"
         if change.unlabel is not None:
             put["remove_labels"] = change.unlabel
-        self.host._write(lambda: self.host.project.issues.update(iid, put), lambda: self._landed(iid, change),
+        self.host._write(lambda: self.host.hub.issues.update(iid, put), lambda: self._landed(iid, change),
                          repeatable=True)
 
     def _landed(self, iid: int, change: Change) -> bool:
-        fresh = self.host.project.issues.get(iid)
+        fresh = self.host.hub.issues.get(iid)
         labels = names(fresh.labels)
         added = change.label is None or change.label.lower() in labels
         removed = change.unlabel is None or change.unlabel.lower() not in labels

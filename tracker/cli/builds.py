@@ -169,23 +169,40 @@ def release(ctx: click.Context, build: str | None, dry_run: bool) -> None:
 @click.option("--since", metavar="BUILD", shell_complete=complete_builds, help="Count builds from this one on.")
 @click.option("--top", "limit", metavar="N", type=click.IntRange(min=1), default=None,
               help="Only the N most engaged fans.")
+@click.option("--reports", "folder", metavar="DIR", default=None,
+              help="Merge the JSON reports in DIR (several repositories' builds) into one hall of fame.")
 @click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="text", show_default=True)
 @click.pass_context
-def fans(ctx: click.Context, since: str | None, limit: int | None, fmt: str) -> None:
+def fans(ctx: click.Context, since: str | None, limit: int | None, folder: str | None, fmt: str) -> None:
     """The hall of fame: credits across builds.
+
+    With --reports DIR, the hall of fame of every repository whose JSON reports
+    are in DIR ('tracker changelog BUILD --format json', written by each
+    repository's own release): requests and builds are named with their
+    repository (acme/app#12, acme/app@v2.0), and no history is read.
 
     \b
     Examples:
       tracker fans
       tracker fans --since v2026.40 --format json
       tracker fans --top 20 --format csv > early-access.csv
+      tracker fans --reports reports/ --format json
     """
     from tracker import _views as views
     from tracker import credit
 
-    session = _session(ctx)
-    rows = credit.hall_of_fame(session.all_reports(since=since))
+    columns = ["login", "suggested", "voted", "built", "reported", "tested", "builds"]
+    if folder is not None:
+        from tracker import _reports as merging
+
+        if since is not None:
+            raise BadInput("--since names a build of this repository; it cannot be used with --reports")
+        rows = credit.hall_of_fame(merging.merged(merging.read(folder)))
+        for row in rows:
+            row["repositories"] = merging.repositories(row)
+        columns.append("repositories")
+    else:
+        rows = credit.hall_of_fame(_session(ctx).all_reports(since=since))
     if limit is not None:
         rows = rows[:limit]
-    click.echo(views.table(rows, fmt, ["login", "suggested", "voted", "built", "reported", "tested", "builds"]),
-               nl=False)
+    click.echo(views.table(rows, fmt, columns), nl=False)
