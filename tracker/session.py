@@ -325,7 +325,7 @@ class Session:
         cfg = self.config
         return self.issues.mark(publishing.marks(data, cfg.ship_label, cfg.ship_close, cfg.ship_comment,
                                                  cfg.locale, self.project, self.root,
-                                                 talks=self.issues.posts_comments))
+                                                 talks=self.issues.posts_comments, notify=cfg.ship_notify))
 
     def publish(self, data: Report, names: Sequence[str] | None = None) -> list[str]:
         """Run the configured publishers (or those `names`) on one build: each gets the same
