@@ -156,6 +156,13 @@ def test_a_fans_feed_has_an_entry_each_time_something_they_voted_for_ships(site:
     assert any("fixed in" in (e.findtext(f"{ATOM}title") or "") for e in olga.findall(f"{ATOM}entry"))
 
 
+def test_the_site_feed_names_the_bug_reports_a_build_fixed_and_who_reported_them(site: Path) -> None:
+    feed = ET.fromstring((site / "feed.atom").read_bytes())
+    entry = next(e for e in feed.findall(f"{ATOM}entry") if e.findtext(f"{ATOM}title") == "lumen v2026.46")
+    text = " ".join("".join(entry.find(f"{ATOM}content").itertext()).split())  # type: ignore[union-attr]
+    assert "Fixed" in text and "Crash when an album is empty (#31) — reported by @olga · confirmed by 2" in text
+
+
 def test_awards_name_the_years_top_fans_and_the_index_links_them(site: Path) -> None:
     page = Head((site / "awards" / "2026.html").read_text(encoding="utf-8"))
     for text in ("Top suggesters", "Top reporters", "Top voters", "Top builders", "@olga", "@alice"):
