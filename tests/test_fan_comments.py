@@ -144,3 +144,28 @@ def test_gitlab_a_note_that_only_says_duplicate_moves_nothing(make_repo: MakeRep
     assert fan.exit_code == 0 and system.exit_code == 0, (fan.stderr, system.stderr)
     assert json.loads(fan.stdout)["shipped"][0]["co_authors"] == []
     assert json.loads(system.stdout)["shipped"][0]["co_authors"] == ["dave"]
+
+
+def test_ship_notify_voters_mentions_at_most_fifty_once(make_repo: MakeRepo, github: FakeGitHub) -> None:
+    repo, _ = make_repo(SHIP, config="publish: []\nship:\n  notify: voters\n")
+    github.add_issue(1, "Dark mode", user="alice", labels=[LABEL])
+    for n in range(53):
+        github.add_reaction(1, f"fan{n}")
+    env = github_env(github)
+    assert invoke(["--repo", str(repo), "ship", "v2"], env=env).exit_code == 0
+    body = ours(github.comments(1), marker(SHIPPED, "v2"), github.viewer)[0]["body"]
+    mentioned = [word for word in body.split() if word.startswith("@fan")]
+    assert len(mentioned) == 50 and "and 3 more" in body and "@alice" in body
+    github.reset_log()
+    again = invoke(["--repo", str(repo), "ship", "v2"], env=env)  # a rerun pings nobody again
+    assert again.exit_code == 0 and github.writes() == 0
+    assert len(ours(github.comments(1), marker(SHIPPED, "v2"), github.viewer)) == 1
+
+
+def test_ship_notify_defaults_to_suggesters_only(make_repo: MakeRepo, github: FakeGitHub) -> None:
+    repo, _ = make_repo(SHIP, config="publish: []\n")
+    github.add_issue(1, "Dark mode", user="alice", labels=[LABEL])
+    github.add_reaction(1, "bob")
+    assert invoke(["--repo", str(repo), "ship", "v2"], env=github_env(github)).exit_code == 0
+    body = ours(github.comments(1), marker(SHIPPED, "v2"), github.viewer)[0]["body"]
+    assert "@alice" in body and "@bob" not in body and "the 1 fan who voted" in body

@@ -466,3 +466,24 @@ def test_the_site_costs_no_extra_reads(make_repo: MakeRepo, tmp_path: Path) -> N
             reads[publish] = server.reads()
     assert (tmp_path / "site" / "builds" / "v2.html").is_file()  # the site did list the earlier build
     assert reads["[site, changelog-file, github-release]"] == reads["[github-release]"], reads
+
+
+def test_the_site_shows_an_earlier_build_from_the_report_it_kept(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """A release of v3 reads nothing new for v2 (see above), so what only a read could tell of v2
+    (its voters, a request closed by a pull request's description) comes from the report the site
+    kept when it published v2 (`reports/v2.json`), not from the release of v3."""
+    history = [*HISTORY, {"commit": "Sync at last\n\nFixes #5", "author": "frank"}, {"tag": "v3"}]
+    site = tmp_path / "site"
+    repo, labels = make_repo(history, config=f"publish: [site]\nsite:\n  dir: {site}\n")
+    with serve() as server:
+        seed(server, labels)
+        assert run(repo, server, "release", "v2").exit_code == 0
+        kept = json.loads((site / "reports" / "v2.json").read_text(encoding="utf-8"))
+        assert run(repo, server, "release", "v3").exit_code == 0
+        page = (site / "builds" / "v2.html").read_text(encoding="utf-8")
+        assert "Export to CSV" in page and "@carol" in page  # closed by #40's body; a voter of #1
+        assert json.loads((site / "reports" / "v2.json").read_text(encoding="utf-8")) == kept
+        (site / "reports" / "v2.json").unlink()  # what v3's release alone can tell of v2: less
+        assert run(repo, server, "release", "v3").exit_code == 0
+        partial = (site / "builds" / "v2.html").read_text(encoding="utf-8")
+        assert "Export to CSV" not in partial and "@carol" not in partial

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -193,21 +194,34 @@ class Html(HTMLParser):
         self.text.append(data)
 
 
-def assert_inert_html(page: str) -> Html:
-    """HTML where fan text is text: no element, attribute, comment or link of its own."""
+SHARE_HOSTS = {"x.com", "service.weibo.com", "www.linkedin.com", "toot.kytta.dev"}
+
+
+def assert_inert_html(page: str, shows_hostile: bool = True) -> Html:
+    """HTML where fan text is text: no element, attribute, comment or link of its own. A share page
+    has one script, the template's own copy-link lines (no fan text can be in it: compared whole)."""
     parsed = Html(page)
     assert not BIDI.search(page) and not CONTROL.search(page)
-    assert "script" not in {t for t, _ in parsed.tags}
+    scripts = page.split("<script>")[1:]
+    if scripts:
+        share = Path(__file__).resolve().parents[1] / "changelog_templates" / "site" / "share.html.j2"
+        template = share.read_text(encoding="utf-8")
+        assert len(scripts) == 1 and "<script>" + scripts[0].split("</script>")[0] + "</script>" in template
+    assert [t for t, _ in parsed.tags].count("script") == len(scripts)
     for tag, attrs in parsed.tags:
         assert not any(name.startswith("on") for name in attrs), (tag, attrs)
         for key in ("href", "src"):
+            if attrs.get("class") == "share-button" and "://" in (attrs.get(key) or ""):  # the share text, in the query
+                assert urlsplit(attrs.get(key) or "").netloc in SHARE_HOSTS, attrs
+                continue
             assert "evil" not in (attrs.get(key) or ""), (tag, attrs)
         if tag == "img":
             assert "cards/" in (attrs.get("src") or ""), attrs
     assert parsed.comments == []
     shown = "".join(parsed.text)
-    assert "<script>alert(1)</script>" in shown  # the fan's text, shown as text
-    assert "tracker:end" in shown
+    if shows_hostile:
+        assert "<script>alert(1)</script>" in shown  # the fan's text, shown as text
+        assert "tracker:end" in shown
     return parsed
 
 
@@ -295,21 +309,29 @@ def test_json_report_keeps_the_data_as_written(hostile_project: Path) -> None:
 
 def test_site_pages_feed_and_cards(hostile_project: Path) -> None:
     site = hostile_project / "site"
-    for page in ("index.html", "fans.html", "builds/v2.html"):
-        assert_inert_html((site / page).read_text(encoding="utf-8"))
+    pages = ["index.html", "fans.html", "builds/v2.html", "awards/2026.html"]
+    pages += [str(p.relative_to(site)) for p in sorted(site.glob("fans/*.html"))]
+    pages += [str(p.relative_to(site)) for p in sorted(site.glob("cards/*/*.html"))]
+    assert len(pages) > 8
+    for page in pages:
+        assert_inert_html((site / page).read_text(encoding="utf-8"), shows_hostile=page in pages[:3])
     index = Html((site / "index.html").read_text(encoding="utf-8"))
     assert "Open <b>idea</b> [x](https://evil.example)" in "".join(index.text)  # the roadmap, as text
     feed = assert_inert_xml((site / "feed.atom").read_text(encoding="utf-8"),
                             {"feed", "title", "subtitle", "id", "updated", "author", "name", "generator", "link",
                              "entry", "summary", "content", "div", "ul", "li", "a", "p"})
     assert "<script>alert(1)</script>" in "".join(feed.itertext())
-    cards = sorted((site / "cards").glob("*.svg"))
+    for fan_feed in sorted(site.glob("fans/*.atom")):  # a fan's own feed: the same tags, fan text as text
+        assert_inert_xml(fan_feed.read_text(encoding="utf-8"),
+                         {"feed", "title", "subtitle", "id", "updated", "author", "name", "generator", "link",
+                          "entry", "content", "div", "p"})
+    cards = sorted((site / "cards").glob("v2/*.svg"))
     assert {c.stem for c in cards} == {"李雷", "carol", "alice_b-c.d"}
     for card in cards:
         svg = assert_inert_xml(card.read_text(encoding="utf-8"), {"svg", "title", "rect", "g", "text"})
         assert svg.find("{http://www.w3.org/2000/svg}title") is not None
-        assert (site / "cards" / f"{card.stem}.png").stat().st_size > 1000
-    words = "".join(assert_inert_xml((site / "cards" / "李雷.svg").read_text(encoding="utf-8"),
+        assert (site / "cards" / "v2" / f"{card.stem}.png").stat().st_size > 1000
+    words = "".join(assert_inert_xml((site / "cards" / "v2" / "李雷.svg").read_text(encoding="utf-8"),
                                      {"svg", "title", "rect", "g", "text"}).itertext())
     assert "@李雷" in words and "alert(1)" in words and "\u202e" not in words
 
@@ -388,7 +410,8 @@ def test_everyone_here_and_channel_are_never_live_mentions(make_repo: MakeRepo) 
         assert not re.search(r"(?i)@(?:everyone|here|channel|all)\b", text), name
     assert "@\u200beveryone" in outputs["markdown"] and "@bob" in outputs["markdown"]
     assert entry["author"] == "everyone"  # data for scripts stays as it is
-    assert (repo / "site" / "cards" / "everyone.png").is_file()
+    assert (repo / "site" / "cards" / "v2" / "everyone.png").is_file()
+    assert (repo / "site" / "fans" / "everyone.html").is_file()
 
 
 def test_scan_text_shows_commit_subjects_without_terminal_escapes(make_repo: MakeRepo) -> None:

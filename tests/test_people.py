@@ -274,7 +274,7 @@ def test_a_fixed_report_is_marked_once_and_its_reporter_thanked(repo: Path, tmp_
     session = Session(repo_path=str(repo))
     data = session.report("v2")
     comments = {m.request: m.comment for m in publish.marks(data, "shipped", True, True, "en", "app", repo)}
-    assert comments["2"] == "Fixed in **v2** — thank you @olga for reporting, and the 1 who confirmed it!"
+    assert comments["2"] == "Fixed in **v2** — thank you @olga for reporting, and the 1 fan who confirmed it!"
     zh = render.render("comment_fixed.md.j2", {"build": "v2", "request": data["fixed"][0], "votes": 0,
                                                "project": "app"}, "zh-CN").strip()
     assert zh == "已在 **v2** 中修复——感谢 @olga 的反馈！"

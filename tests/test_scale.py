@@ -200,7 +200,7 @@ def test_a_hub_on_github_holds_the_requests_and_their_marks(make_repo: MakeRepo)
             issue = hub.issue(number)
             assert issue["state"] == "closed" and {lb["name"] for lb in issue["labels"]} == {LABEL, "shipped"}
             assert [marker(SHIPPED, "v2") in c["body"] for c in hub.comments(number)] == [True]
-        assert "the 1 who voted" in hub.comments(1)[0]["body"]
+        assert "the 1 fan who voted" in hub.comments(1)[0]["body"]
         assert hub.issue(2)["state"] == "open" and not hub.comments(2)
         assert code.issue(2)["state"] == "open" and not code.comments(2)
         body = code.snapshot()["releases"]["v2"]["body"]

@@ -28,9 +28,12 @@ from tracker_files import sitedata
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BUILDS = ["v2026.45", "v2026.46", "v2026.47"]
-# Suggesters and co-suggesters of the demo's shipped requests (erin's #21 was withdrawn later).
-AUTHORS = ["alice", "bob", "carol", "dave", "erin", "李雷"]
+# The cards of the demo, per build: suggesters, co-suggesters and reporters (erin's #21, shipped in
+# v2026.45, was withdrawn by v2026.46: no card is left for it).
+CARDS = {"v2026.45": ["dave"], "v2026.46": ["bob", "carol", "olga"], "v2026.47": ["alice", "李雷"]}
 CHROMIUM = "/usr/bin/chromium"
+SHARE_SITES = ("https://x.com/intent/post?", "https://service.weibo.com/share/share.php?",
+               "https://www.linkedin.com/feed/?", "https://toot.kytta.dev/?")
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +95,14 @@ def pages(site: Path) -> list[Path]:
 
 def test_every_page_feed_and_card_is_written(site: Path) -> None:
     expected = ["index.html", "fans.html", "feed.atom", *(f"builds/{b}.html" for b in BUILDS)]
-    expected += [f"cards/{login}.{ext}" for login in AUTHORS for ext in ("svg", "png")]
+    expected += [f"cards/{build}/{login}.{ext}" for build, logins in CARDS.items() for login in logins
+                 for ext in ("svg", "png", "html")]
+    expected += [f"reports/{b}.json" for b in BUILDS] + ["awards/2026.html"]
     assert [name for name in expected if not (site / name).is_file()] == []
+    made = sorted(str(p.relative_to(site)) for p in (site / "cards").rglob("*.png"))
+    assert made == sorted(f"cards/{b}/{login}.png" for b, logins in CARDS.items() for login in logins)
     # Voters get no card unless `site.cards: all`.
-    assert not (site / "cards" / "gina.png").exists()
+    assert not list((site / "cards").rglob("gina.*"))
 
 
 def test_a_rerun_writes_nothing_and_changes_no_byte(site: Path) -> None:
@@ -111,8 +118,10 @@ def test_publishing_only_the_latest_build_makes_the_same_site(site: Path, tmp_pa
     source = site.parent.parent / "urls.json"
     importer.import_file(Session(repo_path=str(other)).issues.store, source)  # type: ignore[attr-defined]
     lines = publish(other, ["v2026.47"])
-    assert tree_digest(other / "site") == tree_digest(site)
-    assert len(lines) == len(tree_digest(site))  # every file reported once
+    # The same pages and cards; the site keeps the report of each build it published, here only one.
+    whole = {k: v for k, v in tree_digest(site).items() if k not in ("reports/v2026.45.json", "reports/v2026.46.json")}
+    assert tree_digest(other / "site") == whole
+    assert len(lines) == len(whole)  # every file reported once
 
 
 def test_dry_run_writes_nothing_and_lists_what_would_change(site: Path, tmp_path: Path) -> None:
@@ -120,7 +129,7 @@ def test_dry_run_writes_nothing_and_lists_what_would_change(site: Path, tmp_path
     lines = publish(fresh, ["v2026.47"], dry_run=True)
     assert not (fresh / "site").exists()
     assert f"site: {fresh / 'site' / 'index.html'}" in lines
-    assert f"site: {fresh / 'site' / 'cards' / 'alice.png'}" in lines
+    assert f"site: {fresh / 'site' / 'cards' / 'v2026.47' / 'alice.png'}" in lines
 
     # A new vote moves the roadmap: only the pages that show it would change.
     from tracker._store import Store
@@ -144,12 +153,16 @@ def test_pages_are_self_contained_accessible_and_linked(site: Path) -> None:
         html = path.read_text(encoding="utf-8")
         page = Page(html)
         assert page.lang == "en", path
-        assert "script" not in page.tags, path
+        # Only a share page has a script: the copy-link button's few inline lines.
+        assert "script" not in page.tags or (path.parent.parent.name == "cards" and "src=" not in html.split(
+            "<script", 1)[1].split(">", 1)[0]), path
         assert '<meta name="viewport"' in html
         assert "<main" in html and "<nav" in html and "<h1>" in html
         for link in page.links:
             if link.startswith(("http://issues.lumen.example/", "https://issues.lumen.example/")):
-                continue  # the only remote links: the requests' own issues
+                continue  # the only remote links: the requests' own issues, and share buttons
+            if path.parent.parent.name == "cards" and link.startswith(SHARE_SITES):
+                continue
             assert not re.match(r"[a-z]+:|//", link), f"{path.name}: external resource {link}"
             target = unquote(link.split("#")[0])
             if target:
@@ -172,20 +185,27 @@ def test_every_shipped_request_shows_title_people_votes_and_issue_link(site: Pat
             assert re.search(rf"{shipped['votes']} votes?", words)
     assert '<a href="https://issues.lumen.example/12">Dark mode</a>' in read(site, "builds/v2026.47.html")
     assert '<a href="http://issues.lumen.example/15">Export albums to PDF</a>' in read(site, "builds/v2026.46.html")
-    assert "@bob</a>, <a href=\"../cards/carol.png\">@carol</a>" in read(site, "builds/v2026.46.html")
+    assert "@bob</a>, <a href=\"../fans/carol.html\">@carol</a>" in read(site, "builds/v2026.46.html")
 
 
-def test_credited_fans_link_to_their_card_and_get_a_share_text(site: Path) -> None:
+def test_credited_fans_link_to_their_page_card_and_share_page(site: Path) -> None:
     page = read(site, "builds/v2026.47.html")
-    assert '<a href="../cards/alice.png">@alice</a>' in page
-    assert '<a href="../cards/%E6%9D%8E%E9%9B%B7.png">@李雷</a>' in page
+    assert '<a href="../fans/alice.html">@alice</a>' in page
+    assert '<a href="../fans/%E6%9D%8E%E9%9B%B7.html">@李雷</a>' in page
+    assert '<a href="../cards/v2026.47/alice.html"><img src="../cards/v2026.47/alice.png"' in page
+    assert 'href="../cards/v2026.47/%E6%9D%8E%E9%9B%B7.html"' in page
     words = Page(page).words
     assert "My idea “Dark mode” shipped in lumen v2026.47 — 7 fans voted for it!" in words
-    assert "An idea I voted for, “Dark mode”, shipped in lumen v2026.47!" in words
-    assert "I built “Dark mode”, a fan idea that shipped in lumen v2026.47!" in words
     report = Session(repo_path=str(site.parent)).report("v2026.47")
     for credit in report["credits"]:
         assert f"@{credit['login']}" in words
+    # A fan's box lists every request they are credited for, not only one.
+    box = page[page.index('<li class="fan">'):]
+    box = box[:box.index("</li>\n</ul>\n</li>") if "</li>\n</ul>\n</li>" in box else len(box)]
+    fans = [f for f in sitedata.model([report], [], "authors", "lumen")["latest"]["fans"] if len(f["credited"]) > 1]
+    assert fans, "the demo has a fan credited twice in one build"
+    for item in fans[0]["credited"]:
+        assert item["title"] in Page(page[page.index(f'href="../fans/{fans[0]["login"]}.html"'):]).words
 
 
 def test_index_has_latest_build_history_hall_of_fame_and_escaped_roadmap(site: Path) -> None:
@@ -248,9 +268,9 @@ def test_zh_cn_site_and_cards_for_voters(tmp_path: Path) -> None:
     for text in ("名人堂", "已上线的粉丝需求", "路线图", "2026年11月20日", share):
         assert text in html, text
     assert "Hall of fame" not in html and "Shipped fan requests" not in html
-    assert "我的想法上线了！" in read(site, "cards/李雷.svg")
-    assert "我投票支持的想法上线了！" in read(site, "cards/gina.svg")  # `site.cards: all` adds voters
-    assert (site / "cards" / "韩梅梅.png").is_file()
+    assert "我的想法上线了！" in read(site, "cards/v2026.47/李雷.svg")
+    assert "我投票支持的想法上线了！" in read(site, "cards/v2026.47/gina.svg")  # `site.cards: all` adds voters
+    assert (site / "cards" / "v2026.47" / "韩梅梅.png").is_file()
     feed = ET.fromstring((site / "feed.atom").read_bytes())
     assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-CN"
 
@@ -261,7 +281,8 @@ def test_a_project_with_nothing_shipped_still_gets_a_site(make_repo: Any) -> Non
                         requests=[{"id": "1", "title": "Maps", "author": "ann", "voters": ["bo"]}])
     assert publish(repo)
     site = repo / "public"
-    assert sorted(tree_digest(site)) == ["builds/v1.html", "builds/v2.html", "fans.html", "feed.atom", "index.html"]
+    assert sorted(tree_digest(site)) == ["awards/2026.html", "builds/v1.html", "builds/v2.html", "fans.html",
+                                         "feed.atom", "index.html", "reports/v1.json", "reports/v2.json"]
     words = Page(read(site, "index.html")).words
     assert "No fan request shipped in this build." in words and "Maps" in words  # on the roadmap
     assert len(ET.fromstring((site / "feed.atom").read_bytes()).findall(f"{ATOM}entry")) == 2

@@ -113,8 +113,8 @@ def test_a_fifo_in_the_site_is_refused_before_the_first_write(repo: Path) -> Non
     assert {p.name for p in (repo / "site").iterdir()} == before
     assert marks(repo) == []
     (repo / "site" / "feed.atom").unlink()
-    (repo / "site" / "cards").mkdir()
-    os.mkfifo(repo / "site" / "cards" / "alice.png")
+    (repo / "site" / "cards" / "v2").mkdir(parents=True)
+    os.mkfifo(repo / "site" / "cards" / "v2" / "alice.png")
     refused(run(repo, "publish", "v2"), "alice.png", "FIFO")
 
 

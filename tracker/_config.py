@@ -39,6 +39,7 @@ _SCHEMA: dict[str, Any] = {
         "label": (str, "shipped", None),
         "comment": (bool, True, None),
         "close": (bool, True, None),
+        "notify": (str, "suggesters", ("suggesters", "voters")),
     },
     "changelog": {
         "template": (str, "markdown", None),
@@ -49,6 +50,7 @@ _SCHEMA: dict[str, Any] = {
     "site": {
         "dir": (str, "site", None),
         "cards": (str, "authors", ("authors", "all")),
+        "url": (str, None, None),
     },
     "store": (str, None, None),
     "publish": (list, ["github-release", "changelog-file"], None),
@@ -78,12 +80,14 @@ class Config:
     ship_label: str = "shipped"
     ship_comment: bool = True
     ship_close: bool = True
+    ship_notify: str = "suggesters"  # suggesters | voters: whom the thank-you comment @-mentions
     template: str = "markdown"
     locale: str = "en"
     changelog_file: str = "CHANGELOG.md"
     changelog_changes: str = "all"  # all: every change of the build in the notes; fans: only the fans' part
     site_dir: str = "site"
     site_cards: str = "authors"
+    site_url: str | None = None  # where the site is served: absolute links and share previews
     store: str | None = None
     publish: tuple[str, ...] = ("github-release", "changelog-file")
     credits_exclude: tuple[str, ...] = ("*[bot]",)
@@ -380,12 +384,14 @@ def parse(text: str, where: str) -> Config:
         ship_label=get("ship", "label"),
         ship_comment=get("ship", "comment"),
         ship_close=get("ship", "close"),
+        ship_notify=get("ship", "notify"),
         template=get("changelog", "template"),
         locale=get("changelog", "locale"),
         changelog_file=get("changelog", "file"),
         changelog_changes=get("changelog", "changes"),
         site_dir=get("site", "dir"),
         site_cards=get("site", "cards"),
+        site_url=get("site", "url"),
         store=get("store"),
         publish=tuple(get("publish")),
         credits_exclude=tuple(get("credits", "exclude")),

@@ -138,6 +138,9 @@ class Outcome:
     written: list[str]
     changelog: str
     site: Path | None
+    # A fan's own page and a card's share page on the site (alice's idea ships in the last build).
+    fan_page: Path | None = None
+    share_page: Path | None = None
 
 
 def run(directory: Path, say: Callable[[str], None]) -> Outcome:
@@ -158,8 +161,11 @@ def run(directory: Path, say: Callable[[str], None]) -> Outcome:
             written += session.publish(data, available)
             if name == builds[-1]:
                 changelog = session.render(data, "markdown")  # rendered for the publishers already
-    site = session.root / session.config.site_dir / "index.html"
-    return Outcome(session, builds, written, changelog, site if site.is_file() else None)
+    folder = session.root / session.config.site_dir
+    site, fan = folder / "index.html", folder / "fans" / "alice.html"
+    share = folder / "cards" / builds[-1] / "alice.html"
+    return Outcome(session, builds, written, changelog, site if site.is_file() else None,
+                   fan if fan.is_file() else None, share if share.is_file() else None)
 
 
 def condensed(lines: Sequence[str]) -> list[str]:
@@ -172,9 +178,12 @@ def condensed(lines: Sequence[str]) -> list[str]:
             out.append(line)
             continue
         path = Path(rest)
-        folder = str(path.parent.parent if path.parent.name in ("builds", "cards") else path.parent)
+        if path.parent.parent.name == "cards":  # cards/B/LOGIN.png
+            path = path.parent
+        folder = str(path.parent.parent if path.parent.name in ("builds", "cards", "fans", "awards", "reports")
+                     else path.parent)
         if folder not in counts:
             out.append(f"site: {folder}")
         counts[folder] = counts.get(folder, 0) + 1
-    return [f"{line} ({counts[line[6:]]} files: index.html, builds/, cards/, fans.html, feed.atom)"
-            if line.startswith("site: ") else line for line in out]
+    parts = "index.html, builds/, cards/, fans/, awards/, reports/, fans.html, feed.atom"
+    return [f"{line} ({counts[line[6:]]} files: {parts})" if line.startswith("site: ") else line for line in out]

@@ -14,13 +14,18 @@ from pathlib import Path
 from tracker._schema import Report
 from tracker.hooks import SHIPPED, WITHDRAWN, BuildToPublish, Mark, Publisher
 
+# `ship.notify: voters`: how many voters one thank-you comment @-mentions (the rest are counted).
+NOTIFY_LIMIT = 50
+
 
 def marks(data: Report, label: str, close: bool, comment: bool, locale: str, project: str, root: Path,
-          talks: bool = True, preview: bool = False) -> list[Mark]:
+          talks: bool = True, preview: bool = False, notify: str = "suggesters") -> list[Mark]:
     """The marks a build asks of the issue system: shipped requests and fixed bug reports
     thanked (`comment`), labelled and closed (`close`); withdrawn ones told why. `talks`:
     the issue system posts comments (no comment is rendered where none is posted). `preview`:
-    a build of a channel before the stable one (`builds.channels`): "try it in", not "shipped in"."""
+    a build of a channel before the stable one (`builds.channels`): "try it in", not "shipped in".
+    With `notify` "voters" the thank-you also @-mentions the voters (the mark's comment is
+    posted once, so a rerun mentions nobody again)."""
     from tracker import render
 
     def said(template: str, context: dict[str, object]) -> str:
@@ -29,11 +34,13 @@ def marks(data: Report, label: str, close: bool, comment: bool, locale: str, pro
     out = []
     for entry in data["shipped"]:
         text = said("comment_shipped.md.j2", {"build": data["build"], "request": entry, "votes": entry["votes"],
-                                               "project": project, "preview": preview}) if comment and talks else None
+                                               "project": project, "preview": preview, "notify": notify,
+                                               "notify_limit": NOTIFY_LIMIT}) if comment and talks else None
         out.append(Mark(entry["id"], data["build"], SHIPPED, text, label, close))
     for entry in data.get("fixed", ()):  # a bug report is marked like a request: thanked, labelled, closed
         text = said("comment_fixed.md.j2", {"build": data["build"], "request": entry, "votes": entry["votes"],
-                                             "project": project}) if comment else None
+                                             "project": project, "notify": notify,
+                                             "notify_limit": NOTIFY_LIMIT}) if comment else None
         out.append(Mark(entry["id"], data["build"], SHIPPED, text, label, close))
     for withdrawn in data["withdrawn"]:
         text = said("comment_withdrawn.md.j2", {"build": data["build"], "request": withdrawn}) if talks else None

@@ -340,7 +340,8 @@ class Session:
         preview = bool(cfg.channels) and data.get("channel") not in (None, cfg.channels[-1][0])
         return self.issues.mark(publishing.marks(data, cfg.ship_label, cfg.ship_close and not preview,
                                                  cfg.ship_comment, cfg.locale, self.project, self.root,
-                                                 talks=self.issues.posts_comments, preview=preview))
+                                                 talks=self.issues.posts_comments, preview=preview,
+                                                 notify=cfg.ship_notify))
 
     def publish(self, data: Report, names: Sequence[str] | None = None) -> list[str]:
         """Run the configured publishers (or those `names`) on one build: each gets the same

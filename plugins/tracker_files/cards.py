@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +30,7 @@ WIDTH, HEIGHT = 1200, 630
 MARGIN = 80
 # Bump when the drawing changes: PNGs carry a digest of what they show, and an
 # unchanged digest lets a rerun skip redrawing (cards are the slow part of a site).
-CARD_VERSION = "1"
+CARD_VERSION = "2"
 DIGEST_KEY = "tracker-card"
 FAMILY = "Noto Sans CJK SC"
 # Colours (WCAG contrast): white on indigo 16:1, muted text 10.7:1, amber on the band 6.8:1.
@@ -151,32 +152,58 @@ def _is_wide(char: str) -> bool:
     return ord(char) >= 0x2E80
 
 
+_TOKEN = re.compile(r"[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+|\s+")
+
+
+def tokens(text: str) -> Iterator[str]:
+    """Where a line may break: each wide (CJK) character alone, each Latin word whole, each run of spaces."""
+    return (match.group() for match in _TOKEN.finditer(text))
+
+
 def wrap(text: str, size: int, width: int, most: int | None = None) -> list[str]:
     """`text` broken into lines no wider than `width` at `size`: at spaces, or between CJK characters.
 
-    With `most`, it stops as soon as there are more than `most` lines: what a card cannot
-    show is never measured (a title of a megabyte costs what its first lines cost).
+    A Latin word is never split unless it alone is wider than a line. Each line is measured
+    once per word added, not per character; with `most`, it stops as soon as there are more
+    than `most` lines: what a card cannot show is never measured.
     """
     face = font(size)
     lines: list[str] = []
     current = ""
-    for char in text:
-        trial = current + char
-        if not current or face.getlength(trial) <= width:
+    for token in tokens(text):
+        if token.isspace():
+            current += " " if current else ""
+            continue
+        trial = current + token
+        if face.getlength(trial) <= width:
             current = trial
             continue
-        cut = current.rfind(" ")
-        if cut > 0 and not _is_wide(char) and not _is_wide(current[-1]):
-            lines.append(current[:cut].rstrip())
-            current = (current[cut + 1:] + char).lstrip()
-        else:
+        if current.strip():
             lines.append(current.rstrip())
-            current = char.lstrip()
-        if most is not None and len(lines) > most:
-            return lines
-    if current:
-        lines.append(current)
+            if most is not None and len(lines) > most:
+                return lines
+        current = token
+        while face.getlength(current) > width:  # one word wider than a line: split it where it must
+            cut = _longest_fit(current, face, width)
+            lines.append(current[:cut])
+            current = current[cut:]
+            if most is not None and len(lines) > most:
+                return lines
+    if current.strip():
+        lines.append(current.rstrip())
     return lines
+
+
+def _longest_fit(word: str, face: Any, width: int) -> int:
+    """How many leading characters of `word` fit in `width` (at least one), found by halving."""
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if face.getlength(word[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _fit(text: str, width: int, options: tuple[tuple[int, int], ...]) -> tuple[int, list[str]]:
@@ -192,11 +219,22 @@ def _fit(text: str, width: int, options: tuple[tuple[int, int], ...]) -> tuple[i
             return size, lines
     size, max_lines = options[-1]
     lines = wrap(text, size, width, max_lines)[:max_lines]
-    last = lines[-1]
-    while last and font(size).getlength(last + "…") > width:
-        last = last[:-1]
-    lines[-1] = last.rstrip() + "…"
+    lines[-1] = _ellipsis(lines[-1], size, width)
     return size, lines
+
+
+def _ellipsis(line: str, size: int, width: int) -> str:
+    """`line` cut (at a word, or a CJK character) so that it and an ellipsis fit in `width`."""
+    face = font(size)
+    kept = list(tokens(line))
+    while kept and face.getlength("".join(kept).rstrip() + "…") > width:
+        kept.pop()
+    text = "".join(kept).rstrip()
+    if not text:  # one word wider than the line: cut inside it, as nothing else fits
+        text = line[:_longest_fit(line + "…", face, width)].rstrip()
+        while text and face.getlength(text + "…") > width:
+            text = text[:-1]
+    return text + "…"
 
 
 def _clip(text: str, size: int, width: int) -> str:
@@ -235,7 +273,12 @@ def layout(words: Mapping[str, str]) -> Layout:
         Box(0, HEIGHT - 140, WIDTH, 140, THEME["band"]),
         Box(MARGIN, 150, 96, 8, THEME["accent"], 4),
     )
-    lines = [Line(_clip(words.get("header", ""), 34, inner), MARGIN, 110, 34, THEME["muted"])]
+    first = words.get("first", "")
+    first_width = min(int(font(30).getlength(first)), inner // 2) + 30 if first else 0
+    lines = [Line(_clip(words.get("header", ""), 34, inner - first_width), MARGIN, 110, 34, THEME["muted"])]
+    if first:  # "first idea shipped": top right, in the accent colour
+        lines.append(Line(_clip(first, 30, inner // 2), WIDTH - MARGIN, 108, 30, THEME["accent"], anchor="end",
+                          bold=True))
     lines.append(Line(_clip(words.get("kicker", ""), 44, inner), MARGIN, 228, 44, THEME["accent"], bold=True))
     # The title gets the space between the kicker (baseline 228) and the band (y 490).
     size, title = _fit(words.get("title", ""), inner, _TITLE_FITS)

@@ -1,4 +1,4 @@
-"""What the site shows, as plain data for its templates: builds, fans, cards, the roadmap.
+"""What the site shows, as plain data for its templates: builds, fans, cards, awards, the roadmap.
 
 Pure functions of the build reports and the open requests, so the site after
 publishing build B is the same whatever order builds were published in, and a
@@ -19,16 +19,35 @@ from tracker.hooks import Report, Request, Shipped, top_requests, valid_login
 FEED_LIMIT = 50
 FAME_ON_INDEX = 10
 ROADMAP_SIZE = 10
+AWARDS_SIZE = 10
 SUGGESTED = "suggested"
 CO_SUGGESTED = "co-suggested"
+REPORTED = "reported"
 VOTED = "voted"
 BUILT = "built"
+TESTED = "tested"
+# What a fan is credited for, in the order their box and page list it.
+ROLES = (SUGGESTED, REPORTED, TESTED, BUILT, VOTED)
+# The roles whose requests shipping put an entry in the fan's own feed.
+FEED_ROLES = (SUGGESTED, VOTED, REPORTED)
+# Awards: the credit counted, per category.
+AWARDS = (SUGGESTED, REPORTED, VOTED, BUILT)
+
+
+def build_folder(build: str) -> str:
+    """A build's name as one path segment: `%` and `/` (allowed in tags) percent-encoded, so two
+    builds never share a page or a card folder (`v2/rc` and `v2-rc`, `v2%2Frc`)."""
+    return build.replace("%", "%25").replace("/", "%2F")
 
 
 def page_name(build: str) -> str:
-    """The file of a build's page under `builds/`: the tag, with `%` and `/` (allowed in tags)
-    percent-encoded, so two builds never share a page (`v2/rc` and `v2-rc`, `v2%2Frc`)."""
-    return build.replace("%", "%25").replace("/", "%2F") + ".html"
+    """The file of a build's page under `builds/` (see `build_folder`)."""
+    return build_folder(build) + ".html"
+
+
+def report_name(build: str) -> str:
+    """The file under `reports/` holding the build's report as the site published it."""
+    return build_folder(build) + ".json"
 
 
 def href(path: str) -> str:
@@ -50,32 +69,62 @@ def display_name(project: str | None, fallback: str) -> str:
 
 @dataclass(frozen=True)
 class Honour:
-    """The request a fan's card celebrates: their role in it and the build that shipped it."""
+    """One fan's card in one build: the request (or fixed bug report) it celebrates and their role."""
 
     login: str
-    role: str
+    role: str  # suggested | co-suggested | reported | voted
     request: Shipped
     build: str
     date: str | None
+    first: bool  # the build's report marks this fan `first`
+
+    @property
+    def stem(self) -> str:
+        """The card's files, without the extension: `cards/B/LOGIN`."""
+        return f"cards/{build_folder(self.build)}/{self.login}"
 
 
-def honours(reports: Sequence[Report], mode: str) -> dict[str, Honour]:
-    """One card per fan (key: lower-case login): a suggestion beats a vote, then the newest build.
+def alive(reports: Sequence[Report]) -> set[tuple[str, str]]:
+    """(build, id) for every request or bug report a build shipped or fixed that no later build
+    withdrew (reports newest first); a request shipped again after its withdrawal lives again."""
+    out: set[tuple[str, str]] = set()
+    for data in reversed(reports):
+        gone = {w["id"] for w in data["withdrawn"]}
+        out = {(build, rid) for build, rid in out if rid not in gone}
+        out |= {(data["build"], s["id"]) for s in [*data["shipped"], *data.get("fixed", [])]}
+    return out
 
-    `mode` is `site.cards`: `authors` (suggesters and co-suggesters) or `all` (voters too).
-    Reports come newest first, so the first honour found in a role is the newest.
-    """
-    found: dict[str, Honour] = {}
-    passes = [(SUGGESTED, CO_SUGGESTED)] + ([(VOTED,)] if mode == "all" else [])
-    for roles in passes:
-        for data in reports:
-            for entry in data["shipped"]:
-                people = [(entry["author"], SUGGESTED)] + [(c, CO_SUGGESTED) for c in entry["co_authors"]]
-                people += [(v, VOTED) for v in entry["voters"]]
-                for login, role in people:
-                    if role in roles and login and valid_login(login) and login.lower() not in found:
-                        found[login.lower()] = Honour(login, role, entry, data["build"], data.get("date"))
+
+def honours(reports: Sequence[Report], mode: str) -> list[Honour]:
+    """Every card: per build, one for each suggester, co-suggester and reporter of what it shipped
+    or fixed and nobody withdrew since (`site.cards: all` adds voters); a fan with several gets
+    the most-voted one (`shipped` is ordered by votes), a suggestion before a report, then a vote."""
+    live = alive(reports)
+    found: list[Honour] = []
+    for data in reports:
+        firsts = {c["login"].lower() for c in data["credits"] if c.get("first")}
+        shipped = [s for s in data["shipped"] if (data["build"], s["id"]) in live]
+        fixed = [s for s in data.get("fixed", []) if (data["build"], s["id"]) in live]
+        people: list[tuple[str | None, str, Shipped]] = []
+        people += [(s["author"], SUGGESTED, s) for s in shipped]
+        people += [(c, CO_SUGGESTED, s) for s in shipped for c in s["co_authors"]]
+        people += [(s["author"], REPORTED, s) for s in fixed]
+        if mode == "all":
+            people += [(v, VOTED, s) for s in [*shipped, *fixed] for v in s["voters"]]
+        seen: set[str] = set()
+        for login, role, entry in people:
+            if login and valid_login(login) and login.lower() not in seen:
+                seen.add(login.lower())
+                found.append(Honour(login, role, entry, data["build"], data.get("date"),
+                                    login.lower() in firsts))
     return found
+
+
+def card_view(card: Honour) -> dict[str, Any]:
+    """A card as templates link it: its image, SVG and share page, and what it celebrates."""
+    return {"login": card.login, "role": card.role, "title": card.request["title"], "id": card.request["id"],
+            "votes": card.request["votes"], "build": card.build, "date": card.date, "first": card.first,
+            "png": href(card.stem + ".png"), "svg": href(card.stem + ".svg"), "share": href(card.stem + ".html")}
 
 
 def live_shipped(reports: Sequence[Report]) -> set[str]:
@@ -87,66 +136,159 @@ def live_shipped(reports: Sequence[Report]) -> set[str]:
     return live
 
 
-def _person(login: str, role: str, cards: Mapping[str, Honour]) -> dict[str, Any]:
-    card = cards.get(login.lower())
-    if card is None:
-        return {"login": login, "role": role, "card": None, "svg": None, "honour": None}
-    return {"login": login, "role": role, "card": href(f"cards/{card.login}.png"),
-            "svg": href(f"cards/{card.login}.svg"),
-            "honour": {"role": card.role, "title": card.request["title"], "build": card.build}}
+class People:
+    """Who has a page on the site (every login the hall of fame holds), and where it is."""
+
+    def __init__(self, fame: Sequence[Mapping[str, Any]]):
+        self.logins = {row["login"].lower(): row["login"] for row in fame}
+
+    def page(self, login: str) -> str | None:
+        known = self.logins.get(login.lower())
+        return href(f"fans/{known}.html") if known else None
+
+    def person(self, login: str, role: str) -> dict[str, Any]:
+        return {"login": login, "role": role, "page": self.page(login)}
 
 
-def _request(entry: Shipped, cards: Mapping[str, Honour]) -> dict[str, Any]:
+def _request(entry: Shipped, people: People) -> dict[str, Any]:
     return {
         "id": entry["id"], "title": entry["title"], "link": safe_link(entry.get("url")), "votes": entry["votes"],
-        "author": _person(entry["author"], SUGGESTED, cards) if entry["author"] else None,
-        "co_authors": [_person(c, CO_SUGGESTED, cards) for c in entry["co_authors"]],
-        "voters": [_person(v, VOTED, cards) for v in entry["voters"]],
-        "builders": [_person(b, BUILT, cards) for b in entry.get("builders", [])],
+        "author": people.person(entry["author"], SUGGESTED) if entry["author"] else None,
+        "co_authors": [people.person(c, CO_SUGGESTED) for c in entry["co_authors"]],
+        "voters": [people.person(v, VOTED) for v in entry["voters"]],
+        "builders": [people.person(b, BUILT) for b in entry.get("builders", [])],
         "builder_names": list(entry.get("builder_names", [])),  # no login known: plain text, never @name
     }
 
 
-def _fans(data: Report, cards: Mapping[str, Honour]) -> list[dict[str, Any]]:
-    """Every credited fan of one build, with the one thing their share text celebrates."""
-    shipped = {s["id"]: s for s in data["shipped"]}
+def _credited(data: Report, credit: Mapping[str, Any], live: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """What one credit of a build names, as (role, request) items in ROLES order."""
+    entries = {s["id"]: (s, False) for s in data["shipped"]}
+    entries.update({s["id"]: (s, True) for s in data.get("fixed", [])})
+    items = []
+    for role in ROLES:
+        for rid in credit.get(role, ()):
+            if rid not in entries or (data["build"], rid) not in live:
+                continue
+            entry, fixed = entries[rid]
+            if role == SUGGESTED and credit["login"].lower() != (entry["author"] or "").lower():
+                shown = CO_SUGGESTED
+            else:
+                shown = role
+            items.append({"role": shown, "id": rid, "title": entry["title"], "link": safe_link(entry.get("url")),
+                          "votes": entry["votes"], "fixed": fixed, "build": data["build"], "date": data.get("date"),
+                          "page": href("builds/" + page_name(data["build"])), "first": bool(credit.get("first"))})
+    return items
+
+
+def _fans(data: Report, cards: Mapping[tuple[str, str], Honour], people: People,
+          live: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Every credited fan of one build: everything they are credited for, and their card of it."""
     fans = []
     for credit in data["credits"]:
-        role, rid = next(((r, ids[0]) for r, ids in ((SUGGESTED, credit["suggested"]), (BUILT, credit["built"]),
-                                                      (VOTED, credit["voted"])) if ids), (None, None))
-        if role is None or rid is None or rid not in shipped:
+        items = _credited(data, credit, live)
+        if not items:
             continue
-        entry = shipped[rid]
-        if role == SUGGESTED and credit["login"].lower() != (entry["author"] or "").lower():
-            role = CO_SUGGESTED
-        person = _person(credit["login"], role, cards)
-        person.update(title=entry["title"], votes=entry["votes"], request=rid,
-                      suggested=len(credit["suggested"]), voted=len(credit["voted"]), built=len(credit["built"]))
-        fans.append(person)
+        card = cards.get((data["build"], credit["login"].lower()))
+        fans.append({**people.person(credit["login"], items[0]["role"]), "credited": items,
+                     "first": bool(credit.get("first")), "card": card_view(card) if card else None})
     return fans
 
 
-def build_view(data: Report, cards: Mapping[str, Honour]) -> dict[str, Any]:
+def build_view(data: Report, cards: Mapping[tuple[str, str], Honour], people: People,
+               live: set[tuple[str, str]]) -> dict[str, Any]:
     """One build as its page shows it."""
     return {
         "build": data["build"], "previous": data.get("previous"), "date": data.get("date"),
         "commits": data.get("commits", 0), "page": href("builds/" + page_name(data["build"])),
-        "shipped": [_request(s, cards) for s in data["shipped"]],
+        "shipped": [_request(s, people) for s in data["shipped"]],
+        "fixed": [_request(s, people) for s in data.get("fixed", [])],
         "withdrawn": [{"id": w["id"], "title": w["title"], "link": safe_link(w.get("url"))} for w in data["withdrawn"]],
-        "fans": _fans(data, cards),
+        "fans": _fans(data, cards, people, live),
     }
 
 
-def hall_of_fame(reports: Sequence[Report], cards: Mapping[str, Honour]) -> list[dict[str, Any]]:
-    """`tracker fans` rows, each with its card and the titles of what the fan suggested."""
-    titles = {s["id"]: s["title"] for data in reversed(reports) for s in data["shipped"]}
+def history(builds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The earlier builds as the index lists them: a run of builds that shipped, fixed and
+    withdrew nothing is one row (`quiet`), every other build a row of its own."""
+    rows: list[dict[str, Any]] = []
+    for view in builds:
+        if view["shipped"] or view["fixed"] or view["withdrawn"]:
+            rows.append({"build": view, "quiet": None})
+        elif rows and rows[-1]["quiet"]:
+            rows[-1]["quiet"].append(view)
+        else:
+            rows.append({"build": None, "quiet": [view]})
+    return rows
+
+
+def hall_of_fame(reports: Sequence[Report], people: People) -> list[dict[str, Any]]:
+    """`tracker fans` rows, each with the fan's page, rank and the titles of what they suggested."""
+    titles = {s["id"]: s["title"] for data in reversed(reports) for s in [*data["shipped"], *data.get("fixed", [])]}
     rows = []
-    for row in hooks.hall_of_fame(reports):
-        person = _person(row["login"], SUGGESTED if row["suggested"] else VOTED, cards)
-        person.update(suggested=[{"id": i, "title": titles.get(i, "")} for i in row["suggested"]],
-                      voted=len(row["voted"]), built=len(row["built"]), builds=len(row["builds"]))
+    for rank, row in enumerate(hooks.hall_of_fame(reports), 1):
+        person = people.person(row["login"], SUGGESTED if row["suggested"] else VOTED)
+        person.update(rank=rank, suggested=[{"id": i, "title": titles.get(i, "")} for i in row["suggested"]],
+                      voted=len(row["voted"]), built=len(row["built"]), reported=len(row.get("reported", [])),
+                      tested=len(row.get("tested", [])), builds=len(row["builds"]))
         rows.append(person)
     return rows
+
+
+def fan_pages(reports: Sequence[Report], fame: Sequence[Mapping[str, Any]], cards: Sequence[Honour],
+              live: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """One page (and feed) per fan of the hall of fame: every credit by role, newest build first,
+    their cards, their rank; the feed's entries are what they suggested, voted for or reported."""
+    items: dict[str, list[dict[str, Any]]] = {}
+    for data in reports:
+        for credit in data["credits"]:
+            items.setdefault(credit["login"].lower(), []).extend(_credited(data, credit, live))
+    by_login: dict[str, list[dict[str, Any]]] = {}
+    for card in cards:
+        by_login.setdefault(card.login.lower(), []).append(card_view(card))
+    pages = []
+    for row in fame:
+        key = row["login"].lower()
+        mine = items.get(key, [])
+        roles = {role: [i for i in mine if i["role"] == role or (role == SUGGESTED and i["role"] == CO_SUGGESTED)]
+                 for role in ROLES}
+        firsts = [i for i in mine if i["first"] and i["role"] in (SUGGESTED, CO_SUGGESTED, REPORTED)]
+        pages.append({"login": row["login"], "rank": row["rank"], "page": row["page"],
+                      "feed": href(f"fans/{row['login']}.atom"), "roles": roles, "cards": by_login.get(key, []),
+                      "first": firsts[-1] if firsts else None,
+                      "entries": [i for i in mine if i["role"] in (SUGGESTED, CO_SUGGESTED, VOTED, REPORTED)]})
+    return pages
+
+
+def awards(reports: Sequence[Report], people: People, cards: Sequence[Honour],
+           live: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Per year with builds (newest first): the top fans of each category by what builds dated
+    that year shipped or fixed, each with their page and that year's cards."""
+    years: dict[str, list[Report]] = {}
+    for data in reports:
+        if data.get("date"):
+            years.setdefault(data["date"][:4], []).append(data)
+    out = []
+    for year in sorted(years, reverse=True):
+        counts: dict[str, dict[str, list[Any]]] = {role: {} for role in AWARDS}
+        for data in years[year]:
+            for credit in data["credits"]:
+                for item in _credited(data, credit, live):
+                    role = SUGGESTED if item["role"] == CO_SUGGESTED else item["role"]
+                    if role in counts:
+                        entry = counts[role].setdefault(credit["login"].lower(), [credit["login"], set()])
+                        entry[1].add(item["id"])
+        year_cards = [c for c in cards if (c.date or "")[:4] == year]
+        categories = []
+        for role in AWARDS:
+            ranked = sorted(counts[role].values(), key=lambda e: (-len(e[1]), e[0].casefold(), e[0]))[:AWARDS_SIZE]
+            categories.append({"role": role, "fans": [
+                {**people.person(login, role), "count": len(ids),
+                 "cards": [card_view(c) for c in year_cards if c.login.lower() == login.lower()]}
+                for login, ids in ranked]})
+        out.append({"year": year, "page": href(f"awards/{year}.html"), "builds": len(years[year]),
+                    "categories": categories})
+    return out
 
 
 def roadmap(requests: Iterable[Request], shipped: set[str]) -> list[dict[str, Any]]:
@@ -159,19 +301,27 @@ def roadmap(requests: Iterable[Request], shipped: set[str]) -> list[dict[str, An
 def model(reports: Sequence[Report], requests: Iterable[Request], cards_mode: str,
           fallback_name: str) -> dict[str, Any]:
     """Everything the site's templates are given; `reports` are every build up to this one, newest
-    first; `requests` every request, with its URL (the roadmap)."""
+    first; `requests` every request, with its URL (the roadmap). `honours` holds the cards to draw."""
     latest = reports[0]
+    live = alive(reports)
     cards = honours(reports, cards_mode)
-    builds = [build_view(data, cards) for data in reports]
+    by_build = {(c.build, c.login.lower()): c for c in cards}
+    rows = hooks.hall_of_fame(reports)
+    people = People(rows)
+    fame = hall_of_fame(reports, people)
+    builds = [build_view(data, by_build, people, live) for data in reports]
     return {
         "project": latest.get("project") or fallback_name,
         "feed_id": "urn:tracker:" + quote(latest.get("project") or fallback_name, safe="/-._~"),
         "name": display_name(latest.get("project"), fallback_name),
         "latest": builds[0],
         "builds": builds,
+        "history": history(builds[1:]),
         "feed": builds[:FEED_LIMIT],
-        "fame": hall_of_fame(reports, cards),
+        "fame": fame,
         "fame_on_index": FAME_ON_INDEX,
+        "fan_pages": fan_pages(reports, fame, cards, live),
+        "awards": awards(reports, people, cards, live),
         "roadmap": roadmap(requests, live_shipped(reports)),
         "honours": cards,
     }

@@ -40,6 +40,9 @@ def demo(ctx: click.Context, directory: str | None) -> None:
         click.echo(f"  {line}")
     if outcome.site is not None:
         click.echo(f"Open the fans' site: {outcome.site.as_uri()}")
+    if outcome.fan_page is not None and outcome.share_page is not None:
+        click.echo(f"A fan's own page: {outcome.fan_page.as_uri()}")
+        click.echo(f"A card's share page: {outcome.share_page.as_uri()}")
     click.echo(f"Try: tracker --repo {target} top    ·    tracker --repo {target} fans")
 
 
