@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from github_server import FakeGitHub, serve
 
 from tracker import _sample as sample
 
@@ -58,6 +59,15 @@ def invoke(args: Sequence[str], env: dict[str, str] | None = None) -> Result:
     from tracker.cli import cli
 
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeGitHub]:
+    """The tests' local GitHub (REST and GraphQL), checked for its own crashes at the end.
+    (GitLab's tests define their own `server`.)"""
+    with serve() as fake:
+        yield fake
+    assert not fake.errors, "the fake itself crashed:\n" + "\n".join(fake.errors)
 
 
 @pytest.fixture

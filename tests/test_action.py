@@ -26,7 +26,7 @@ import pytest
 import yaml
 from conftest import schema
 from github_fixtures import CONFIG, HISTORY, TOKEN, env_for, seed
-from github_server import FakeGitHub, serve
+from github_server import FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = os.environ.get("HOME", "")  # read before the tests' own HOME is set: pip's cache is there
@@ -184,13 +184,6 @@ def _parse_outputs(text: str) -> dict[str, str]:
             name, value = line.split("=", 1)
             values[name] = value
     return values
-
-
-@pytest.fixture
-def server() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-    assert not fake.errors, fake.errors
 
 
 def test_a_release_event_marks_publishes_outputs_and_summarises(make_repo: MakeRepo, server: FakeGitHub,

@@ -12,7 +12,7 @@ at all, because bad input is found before the first one).
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,18 +20,11 @@ import pytest
 from click.testing import Result
 from conftest import invoke, tree_state
 from github_fixtures import HISTORY, env_for, seed
-from github_server import FakeGitHub, serve
+from github_server import FakeGitHub
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 GITHUB = "publish: [github-release]\n"
 FILES = "publish: [github-release, changelog-file]\n"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-    assert not fake.errors, "the fake itself crashed:\n" + "\n".join(fake.errors)
 
 
 def one_line_exit_2(result: Result, *words: str) -> str:

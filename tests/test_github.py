@@ -12,7 +12,7 @@ import json
 import math
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,6 @@ from tracker._model import REPORT, REQUEST, Request
 from tracker.hooks import SHIPPED, Context, Mark, marker
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
-
-
-@pytest.fixture
-def server() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-    assert not fake.errors, "the fake itself crashed:\n" + "\n".join(fake.errors)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +14,13 @@ import pytest
 from click.testing import Result
 from conftest import invoke
 from github_fixtures import LABEL, env_for
-from github_server import FakeGitHub, serve
+from github_server import FakeGitHub
 
 from tracker.hooks import SHIPPED, marker
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 CONFIG = "requests:\n  discussions: Ideas\npublish: [github-release]\n"
 TAG = marker(SHIPPED, "v2")
-
-
-@pytest.fixture
-def server() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-    assert not fake.errors, "the fake itself crashed:\n" + "\n".join(fake.errors)
 
 
 @pytest.fixture

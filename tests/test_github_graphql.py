@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 from conftest import invoke
 from github_fixtures import CONFIG, LABEL, env_for
-from github_server import FakeGitHub, serve
+from github_server import FakeGitHub
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
 
@@ -20,13 +20,6 @@ HISTORY = [
     {"commit": "Bump deps (#11)", "author": "dev", "as": "bot"},  # a bot's pull request closing #2
     {"tag": "v2"},
 ]
-
-
-@pytest.fixture
-def server() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-    assert not fake.errors, "the fake itself crashed:\n" + "\n".join(fake.errors)
 
 
 @pytest.fixture

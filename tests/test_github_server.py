@@ -13,7 +13,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,13 +24,6 @@ from github.Repository import Repository
 from github_server import FakeGitHub, pygithub_client, serve
 
 TOKEN = "t0k3n"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-    assert not fake.errors, "the fake itself crashed:\n" + "\n".join(fake.errors)
 
 
 @pytest.fixture

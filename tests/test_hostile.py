@@ -24,7 +24,7 @@ import jsonschema
 import pytest
 from conftest import invoke, schema
 from github_fixtures import LABEL, env_for
-from github_server import FakeGitHub, serve
+from github_server import FakeGitHub
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -429,13 +429,6 @@ def test_terminal_escapes_are_removed_everywhere() -> None:
 
 
 # -- GitHub's odd data -------------------------------------------------------------------
-
-
-@pytest.fixture
-def server() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-    assert not fake.errors, "the fake itself crashed:\n" + "\n".join(fake.errors)
 
 
 def _odd_github(server: FakeGitHub) -> None:

@@ -3,7 +3,7 @@ one hall of fame over many repositories, through the real CLI, git and the fake 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,13 +15,6 @@ from github_server import FakeGitHub, serve
 from tracker.hooks import SHIPPED, WITHDRAWN, marker
 
 MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
-
-
-@pytest.fixture
-def server() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-    assert not fake.errors, "the fake itself crashed:\n" + "\n".join(fake.errors)
 
 
 def _one_line(result: Result) -> str:
