@@ -175,7 +175,9 @@ def wrap(text: str, size: int, width: int, most: int | None = None) -> list[str]
             current += " " if current else ""
             continue
         trial = current + token
-        if face.getlength(trial) <= width:
+        # No glyph that shows is narrower than a pixel: a line never holds more characters than
+        # it has pixels, so a longer trial is not measured (a 1 MB word would be, whole).
+        if len(trial) <= width and face.getlength(trial) <= width:
             current = trial
             continue
         if current.strip():
@@ -183,8 +185,8 @@ def wrap(text: str, size: int, width: int, most: int | None = None) -> list[str]
             if most is not None and len(lines) > most:
                 return lines
         current = token
-        while face.getlength(current) > width:  # one word wider than a line: split it where it must
-            cut = _longest_fit(current, face, width)
+        while len(current) > width or face.getlength(current) > width:  # a word wider than a line
+            cut = _longest_fit(current[:width + 1], face, width)
             lines.append(current[:cut])
             current = current[cut:]
             if most is not None and len(lines) > most:
