@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import pytest
 
+from tracker import _codehost as codehost
 from tracker import _hosting as hosting
 from tracker._errors import BadInput
 from tracker._grammar import Repository
@@ -195,7 +196,7 @@ class _Refused(Exception):
         self.status = status
 
 
-class _MemoryHost(hosting.CodeHost):
+class _MemoryHost(codehost.CodeHost):
     """A code host whose releases are a dict: the base's rules without any client."""
 
     name, host, api_error = "memory", "Memory", _Refused
@@ -217,18 +218,18 @@ class _MemoryHost(hosting.CodeHost):
     def _already_exists(self, exc: Exception) -> bool:
         return isinstance(exc, _Refused) and exc.status == 422
 
-    def _releases(self) -> hosting.Releases:
+    def _releases(self) -> codehost.Releases:
         return _PersonMeanwhile(self)
 
 
-class _PersonMeanwhile(hosting.Releases):
+class _PersonMeanwhile(codehost.Releases):
     """Our create is answered 502 (not applied) while a person creates the release by hand."""
 
     host: _MemoryHost
 
-    def find(self, tag: str) -> hosting.Release | None:
+    def find(self, tag: str) -> codehost.Release | None:
         body = self.host.releases.get(tag)
-        return None if body is None else hosting.Release(body)
+        return None if body is None else codehost.Release(body)
 
     def create(self, tag: str, body: str) -> None:
         if tag in self.host.releases:
@@ -236,7 +237,7 @@ class _PersonMeanwhile(hosting.Releases):
         self.host.releases[tag] = "Notes by a person.\n"  # made by a person while our request was in flight…
         raise _Refused(502)  # …and ours was lost
 
-    def update(self, tag: str, release: hosting.Release, body: str) -> None:
+    def update(self, tag: str, release: codehost.Release, body: str) -> None:
         self.host.releases[tag] = body
 
 

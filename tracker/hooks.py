@@ -59,24 +59,16 @@ from tracker._schema import (  # the schema-1 report's parts, as publishers rece
 )
 
 if TYPE_CHECKING:  # loaded on first use (see `__getattr__`)
+    from tracker._codehost import Change, CodeHost, Comment, HostIssue, Labels, Marks, Release, Releases, pull_request
     from tracker._files import check_targets, write_if_changed
     from tracker._hosting import (
         GONE,  # the statuses of an issue that left: 404 (moved, transferred), 410 (deleted)
         WRITE_ATTEMPTS,  # how often `settle` sends a write that keeps failing ambiguously
         Calls,
-        Change,
-        CodeHost,
-        Comment,
-        HostIssue,
-        Labels,
-        Marks,
-        Release,
         ReleaseNotes,
-        Releases,
         claims_by_number,
         duplicate_target,
         origin_url,
-        pull_request,
         resolve_slug,
         settle,
         slug_from_remote,
@@ -112,9 +104,10 @@ __all__ = [  # noqa: RUF022 -- grouped by what a plugin does with them, sorted w
 # Names that load their module on first use: name → (module, attribute there).
 _LAZY = {
     **{name: ("tracker._hosting", name) for name in (
-        "GONE", "WRITE_ATTEMPTS", "Calls", "Change", "CodeHost", "Comment", "HostIssue", "Labels", "Marks",
-        "Release", "ReleaseNotes", "Releases", "claims_by_number", "duplicate_target", "origin_url",
-        "pull_request", "resolve_slug", "settle", "slug_from_remote", "url_from", "valid_slug")},
+        "GONE", "WRITE_ATTEMPTS", "Calls", "ReleaseNotes", "claims_by_number", "duplicate_target", "origin_url",
+        "resolve_slug", "settle", "slug_from_remote", "url_from", "valid_slug")},
+    **{name: ("tracker._codehost", name) for name in (
+        "Change", "CodeHost", "Comment", "HostIssue", "Labels", "Marks", "Release", "Releases", "pull_request")},
     **{name: ("tracker._secrets", name) for name in (
         "install_log_filter", "redact", "remember", "remember_url", "without_credentials")},
     "check_targets": ("tracker._files", "check_targets"),
