@@ -62,16 +62,22 @@ def register(registry):
 """
 
 
-def _third_party(root: Path, extra: str = "") -> None:
-    """An installed distribution with a `tracker.plugins` entry point, as pip would lay it out.
-    It imports only `tracker.hooks` (tests/test_plugin_contract.py checks the built-ins the same way)."""
-    (root / "tracker_fake_plugin.py").write_text(FAKE_PLUGIN.replace("EXTRA", extra), encoding="utf-8")
-    info = root / "tracker_fake_plugin-1.0.dist-info"
+def _install(root: Path, name: str, entry: str, source: str) -> None:
+    """An installed distribution `tracker_NAME_plugin` with a `tracker.plugins` entry point
+    `entry`, as pip would lay it out."""
+    module = f"tracker_{name}_plugin"
+    (root / f"{module}.py").write_text(source, encoding="utf-8")
+    info = root / f"{module}-1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tracker-fake-plugin\nVersion: 1.0\n",
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: tracker-{name}-plugin\nVersion: 1.0\n",
                                    encoding="utf-8")
-    (info / "entry_points.txt").write_text("[tracker.plugins]\nfake = tracker_fake_plugin:register\n",
-                                           encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[tracker.plugins]\n{entry} = {module}:register\n", encoding="utf-8")
+
+
+def _third_party(root: Path, extra: str = "") -> None:
+    """The fake issue system, installed. It imports only `tracker.hooks`
+    (tests/test_plugin_contract.py checks the built-ins the same way)."""
+    _install(root, "fake", "fake", FAKE_PLUGIN.replace("EXTRA", extra))
 
 
 def test_a_third_party_plugin_is_found_through_its_entry_point(
@@ -140,29 +146,23 @@ def test_a_factory_is_checked_when_it_loads_and_helpers_pass() -> None:
 
 def _third_party_publisher(root: Path) -> None:
     """An installed publisher that writes down, as JSON, everything it is handed."""
-    (root / "tracker_recorder_plugin.py").write_text(
-        "import json\n"
-        "from tracker.hooks import Publisher\n"
-        "class Recorder(Publisher):\n"
-        "    name = 'recorder'\n"
-        "    formats = ('markdown',)\n"
-        "    earlier_builds = True\n"
-        "    def builds_to_order(self, build):\n"
-        "        return ['v1', 'v2']\n"
-        "    def publish(self, build):\n"
-        "        seen = {'report': build.report, 'earlier': list(build.earlier), 'texts': dict(build.texts),\n"
-        "                'order': list(build.order), 'requests': [r.id for r in build.requests]}\n"
-        "        target = self.context.root.parent / (build.report['build'] + '.json')\n"
-        "        target.write_text(json.dumps(seen), encoding='utf-8')\n"
-        "        return [f'recorder: {target.name}']\n"
-        "def register(registry):\n"
-        "    registry.publisher('recorder', Recorder)\n", encoding="utf-8")
-    info = root / "tracker_recorder_plugin-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tracker-recorder-plugin\nVersion: 1.0\n",
-                                   encoding="utf-8")
-    (info / "entry_points.txt").write_text("[tracker.plugins]\nrecorder = tracker_recorder_plugin:register\n",
-                                           encoding="utf-8")
+    _install(root, "recorder", "recorder",
+             "import json\n"
+             "from tracker.hooks import Publisher\n"
+             "class Recorder(Publisher):\n"
+             "    name = 'recorder'\n"
+             "    formats = ('markdown',)\n"
+             "    earlier_builds = True\n"
+             "    def builds_to_order(self, build):\n"
+             "        return ['v1', 'v2']\n"
+             "    def publish(self, build):\n"
+             "        seen = {'report': build.report, 'earlier': list(build.earlier), 'texts': dict(build.texts),\n"
+             "                'order': list(build.order), 'requests': [r.id for r in build.requests]}\n"
+             "        target = self.context.root.parent / (build.report['build'] + '.json')\n"
+             "        target.write_text(json.dumps(seen), encoding='utf-8')\n"
+             "        return [f'recorder: {target.name}']\n"
+             "def register(registry):\n"
+             "    registry.publisher('recorder', Recorder)\n")
 
 
 _HISTORY = [{"commit": "init"}, {"tag": "v1"}, {"commit": "Dark mode\n\nFixes #1", "author": "frank"}, {"tag": "v2"},
