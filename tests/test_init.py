@@ -53,6 +53,10 @@ def test_it_writes_the_config_and_the_workflow(repo: Path) -> None:
     assert "# issues: github " in text and "# repository: owner/name " in text
     workflow = (repo / ".github" / "workflows" / "tracker.yml").read_text(encoding="utf-8")
     assert workflow == (ROOT / ".github" / "workflows" / "tracker-example.yml").read_text(encoding="utf-8")
+    # The permissions a release needs, and the one Discussions need, commented until configured.
+    permissions = yaml.safe_load(workflow)["permissions"]
+    assert permissions == {"issues": "write", "contents": "write", "pull-requests": "read"}
+    assert "  # discussions: write " in workflow
 
 
 def test_every_key_the_loader_knows_has_a_comment() -> None:

@@ -73,6 +73,7 @@ permissions:
   issues: write        # label, thank and close the shipped requests
   contents: write      # add the credited section to the release notes
   pull-requests: read  # read the pull requests behind merge and squash commits
+  # discussions: write  # with requests.discussions: thank, label and close upvoted ideas
 
 jobs:
   credit:
