@@ -1,0 +1,132 @@
+"""Builds at scale on the files fans read: the site with channels side by side, a monorepo's
+components (their own CHANGELOGs, pages and a combined view), and other repositories' reports
+merged into the site's hall of fame, roadmap and awards. Real git repositories, the real CLI,
+the real site output parsed as HTML."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import Result
+from conftest import FIXTURES, invoke, tree_state
+
+MakeRepo = Callable[..., tuple[Path, dict[str, str]]]
+
+
+class _Text(HTMLParser):
+    """A page's visible text (script and style left out) and its links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._skip += tag in ("script", "style")
+        if tag == "a":
+            self.links += [value or "" for name, value in attrs if name == "href"]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def page(path: Path) -> _Text:
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def text(path: Path) -> str:
+    return " ".join(" ".join(page(path).parts).split())
+
+
+def _ok(result: Result) -> Result:
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def _fixture_repo(make_repo: MakeRepo, name: str, config: str,
+                  requests: list[dict[str, object]] | None = None) -> Path:
+    folder = FIXTURES / name
+    steps = yaml.safe_load((folder / "history.yml").read_text(encoding="utf-8"))
+    if requests is None and (folder / "requests.json").exists():
+        requests = json.loads((folder / "requests.json").read_text(encoding="utf-8"))
+    repo, _ = make_repo(steps, config=(folder / "config.yml").read_text(encoding="utf-8") + config,
+                        requests=requests)
+    return repo
+
+
+# -- components: one CHANGELOG per component ----------------------------------------------
+
+_COMPONENT_CHANGELOGS = """\
+components:
+  - {name: app, tags: "app-v*", paths: [app.txt], changelog: apps/app/CHANGELOG.md}
+  - {name: lib, tags: "lib-v*", paths: [lib.txt], changelog: libs/lib/CHANGELOG.md}
+publish: [changelog-file]
+"""
+
+
+def test_each_component_keeps_its_own_changelog(make_repo: MakeRepo) -> None:
+    folder = FIXTURES / "monorepo"
+    steps = yaml.safe_load((folder / "history.yml").read_text(encoding="utf-8"))
+    repo, _ = make_repo(steps, config=_COMPONENT_CHANGELOGS,
+                        requests=json.loads((folder / "requests.json").read_text(encoding="utf-8")))
+    for build in ("app-v1.1", "lib-v1.1", "app-v1.2"):
+        _ok(invoke(["--repo", str(repo), "publish", build]))
+    app = (repo / "apps/app/CHANGELOG.md").read_text(encoding="utf-8")
+    lib = (repo / "libs/lib/CHANGELOG.md").read_text(encoding="utf-8")
+    assert not (repo / "CHANGELOG.md").exists()
+    assert app.index("<!-- tracker:build app-v1.2 -->") < app.index("<!-- tracker:build app-v1.1 -->")
+    assert "lib-v1.1" not in app and "app-v1" not in lib
+    # The commit touching both components is in both files; each component's own only in its own.
+    assert "Shared theme" in app and "Shared theme" in lib
+    assert "Dark mode" in app and "Dark mode" not in lib
+    assert "Faster parsing" in lib and "Faster parsing" not in app
+    before = tree_state(repo)
+    for build in ("app-v1.2", "lib-v1.1", "app-v1.1"):
+        assert _ok(invoke(["--repo", str(repo), "publish", build])).stdout.count("changelog-file") == 0
+    assert tree_state(repo) == before
+
+
+def test_without_a_component_changelog_its_sections_go_to_changelog_file(make_repo: MakeRepo) -> None:
+    repo = _fixture_repo(make_repo, "monorepo", "publish: [changelog-file]\n")
+    for build in ("app-v1.1", "lib-v1.1"):
+        _ok(invoke(["--repo", str(repo), "publish", build]))
+    one = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "<!-- tracker:build app-v1.1 -->" in one and "<!-- tracker:build lib-v1.1 -->" in one
+
+
+@pytest.mark.parametrize(("changelog", "says"), [
+    ("5", ".github/tracker.yml:2: 'components.app.changelog' must be a file path (a string), not a number"),
+    ('""', ".github/tracker.yml:2: 'components.app.changelog' must not be empty"),
+])
+def test_a_component_changelog_is_validated(make_repo: MakeRepo, changelog: str, says: str) -> None:
+    config = f'components:\n  - {{name: app, tags: "app-v*", paths: [a], changelog: {changelog}}}\n'
+    repo, _ = make_repo([{"commit": "Fixes #1"}, {"tag": "app-v1"}], config=config)
+    before = tree_state(repo)
+    result = invoke(["--repo", str(repo), "publish", "app-v1"])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and lines[0].endswith(says), result.stderr
+    assert tree_state(repo) == before
+
+
+def test_a_component_changelog_that_is_a_folder_is_refused_before_any_write(make_repo: MakeRepo) -> None:
+    folder = FIXTURES / "monorepo"
+    steps = yaml.safe_load((folder / "history.yml").read_text(encoding="utf-8"))
+    repo, _ = make_repo(steps, config=_COMPONENT_CHANGELOGS.replace("[changelog-file]", "[changelog-file, site]"))
+    (repo / "libs/lib/CHANGELOG.md").mkdir(parents=True)
+    before = tree_state(repo)
+    result = invoke(["--repo", str(repo), "release", "app-v1.1"])
+    assert result.exit_code == 2 and "components.lib.changelog libs/lib/CHANGELOG.md" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert tree_state(repo) == before
