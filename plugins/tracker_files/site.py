@@ -128,9 +128,11 @@ class Site(Publisher):
             if written:
                 changed.append(target)
 
-        # The build's own report first: the one source of its later pages (see the docstring).
+        # The build's own report first: the one source of its later pages (see the docstring);
+        # without its roadmap, which says what is open now, not what the build did.
+        kept = {key: value for key, value in build.report.items() if key != "roadmap"}
         put("reports/" + sitedata.report_name(name),
-            json.dumps(build.report, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+            json.dumps(kept, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
         if honours and not cards.font_choice().has_cjk:
             self.context.say("site: no CJK font found (pip install noto-cjk-sans-otc): cards show Latin text only")
         for honour in honours:
