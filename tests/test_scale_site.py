@@ -130,3 +130,72 @@ def test_a_component_changelog_that_is_a_folder_is_refused_before_any_write(make
     assert result.exit_code == 2 and "components.lib.changelog libs/lib/CHANGELOG.md" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert tree_state(repo) == before
+
+
+# -- channels side by side -------------------------------------------------------------------
+
+
+def _requests_with_votes() -> list[dict[str, object]]:
+    return [{"id": "1", "title": "One", "author": "alice", "voters": ["zed"]},
+            {"id": "2", "title": "Two", "author": "bob"},
+            {"id": "3", "title": "Three", "author": "carol"},
+            {"id": "4", "title": "Four", "author": "dave"},
+            {"id": "5", "title": "Five, still open", "author": "erin", "voters": ["zed", "yan"]}]
+
+
+def test_the_site_shows_channels_side_by_side_and_where_to_try_an_idea(make_repo: MakeRepo) -> None:
+    repo = _fixture_repo(make_repo, "channels", "publish: [site]\n", _requests_with_votes())
+    site = repo / "site"
+    _ok(invoke(["--repo", str(repo), "release", "v2.0-beta.3"]))
+
+    index = page(site / "index.html")
+    columns = text(site / "index.html").split("Channels", 1)[1]
+    assert columns.index("beta channel") < columns.index("v2.0-beta.3") < columns.index("stable channel")
+    assert columns.index("stable channel") < columns.index("v1.0")
+    assert "builds/v2.0-beta.3.html" in index.links
+    assert "beta channel" in text(site / "builds/v2.0-beta.3.html")
+    assert "stable channel" in text(site / "builds/v1.0.html")
+    # Only a beta has #1: alice can try it there; the roadmap keeps it, saying where to try it.
+    assert "try it in v2.0-beta.3" in text(site / "fans/alice.html")
+    roadmap = text(site / "index.html").split("Roadmap", 2)[2]
+    assert "One #1 · suggested by @alice try it in v2.0-beta.3" in roadmap
+    assert "Five, still open #5" in roadmap
+
+    for build in ("v2.0-beta.4", "v2.0"):
+        _ok(invoke(["--repo", str(repo), "release", build]))
+    alice = text(site / "fans/alice.html")
+    assert "shipped in v2.0" in alice and "try it in" not in alice
+    assert alice.count("One #1") == 1  # one idea, though two builds (a beta and stable) shipped it
+    assert "shipped in v2.0" in text(site / "fans/carol.html")  # #3 first in v2.0-beta.4, now in stable
+    assert "@bob" not in text(site / "fans.html")  # #2 was reverted in the beta channel, never in stable
+    stable = text(site / "index.html").split("stable channel", 1)[1]
+    assert stable.index("v2.0") < stable.index("v1.0")
+    roadmap = text(site / "index.html").split("Roadmap", 2)[2]
+    assert "#1" not in roadmap and "Five, still open #5" in roadmap
+    before = tree_state(site)
+    _ok(invoke(["--repo", str(repo), "release", "v2.0"]))
+    assert tree_state(site) == before
+
+
+# -- components: pages per component and a combined view ---------------------------------------
+
+
+def test_the_site_has_a_page_per_component_and_names_the_component_of_every_build(make_repo: MakeRepo) -> None:
+    repo = _fixture_repo(make_repo, "monorepo", "publish: [site]\n")
+    site = repo / "site"
+    for build in ("app-v1.1", "lib-v1.1", "app-v1.2"):
+        _ok(invoke(["--repo", str(repo), "release", build]))
+    app, lib = text(site / "components/app.html"), text(site / "components/lib.html")
+    assert "app-v1.2" in app and "app-v1.1" in app and "lib-v1" not in app
+    assert "lib-v1.1" in lib and "app-v1" not in lib
+    # The commit touching both components shipped #3 in each.
+    assert "Shared theme" in app and "Shared theme" in lib
+    assert "Dark mode" in app and "Dark mode" not in lib and "Faster parsing" in lib
+    assert "component app" in text(site / "builds/app-v1.1.html")
+    combined = text(site / "index.html")
+    assert "Components" in combined and "components/app.html" in page(site / "index.html").links
+    earlier = combined.split("Earlier builds", 2)[2].split("Hall of fame", 1)[0]
+    assert "lib lib-v1.1" in earlier and "app app-v1.1" in earlier
+    before = tree_state(site)
+    _ok(invoke(["--repo", str(repo), "release", "app-v1.2"]))
+    assert tree_state(site) == before
