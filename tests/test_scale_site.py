@@ -199,3 +199,107 @@ def test_the_site_has_a_page_per_component_and_names_the_component_of_every_buil
     before = tree_state(site)
     _ok(invoke(["--repo", str(repo), "release", "app-v1.2"]))
     assert tree_state(site) == before
+
+
+# -- site.reports: other repositories merged into the hall of fame, roadmap and awards ---------
+
+_THREE = {  # repository → (its shipped idea's author, voters; its open wish's author, votes)
+    "acme/app": ("alice", ["bob"], "carol", 3),
+    "acme/lib": ("alice", ["carol"], "dave", 5),
+    "other/tool": ("bob", [], "erin", 1),
+}
+
+
+def _three_repositories(make_repo: MakeRepo, folder: Path, site_config: str = "") -> Path:
+    """Three repositories, each releasing v2 and keeping its JSON report in `folder` (as each one's
+    own Action would upload it); returns acme/app, whose site merges the folder."""
+    site_repo = None
+    for slug, (author, voters, wisher, votes) in _THREE.items():
+        name = slug.split("/")[1]
+        requests = [{"id": "1", "title": f"{name} idea", "author": author, "voters": voters},
+                    {"id": "2", "title": f"{name} wish", "author": wisher,
+                     "voters": [f"fan{i}" for i in range(votes)]}]
+        config = f"repository: {slug}\nissues: local\n"
+        if slug == "acme/app":
+            config += f"publish: [site]\nsite:\n  reports: {folder}\n{site_config}"
+        repo, _ = make_repo([{"commit": "Initial", "author": "maint"}, {"tag": "v1"},
+                             {"commit": "Fixes #1", "author": "frank"}, {"tag": "v2"}],
+                            config=config, requests=requests)
+        target = folder / name / "v2.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _ok(invoke(["--repo", str(repo), "changelog", "v2", "--format", "json", "-o", str(target)]))
+        if slug == "acme/app":
+            site_repo = repo
+    assert site_repo is not None
+    return site_repo
+
+
+def test_the_site_merges_other_repositories_into_fame_roadmap_and_awards(
+        make_repo: MakeRepo, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    repo = _three_repositories(make_repo, folder)
+    report = json.loads((folder / "lib" / "v2.json").read_text(encoding="utf-8"))
+    assert [(r["id"], r["votes"]) for r in report["roadmap"]] == [("2", 5)]  # #1 shipped: not on it
+    _ok(invoke(["--repo", str(repo), "release", "v2"]))
+    site = repo / "site"
+
+    fame = text(site / "fans.html")
+    assert "Repositories" in fame
+    # alice suggested in two repositories; her own repository's id is named too.
+    alice_row = fame.split("@alice", 1)[1].split("@bob", 1)[0]
+    assert "“app idea” acme/app#1" in alice_row and "“lib idea” acme/lib#1" in alice_row
+    assert alice_row.split()[-3:-1] == ["acme/app,", "acme/lib"]  # her repositories (then the rank of bob)
+    alice = text(site / "fans/alice.html")
+    assert "acme/lib#1" in alice and "shipped in acme/lib@v2" in alice
+    bob = page(site / "fans/bob.html")
+    assert "other/tool#1" in " ".join(bob.parts)
+    assert not any("@" in link for link in bob.links if link.startswith("../builds/"))  # no page for others' builds
+    assert not list((site / "builds").glob("*@*"))
+
+    roadmap = text(site / "index.html").split("Roadmap", 2)[2]
+    assert roadmap.index("lib wish acme/lib#2") < roadmap.index("app wish acme/app#2") \
+        < roadmap.index("tool wish other/tool#2")
+    assert "With the requests of acme/lib, other/tool." in roadmap
+
+    year = next((site / "awards").glob("*.html"))
+    suggesters = text(year).split("Top suggesters", 1)[1].split("Top reporters", 1)[0]
+    assert suggesters.split()[:4] == ["@alice", "2", "ideas", "shipped"]
+
+    before = tree_state(site)
+    _ok(invoke(["--repo", str(repo), "release", "v2"]))
+    assert tree_state(site) == before
+
+
+@pytest.mark.parametrize(("damage", "says"), [
+    ("missing", "site.reports {folder}: not a folder of JSON reports"),
+    ("not json", "site.reports {folder}: lib/v2.json: not a JSON report"),
+    ("bad login", "site.reports {folder}: lib/v2.json: credits a login that is not one"),
+    ("bad roadmap", "site.reports {folder}: lib/v2.json: a roadmap entry that is not one"),
+    ("bad date", "site.reports {folder}: lib/v2.json: not a schema-1 report: 'date' is not an ISO 8601 date"),
+])
+def test_a_bad_reports_folder_is_one_line_and_nothing_is_written(
+        make_repo: MakeRepo, tmp_path: Path, damage: str, says: str) -> None:
+    folder = tmp_path / "reports"
+    repo = _three_repositories(make_repo, folder)
+    lib = folder / "lib" / "v2.json"
+    data = json.loads(lib.read_text(encoding="utf-8"))
+    if damage == "missing":
+        import shutil
+
+        shutil.rmtree(folder)
+    elif damage == "not json":
+        lib.write_text("{", encoding="utf-8")
+    elif damage == "bad login":
+        data["credits"][0]["login"] = "<script>"
+    elif damage == "bad roadmap":
+        data["roadmap"][0]["author"] = "../../etc"
+    elif damage == "bad date":
+        data["date"] = "../../x"
+    if damage.startswith("bad"):
+        lib.write_text(json.dumps(data), encoding="utf-8")
+    before = tree_state(repo)
+    result = invoke(["--repo", str(repo), "release", "v2"])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and result.stdout == "", result.stderr
+    assert says.format(folder=folder) in lines[0] and "Traceback" not in result.stderr
+    assert tree_state(repo) == before and not (repo / "site").exists()
