@@ -7,7 +7,10 @@ roadmap, the awards), `builds/B.html` for every build up to this one,
 build a card (`cards/B/LOGIN.png` and `.svg`) with its share page
 (`cards/B/LOGIN.html`) for every suggester, co-suggester and reporter
 (`site.cards: all` adds voters). `reports/B.json` keeps each build's report as
-the site published it.
+the site published it. With `builds.channels` the index shows the channels side
+by side; with `components`, `components/NAME.html` lists each component's builds.
+With `site.reports`, other repositories' reports (read and checked when the
+publisher is made) join the hall of fame, fans' pages, awards and roadmap.
 
 The whole site is a function of the builds up to B and the open requests, so
 publishing B gives the same pages whatever was published before, and a rerun
