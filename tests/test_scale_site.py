@@ -303,3 +303,44 @@ def test_a_bad_reports_folder_is_one_line_and_nothing_is_written(
     assert result.exit_code == 2 and len(lines) == 1 and result.stdout == "", result.stderr
     assert says.format(folder=folder) in lines[0] and "Traceback" not in result.stderr
     assert tree_state(repo) == before and not (repo / "site").exists()
+
+
+# -- the new pages laid out in a real browser -------------------------------------------------
+
+
+def _overflow(site: Path, pages: list[str], tmp_path: Path) -> list[dict[str, object]]:
+    """Each page at 390 and 1280 px in headless Chromium (the harness of test_fan_pages): the
+    measurements of those that scroll sideways or hold an element wider than the screen."""
+    import shutil
+    import subprocess
+    from urllib.parse import quote
+
+    from test_fan_pages import _HARNESS, CHROMIUM, HEIGHT, WIDTHS
+
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy)
+    (copy / "harness.html").write_text(_HARNESS % {
+        "columns": " ".join(f"{w}px" for w in WIDTHS), "height": HEIGHT, "widths": json.dumps(list(WIDTHS)),
+        "pages": json.dumps([quote(p) for p in pages])}, encoding="utf-8")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--allow-file-access-from-files",
+             "--virtual-time-budget=3000", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", (copy / "harness.html").as_uri()], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    results: list[dict[str, object]] = json.loads(dom.split('<pre id="out">', 1)[1].split("</pre>", 1)[0])
+    assert len(results) == len(pages) * len(WIDTHS)
+    return [r for r in results if r["client"] != r["width"] or r["scroll"] > r["width"]  # type: ignore[operator]
+            or r["wide"]]
+
+
+def test_channel_columns_and_component_pages_fit_a_phone_and_a_desktop(make_repo: MakeRepo, tmp_path: Path) -> None:
+    from test_fan_pages import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    channels = _fixture_repo(make_repo, "channels", "publish: [site]\n", _requests_with_votes())
+    _ok(invoke(["--repo", str(channels), "release", "v2.1-beta.1"]))
+    monorepo = _fixture_repo(make_repo, "monorepo", "publish: [site]\n")
+    _ok(invoke(["--repo", str(monorepo), "release", "app-v1.2"]))
+    assert _overflow(channels / "site", ["index.html", "fans/alice.html", "builds/v2.0.html"], tmp_path / "c") == []
+    assert _overflow(monorepo / "site", ["index.html", "components/app.html"], tmp_path / "m") == []
