@@ -336,6 +336,38 @@ def test_site_pages_feed_and_cards(hostile_project: Path) -> None:
     assert "@李雷" in words and "alert(1)" in words and "\u202e" not in words
 
 
+def test_another_repositorys_hostile_report_stays_inert_on_a_merged_site(
+        hostile_project: Path, make_repo: MakeRepo, tmp_path: Path) -> None:
+    """`site.reports`: the hostile project's report, merged into another repository's site (its
+    hall of fame, fan pages, roadmap and awards), is text everywhere; its links only http(s)."""
+    report = json.loads(changelog(hostile_project, "--format", "json"))
+    report["project"] = "acme/hostile"
+    assert any(row["title"].startswith("Open <b>idea</b>") for row in report["roadmap"])
+    report["roadmap"].append({"id": "9", "title": HOSTILE, "author": "erin", "votes": 99,
+                              "url": "javascript:alert('evil')"})
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "hostile.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    repo, _ = make_repo([{"commit": "init"}, {"tag": "v1"}, {"commit": "Fixes #1"}, {"tag": "v2"}],
+                        config=f"repository: acme/app\nissues: local\npublish: [site]\nsite:\n  reports: {folder}\n",
+                        requests=[{"id": "1", "title": "Dark mode", "author": "bob"}])
+    result = invoke(["--repo", str(repo), "release", "v2"])
+    assert result.exit_code == 0, result.stderr
+    site = repo / "site"
+    pages = ["index.html", "fans.html", "fans/李雷.html", *(str(p.relative_to(site)) for p in site.glob("fans/*.html")),
+             *(str(p.relative_to(site)) for p in site.glob("awards/*.html"))]
+    for page in pages:
+        assert_inert_html((site / page).read_text(encoding="utf-8"), shows_hostile=page in pages[:3])
+    index = "".join(Html((site / "index.html").read_text(encoding="utf-8")).text)
+    assert "acme/hostile#9" in index and "acme/hostile#1" not in index.split("Roadmap", 2)[2]
+    assert "javascript" not in (site / "index.html").read_text(encoding="utf-8")
+    for fan_feed in sorted(site.glob("fans/*.atom")):
+        assert_inert_xml(fan_feed.read_text(encoding="utf-8"),
+                         {"feed", "title", "subtitle", "id", "updated", "author", "name", "generator", "link",
+                          "entry", "content", "div", "p"})
+    assert not (site / "cards" / "acme").exists() and not list(site.glob("builds/acme*"))
+
+
 def test_roadmap_lists_stay_inert(hostile_project: Path) -> None:
     for fmt in ("markdown", "text", "csv"):
         result = invoke(["--repo", str(hostile_project), "top", "--format", fmt])

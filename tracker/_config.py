@@ -51,6 +51,7 @@ _SCHEMA: dict[str, Any] = {
         "dir": (str, "site", None),
         "cards": (str, "authors", ("authors", "all")),
         "url": (str, None, None),
+        "reports": (str, None, None),
     },
     "store": (str, None, None),
     "publish": (list, ["github-release", "changelog-file"], None),
@@ -88,6 +89,7 @@ class Config:
     site_dir: str = "site"
     site_cards: str = "authors"
     site_url: str | None = None  # where the site is served: absolute links and share previews
+    site_reports: str | None = None  # a folder of other repositories' JSON reports the site merges in
     store: str | None = None
     publish: tuple[str, ...] = ("github-release", "changelog-file")
     credits_exclude: tuple[str, ...] = ("*[bot]",)
@@ -104,6 +106,7 @@ class Component:
     name: str
     tags: str
     paths: tuple[str, ...]
+    changelog: str | None = None  # the component's own CHANGELOG (else its sections go to `changelog.file`)
 
 
 def component_of(cfg: Config, tag: str) -> Component | None:
@@ -246,11 +249,12 @@ def _check_components(value: list[Any], node: Any, where: str, line: int) -> tup
         if not isinstance(item, dict):
             raise ConfigError(f"{where}:{at}: '{key}' must be a mapping of name, tags and paths,"
                               f" not {_type_name(item)}")
-        unknown = [k for k in item if k not in ("name", "tags", "paths")]
+        unknown = [k for k in item if k not in ("name", "tags", "paths", "changelog")]
         if unknown:
             raise ConfigError(f"{where}:{at}: unknown key '{key}.{_short(str(unknown[0]))}'"
-                              " (known keys: name, tags, paths)")
+                              " (known keys: name, tags, paths, changelog)")
         name, tags, paths = item.get("name"), item.get("tags"), item.get("paths")
+        changelog = item.get("changelog")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ConfigError(f"{where}:{at}: '{key}.name' must be a name (letters, digits, '-', '_', '.')")
         if not isinstance(tags, str) or not tags.strip():
@@ -258,13 +262,18 @@ def _check_components(value: list[Any], node: Any, where: str, line: int) -> tup
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p.strip() for p in paths):
             raise ConfigError(f"{where}:{at}: 'components.{name}.paths' must be a non-empty list of paths"
                               " (a component without paths would range over every commit)")
+        if changelog is not None and not isinstance(changelog, str):
+            raise ConfigError(f"{where}:{at}: 'components.{name}.changelog' must be a file path (a string),"
+                              f" not {_type_name(changelog)}")
+        if isinstance(changelog, str) and not changelog.strip():
+            raise ConfigError(f"{where}:{at}: 'components.{name}.changelog' must not be empty")
         for other in out:
             if other.name == name:
                 raise ConfigError(f"{where}:{at}: 'components.{name}' is given twice")
             if globs_meet(other.tags, tags):
                 raise ConfigError(f"{where}:{at}: 'components.{name}.tags' ({tags}) overlaps"
                                   f" 'components.{other.name}.tags' ({other.tags}): a tag must name one component")
-        out.append(Component(name, tags, tuple(paths)))
+        out.append(Component(name, tags, tuple(paths), changelog))
     return tuple(out)
 
 
@@ -392,6 +401,7 @@ def parse(text: str, where: str) -> Config:
         site_dir=get("site", "dir"),
         site_cards=get("site", "cards"),
         site_url=get("site", "url"),
+        site_reports=get("site", "reports"),
         store=get("store"),
         publish=tuple(get("publish")),
         credits_exclude=tuple(get("credits", "exclude")),

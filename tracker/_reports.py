@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,25 +23,26 @@ _MAX_BYTES = 256 * 1024 * 1024
 _ROLES = ("suggested", "voted", "built", "reported", "tested")
 
 
-def read(folder: str | Path) -> list[Report]:
+def read(folder: str | Path, key: str = "--reports", shown: str | None = None) -> list[Report]:
     """Every schema-1 report under `folder` (`*.json`, any depth), each once per (repository,
-    build); bad input (one line naming the file) for a folder that is not one, or a file that
-    is not a report."""
+    build); bad input (one line naming the file, or `key` and the folder as `shown`) for a
+    folder that is not one, or a file that is not a report."""
     root = Path(folder)
+    named = f"{key} {shown if shown is not None else folder}"
     if not root.is_dir():
-        raise BadInput(f"--reports {folder}: not a folder of JSON reports")
+        raise BadInput(f"{named}: not a folder of JSON reports")
     found: dict[tuple[str, str], Report] = {}
     for path in sorted(root.rglob("*.json")):
-        report = _load(path, root)
+        report = _load(path, root, "" if key == "--reports" else named + ": ")
         found.setdefault((str(report["project"]).lower(), report["build"]), report)
     if not found:
-        raise BadInput(f"--reports {folder}: no JSON reports in it (*.json, as 'tracker changelog BUILD"
+        raise BadInput(f"{named}: no JSON reports in it (*.json, as 'tracker changelog BUILD"
                        " --format json' writes them)")
     return list(found.values())
 
 
-def _load(path: Path, root: Path) -> Report:
-    shown = path.relative_to(root).as_posix()
+def _load(path: Path, root: Path, prefix: str = "") -> Report:
+    shown = prefix + path.relative_to(root).as_posix()
     try:
         if path.stat().st_size > _MAX_BYTES:
             raise BadInput(f"{shown}: too large for a report")
@@ -60,7 +62,39 @@ def _load(path: Path, root: Path) -> Report:
                 isinstance(ids, list) and all(isinstance(i, str) for i in ids)
                 for role in _ROLES for ids in [credit.get(role, [])]):
             raise BadInput(f"{shown}: credits a login that is not one ({_short(login)})")
+    try:  # a date names the awards' year (a file name): an ISO 8601 date, nothing else
+        datetime.fromisoformat(data["date"].replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(f"{shown}: not a schema-{SCHEMA} report: 'date' is not an ISO 8601 date"
+                       f" ({_short(data['date'])})") from None
+    for part in ("shipped", "fixed", "withdrawn"):
+        if not isinstance(data.get(part) or [], list):
+            raise BadInput(f"{shown}: not a schema-{SCHEMA} report: '{part}' is not a list")
+        for entry in data.get(part) or ():
+            if not _entry(entry, part != "withdrawn"):
+                raise BadInput(f"{shown}: '{part}' holds an entry that is not one ({_short(entry)})")
+    if not isinstance(data.get("roadmap", []), list):
+        raise BadInput(f"{shown}: not a schema-{SCHEMA} report: 'roadmap' is not a list")
+    for row in data.get("roadmap") or ():  # fan-written titles and logins: checked, later shown inert
+        if not (isinstance(row, dict) and isinstance(row.get("id"), str) and isinstance(row.get("title"), str)
+                and isinstance(row.get("votes"), int) and not isinstance(row.get("votes"), bool)
+                and isinstance(row.get("url"), (str, type(None)))
+                and (row.get("author") is None or (isinstance(row["author"], str) and logins.valid(row["author"])))):
+            raise BadInput(f"{shown}: a roadmap entry that is not one ({_short(row)})")
     return cast(Report, data)
+
+
+def _entry(entry: object, shipped: bool) -> bool:
+    """Whether one entry of `shipped`, `fixed` or `withdrawn` has the fields a site reads, of their types."""
+    if not (isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("title"), str)
+            and isinstance(entry.get("url"), (str, type(None)))):
+        return False
+    if not shipped:
+        return True
+    people = [entry.get("author"), *entry.get("co_authors", ()), *entry.get("voters", ())] \
+        if all(isinstance(entry.get(k, []), list) for k in ("co_authors", "voters")) else [0]
+    return (isinstance(entry.get("votes"), int) and not isinstance(entry.get("votes"), bool)
+            and all(p is None or (isinstance(p, str) and logins.valid(p)) for p in people))
 
 
 def _short(value: object) -> str:
@@ -80,6 +114,7 @@ def qualified(report: Report) -> Report:
     out["shipped"] = [{**entry, "id": rid(entry["id"])} for entry in report["shipped"]]
     out["fixed"] = [{**entry, "id": rid(entry["id"])} for entry in report.get("fixed", ())]
     out["withdrawn"] = [{**entry, "id": rid(entry["id"])} for entry in report["withdrawn"]]
+    out["roadmap"] = [{**entry, "id": rid(entry["id"])} for entry in report.get("roadmap", ())]
     credits: list[dict[str, Any]] = [dict(credit) for credit in report["credits"]]
     out["credits"] = [{**credit, **{role: [rid(i) for i in credit.get(role, ())] for role in _ROLES}}
                       for credit in credits]

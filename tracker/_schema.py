@@ -85,9 +85,22 @@ class Credit(TypedDict):
     first: bool  # the first build that credits this login at all
 
 
+class RoadmapEntry(TypedDict):
+    """An open request of the roadmap, as `tracker top --format json` lists it."""
+
+    id: str
+    title: str
+    author: str | None
+    votes: int
+    url: str | None
+
+
 class _ReportOnChannels(TypedDict, total=False):
     channel: str  # the build's channel, with `builds.channels`
     component: str  # the build's component, with `components`
+    # The most-voted open requests when the report was made (what another repository's site
+    # merges into its roadmap, `site.reports`); none that this build shipped.
+    roadmap: list[RoadmapEntry]
 
 
 class Report(_ReportOnChannels):

@@ -75,6 +75,8 @@ if TYPE_CHECKING:  # loaded on first use (see `__getattr__`)
         url_from,
         valid_slug,
     )
+    from tracker._reports import merged as merged_reports
+    from tracker._reports import read as read_reports
     from tracker._secrets import install_log_filter, redact, remember, remember_url, without_credentials
     from tracker._store import Store, store_path
     from tracker._views import top as top_requests
@@ -93,6 +95,8 @@ __all__ = [  # noqa: RUF022 -- grouped by what a plugin does with them, sorted w
     "redact", "remember", "remember_url", "require", "deferred", "without_credentials", "write_if_changed",
     # rendering and lists
     "hall_of_fame", "render_template", "top_requests", "valid_login",
+    # other repositories' reports (`site.reports`)
+    "merged_reports", "read_reports",
     # the local store
     "Store", "store_path",
     # the code-host base
@@ -116,6 +120,8 @@ _LAZY = {
     "store_path": ("tracker._store", "store_path"),
     "hall_of_fame": ("tracker.credit", "hall_of_fame"),
     "top_requests": ("tracker._views", "top"),
+    "read_reports": ("tracker._reports", "read"),
+    "merged_reports": ("tracker._reports", "merged"),
 }
 
 

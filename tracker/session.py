@@ -31,6 +31,8 @@ from tracker._readonce import ReadOnce
 from tracker._schema import Report
 from tracker.hooks import BuildToPublish, Context, IssueSystem, Progress, Publisher
 
+ROADMAP_SIZE = 10  # the open requests a report carries (`tracker top`'s default)
+
 if TYPE_CHECKING:
     from tracker._notes import Topology
 
@@ -213,7 +215,17 @@ class Session:
         credit.credit(out, requests, self.config.credits_logins, self.config.credits_exclude, self.collector,
                       self.reads.commit_logins,
                       tag.sha, found.previous_sha, scanned.count, found.inside)
+        # The roadmap as it stands, for the sites that merge this repository's reports (`site.reports`).
+        gone = {entry["id"] for entry in out["shipped"]}
+        out["roadmap"] = [row for row in self._roadmap if row["id"] not in gone][:ROADMAP_SIZE]  # type: ignore[typeddict-item]  # views.top rows are RoadmapEntry-shaped
         return out
+
+    @cached_property
+    def _roadmap(self) -> list[dict[str, Any]]:
+        """Every open request, most votes first (`tracker top`), listed once per command."""
+        from tracker import _views as views
+
+        return views.top(self.requests.values(), len(self.requests), self.issues.issue_url)
 
     def __enter__(self) -> Session:
         return self

@@ -9,6 +9,7 @@ is one line (exit 1), and the file is replaced atomically, so it is whole either
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,46 +73,67 @@ def place(text: str, build: str, body: str, order: Callable[[Sequence[str]], lis
 
 
 class ChangelogFile(Publisher):
-    """Keeps `changelog.file` (CHANGELOG.md) up to date, one section per build."""
+    """Keeps `changelog.file` (CHANGELOG.md) up to date, one section per build; a component of a
+    monorepo with its own `changelog` (`components: [{name, tags, paths, changelog}]`) gets its
+    builds' sections in that file instead."""
 
     name = "changelog-file"
     formats = ("markdown",)
 
     def __init__(self, context: Context):
         super().__init__(context)
-        self.path = context.path(context.config.changelog_file)
+        config = context.config
+        # key shown in messages → path: `changelog.file`, and each component's own file.
+        self.files = {f"changelog.file {config.changelog_file}": context.path(config.changelog_file)}
+        for component in getattr(config, "components", ()):
+            if component.changelog:
+                self.files[f"components.{component.name}.changelog {component.changelog}"] = \
+                    context.path(component.changelog)
+        self.path = self.files[f"changelog.file {config.changelog_file}"]
         # A changelog we could not update (a FIFO, a device, a folder, a dangling link, not
         # UTF-8) is found before anything is written.
-        check_targets([self.path], lambda _: f"changelog.file {context.config.changelog_file}")
-        self.read()
+        check_targets(list(self.files.values()), self._key)
+        for path in self.files.values():
+            self.read(path)
 
-    def read(self) -> str:
-        """The changelog's text ("" when there is none yet), or BadInput saying why it is unusable."""
-        shown = self.context.config.changelog_file
+    def _key(self, path: Path) -> str:
+        return next(key for key, known in self.files.items() if known == path)
+
+    def file_for(self, build: str) -> Path:
+        """The changelog a build's section goes to: its component's own file, when it has one."""
+        for component in getattr(self.context.config, "components", ()):
+            if fnmatch.fnmatchcase(build, component.tags):
+                return self.context.path(component.changelog) if component.changelog else self.path
+        return self.path
+
+    def read(self, path: Path | None = None) -> str:
+        """A changelog's text ("" when there is none yet), or BadInput saying why it is unusable."""
+        path = path or self.path
+        shown = self._key(path)
         try:
-            return read_text(self.path)
+            return read_text(path)
         except FileNotFoundError:
             return ""
         except UnicodeDecodeError as exc:
-            raise BadInput(f"changelog.file {shown}: not UTF-8 text (byte {exc.start});"
-                           " save it as UTF-8 or point changelog.file elsewhere") from None
+            raise BadInput(f"{shown}: not UTF-8 text (byte {exc.start});"
+                           " save it as UTF-8 or point the key elsewhere") from None
         except OSError as exc:
-            raise BadInput(f"changelog.file {shown}: cannot read: {exc.strerror or exc}") from None
+            raise BadInput(f"{shown}: cannot read: {exc.strerror or exc}") from None
 
     def builds_to_order(self, build: str) -> list[str]:
-        """The builds with a section here, when `build` has none yet (it goes among them)."""
-        found = [section.build for section in sections(self.read())]
+        """The builds with a section in the build's file, when `build` has none yet (it goes among them)."""
+        found = [section.build for section in sections(self.read(self.file_for(build)))]
         return [] if build in found else found
 
     def publish(self, build: BuildToPublish) -> list[str]:
-        text = self.read()
         name = build.report["build"]
-        updated = place(text, name, build.texts["markdown"], build.newest_first)
+        path = self.file_for(name)
+        updated = place(self.read(path), name, build.texts["markdown"], build.newest_first)
         try:
-            written = write_if_changed(self.path, updated, dry_run=self.context.dry_run)
+            written = write_if_changed(path, updated, dry_run=self.context.dry_run)
         except OSError as exc:
-            raise WorkFailed(f"changelog-file: cannot write {self.path}: {exc.strerror or exc}") from None
-        return [f"changelog-file: {self.path} section {name}"] if written else []
+            raise WorkFailed(f"changelog-file: cannot write {path}: {exc.strerror or exc}") from None
+        return [f"changelog-file: {path} section {name}"] if written else []
 
 
 def read_text(path: Path) -> str:

@@ -7,7 +7,10 @@ roadmap, the awards), `builds/B.html` for every build up to this one,
 build a card (`cards/B/LOGIN.png` and `.svg`) with its share page
 (`cards/B/LOGIN.html`) for every suggester, co-suggester and reporter
 (`site.cards: all` adds voters). `reports/B.json` keeps each build's report as
-the site published it.
+the site published it. With `builds.channels` the index shows the channels side
+by side; with `components`, `components/NAME.html` lists each component's builds.
+With `site.reports`, other repositories' reports (read and checked when the
+publisher is made) join the hall of fame, fans' pages, awards and roadmap.
 
 The whole site is a function of the builds up to B and the open requests, so
 publishing B gives the same pages whatever was published before, and a rerun
@@ -45,6 +48,8 @@ from tracker.hooks import (
     Report,
     WorkFailed,
     check_targets,
+    merged_reports,
+    read_reports,
     render_template,
     valid_login,
     write_if_changed,
@@ -72,7 +77,7 @@ class Site(Publisher):
         super().__init__(context)
         where = f"site.dir {context.config.site_dir}"
         folder = context.path(context.config.site_dir)
-        subs = ("builds", "cards", "fans", "awards", "reports")
+        subs = ("builds", "cards", "fans", "awards", "reports", "components")
         for path in (folder, *(folder / sub for sub in subs)):
             if path.exists() and not path.is_dir():
                 what = "a file" if path.is_file() else "something else"
@@ -85,7 +90,7 @@ class Site(Publisher):
         # input, found before the first write.
         check_targets([folder / name for name in PAGES], lambda p: f"{where}: {p}")
         for sub, kinds in (("builds", (".html",)), ("fans", (".html", ".atom")), ("awards", (".html",)),
-                           ("reports", (".json",))):
+                           ("reports", (".json",)), ("components", (".html",))):
             if (folder / sub).is_dir():
                 check_targets((p for p in (folder / sub).iterdir() if p.name.endswith(kinds)),
                               lambda p: f"{where}: {p}")
@@ -94,6 +99,12 @@ class Site(Publisher):
                 if build.is_dir() and not build.is_symlink():
                     check_targets((p for p in build.iterdir() if p.name.endswith(_CARD_FILES)),
                                   lambda p: f"{where}: {p}")
+
+        # Other repositories' reports (`site.reports`): read and checked now, before anything is written.
+        merged = getattr(context.config, "site_reports", None)
+        self.others: list[Report] = []
+        if merged is not None:
+            self.others = merged_reports(read_reports(context.path(merged), "site.reports", merged))
 
     def builds_to_order(self, build: str) -> list[str]:
         """The build the site shows, when another (is `build` older than it?)."""
@@ -113,7 +124,9 @@ class Site(Publisher):
             self.context.say(f"site: {folder} shows {shown}, newer than {name}; left as it is")
             return []
         earlier = [kept_report(folder, data["build"]) or data for data in build.earlier]
-        data = sitedata.model([build.report, *earlier], build.requests, config.site_cards, self.context.root.name)
+        data = sitedata.model([build.report, *earlier], build.requests, config.site_cards, self.context.root.name,
+                              channels=[channel for channel, _ in getattr(config, "channels", ())],
+                              components=[c.name for c in getattr(config, "components", ())], others=self.others)
         honours: list[sitedata.Honour] = data.pop("honours")
         common = {**data, "locale": locale, "site_url": self.url}
         changed: list[Path] = []
@@ -128,9 +141,11 @@ class Site(Publisher):
             if written:
                 changed.append(target)
 
-        # The build's own report first: the one source of its later pages (see the docstring).
+        # The build's own report first: the one source of its later pages (see the docstring);
+        # without its roadmap, which says what is open now, not what the build did.
+        kept = {key: value for key, value in build.report.items() if key != "roadmap"}
         put("reports/" + sitedata.report_name(name),
-            json.dumps(build.report, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+            json.dumps(kept, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
         if honours and not cards.font_choice().has_cjk:
             self.context.say("site: no CJK font found (pip install noto-cjk-sans-otc): cards show Latin text only")
         for honour in honours:
@@ -144,6 +159,9 @@ class Site(Publisher):
                                                           locale))
             put(f"fans/{fan['login']}.atom", self._render("site/fan.atom.j2", {**common, "fan": fan, "root": "../"},
                                                           locale))
+        for component in data["components"]:
+            put(f"components/{component['name']}.html", self._render(
+                "site/component.html.j2", {**common, "component": component, "root": "../"}, locale))
         for year in data["awards"]:
             put(f"awards/{year['year']}.html", self._render("site/awards.html.j2",
                                                             {**common, "year": year, "root": "../"}, locale))

@@ -55,6 +55,22 @@ def href(path: str) -> str:
     return quote(path, safe="/.-_~")
 
 
+def ref(rid: str, own: str | None = None) -> str:
+    """A request id as pages show it: `#12`; `acme/app#12` once ids are qualified (merged reports:
+    `own` names this repository, whose ids are not)."""
+    if "#" in rid:
+        return rid
+    return f"{own}#{rid}" if own else f"#{rid}"
+
+
+def repository_of(name: str, own: str) -> str:
+    """The repository a (qualified) id or build name belongs to: `acme/app` for `acme/app#12`."""
+    for mark in ("#", "@"):
+        if mark in name:
+            return name.split(mark, 1)[0]
+    return own
+
+
 def safe_link(url: str | None) -> str | None:
     """`url` when it is http(s); None otherwise (an imported `javascript:` URL must not become a link)."""
     if not url:
@@ -161,8 +177,10 @@ def _request(entry: Shipped, people: People) -> dict[str, Any]:
     }
 
 
-def _credited(data: Report, credit: Mapping[str, Any], live: set[tuple[str, str]]) -> list[dict[str, Any]]:
-    """What one credit of a build names, as (role, request) items in ROLES order."""
+def _credited(data: Report, credit: Mapping[str, Any], live: set[tuple[str, str]],
+              foreign: frozenset[str] = frozenset(), own: str | None = None) -> list[dict[str, Any]]:
+    """What one credit of a build names, as (role, request) items in ROLES order; a build of
+    another repository (`foreign`, merged from `site.reports`) has no page on this site."""
     entries = {s["id"]: (s, False) for s in data["shipped"]}
     entries.update({s["id"]: (s, True) for s in data.get("fixed", [])})
     items = []
@@ -175,9 +193,11 @@ def _credited(data: Report, credit: Mapping[str, Any], live: set[tuple[str, str]
                 shown = CO_SUGGESTED
             else:
                 shown = role
-            items.append({"role": shown, "id": rid, "title": entry["title"], "link": safe_link(entry.get("url")),
-                          "votes": entry["votes"], "fixed": fixed, "build": data["build"], "date": data.get("date"),
-                          "page": href("builds/" + page_name(data["build"])), "first": bool(credit.get("first"))})
+            page = None if data["build"] in foreign else href("builds/" + page_name(data["build"]))
+            items.append({"role": shown, "id": rid, "ref": ref(rid, own), "title": entry["title"],
+                          "link": safe_link(entry.get("url")), "votes": entry["votes"], "fixed": fixed,
+                          "build": data["build"], "date": data.get("date"), "page": page,
+                          "first": bool(credit.get("first")), "where": None})
     return items
 
 
@@ -201,6 +221,7 @@ def build_view(data: Report, cards: Mapping[tuple[str, str], Honour], people: Pe
     return {
         "build": data["build"], "previous": data.get("previous"), "date": data.get("date"),
         "commits": data.get("commits", 0), "page": href("builds/" + page_name(data["build"])),
+        "channel": data.get("channel"), "component": data.get("component"),
         "shipped": [_request(s, people) for s in data["shipped"]],
         "fixed": [_request(s, people) for s in data.get("fixed", [])],
         "withdrawn": [{"id": w["id"], "title": w["title"], "link": safe_link(w.get("url"))} for w in data["withdrawn"]],
@@ -222,13 +243,17 @@ def history(builds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def hall_of_fame(reports: Sequence[Report], people: People) -> list[dict[str, Any]]:
-    """`tracker fans` rows, each with the fan's page, rank and the titles of what they suggested."""
+def hall_of_fame(reports: Sequence[Report], people: People, own: str | None = None) -> list[dict[str, Any]]:
+    """`tracker fans` rows, each with the fan's page, rank and the titles of what they suggested;
+    with merged reports (`own` names this repository) the repositories each fan is credited in."""
     titles = {s["id"]: s["title"] for data in reversed(reports) for s in [*data["shipped"], *data.get("fixed", [])]}
     rows = []
     for rank, row in enumerate(hooks.hall_of_fame(reports), 1):
         person = people.person(row["login"], SUGGESTED if row["suggested"] else VOTED)
-        person.update(rank=rank, suggested=[{"id": i, "title": titles.get(i, "")} for i in row["suggested"]],
+        names = [i for role in ROLES for i in row.get(role, ())] + list(row["builds"])
+        person["repositories"] = list(dict.fromkeys(repository_of(n, own) for n in names)) if own else []
+        person.update(rank=rank, suggested=[{"id": i, "ref": ref(i, own), "title": titles.get(i, "")}
+                                            for i in row["suggested"]],
                       voted=len(row["voted"]), built=len(row["built"]), reported=len(row.get("reported", [])),
                       tested=len(row.get("tested", [])), builds=len(row["builds"]))
         rows.append(person)
@@ -236,13 +261,16 @@ def hall_of_fame(reports: Sequence[Report], people: People) -> list[dict[str, An
 
 
 def fan_pages(reports: Sequence[Report], fame: Sequence[Mapping[str, Any]], cards: Sequence[Honour],
-              live: set[tuple[str, str]]) -> list[dict[str, Any]]:
+              live: set[tuple[str, str]], where: Mapping[str, dict[str, Any]] | None = None,
+              foreign: frozenset[str] = frozenset(), own: str | None = None) -> list[dict[str, Any]]:
     """One page (and feed) per fan of the hall of fame: every credit by role, newest build first,
-    their cards, their rank; the feed's entries are what they suggested, voted for or reported."""
+    their cards, their rank; the feed's entries are what they suggested, voted for or reported.
+    With channels (`where`: see `availability`) each request is listed once per role, saying
+    where the fan can have it now ("try it in v2.0-beta.3", "shipped in v2.0")."""
     items: dict[str, list[dict[str, Any]]] = {}
     for data in reports:
         for credit in data["credits"]:
-            items.setdefault(credit["login"].lower(), []).extend(_credited(data, credit, live))
+            items.setdefault(credit["login"].lower(), []).extend(_credited(data, credit, live, foreign, own))
     by_login: dict[str, list[dict[str, Any]]] = {}
     for card in cards:
         by_login.setdefault(card.login.lower(), []).append(card_view(card))
@@ -252,6 +280,8 @@ def fan_pages(reports: Sequence[Report], fame: Sequence[Mapping[str, Any]], card
         mine = items.get(key, [])
         roles = {role: [i for i in mine if i["role"] == role or (role == SUGGESTED and i["role"] == CO_SUGGESTED)]
                  for role in ROLES}
+        if where is not None:
+            roles = {role: _once_each(found, where) for role, found in roles.items()}
         firsts = [i for i in mine if i["first"] and i["role"] in (SUGGESTED, CO_SUGGESTED, REPORTED)]
         pages.append({"login": row["login"], "rank": row["rank"], "page": row["page"],
                       "feed": href(f"fans/{row['login']}.atom"), "roles": roles, "cards": by_login.get(key, []),
@@ -260,8 +290,19 @@ def fan_pages(reports: Sequence[Report], fame: Sequence[Mapping[str, Any]], card
     return pages
 
 
+def _once_each(items: Sequence[dict[str, Any]], where: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items of one role, one per request (a request shipped in a beta and in stable is one idea),
+    each saying where it can be had now; bug reports fixed keep their build."""
+    out: dict[tuple[str, bool], dict[str, Any]] = {}
+    for item in items:
+        key = (item["id"], item["fixed"])
+        if key not in out:
+            out[key] = {**item, "where": None if item["fixed"] else where.get(item["id"])}
+    return list(out.values())
+
+
 def awards(reports: Sequence[Report], people: People, cards: Sequence[Honour],
-           live: set[tuple[str, str]]) -> list[dict[str, Any]]:
+           live: set[tuple[str, str]], foreign: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Per year with builds (newest first): the top fans of each category by what builds dated
     that year shipped or fixed, each with their page and that year's cards."""
     years: dict[str, list[Report]] = {}
@@ -273,7 +314,7 @@ def awards(reports: Sequence[Report], people: People, cards: Sequence[Honour],
         counts: dict[str, dict[str, list[Any]]] = {role: {} for role in AWARDS}
         for data in years[year]:
             for credit in data["credits"]:
-                for item in _credited(data, credit, live):
+                for item in _credited(data, credit, live, foreign):
                     role = SUGGESTED if item["role"] == CO_SUGGESTED else item["role"]
                     if role in counts:
                         entry = counts[role].setdefault(credit["login"].lower(), [credit["login"], set()])
@@ -291,25 +332,85 @@ def awards(reports: Sequence[Report], people: People, cards: Sequence[Honour],
     return out
 
 
-def roadmap(requests: Iterable[Request], shipped: set[str]) -> list[dict[str, Any]]:
+def roadmap(requests: Iterable[Request], shipped: set[str], trying: Mapping[str, dict[str, Any]] | None = None,
+            own: str | None = None, others: Sequence[Report] = ()) -> list[dict[str, Any]]:
     """The most-voted open requests not shipped yet (an issue system may leave a shipped one open);
-    `requests` come with their URLs."""
+    `requests` come with their URLs. With channels, a request only a preview channel shipped
+    is still on it, saying where to try it (`trying`); with merged reports (`others`, newest
+    first), each other repository's roadmap from its newest report joins, each row naming its
+    repository (`own` names this one)."""
     rows = top_requests([r for r in requests if r.id not in shipped], ROADMAP_SIZE, lambda _: None)
-    return [{**row, "link": safe_link(row["url"])} for row in rows]
+    out = [{**row, "ref": ref(row["id"], own), "repository": own, "try": (trying or {}).get(row["id"])}
+           for row in rows]
+    done: set[str] = set()
+    gone = live_shipped(others)
+    for data in others:
+        project = data.get("project") or ""
+        if project.lower() in done:
+            continue
+        done.add(project.lower())
+        out += [{"id": row["id"], "title": row["title"], "author": row.get("author"), "votes": row["votes"],
+                 "url": row.get("url"), "ref": ref(row["id"]), "repository": project, "try": None}
+                for row in data.get("roadmap", ()) if row["id"] not in gone]
+    if others:
+        out.sort(key=lambda row: (-row["votes"], (row["repository"] or "").casefold(), row["ref"]))
+    return [{**row, "link": safe_link(row["url"])} for row in out[:ROADMAP_SIZE]]
+
+
+def availability(reports: Sequence[Report], live: set[tuple[str, str]], final: str) -> dict[str, dict[str, Any]]:
+    """With channels: for each request a build shipped (and no later build withdrew), where a fan
+    can have it now: the first build of the `final` channel that shipped it ("shipped"), else the
+    first build of another channel that did ("try": a beta)."""
+    out: dict[str, dict[str, Any]] = {}
+    for data in reversed(reports):  # oldest first: each channel's first build that shipped it
+        channel = data.get("channel")
+        if channel is None:
+            continue
+        state = "shipped" if channel == final else "try"
+        for entry in data["shipped"]:
+            known = out.get(entry["id"])
+            upgrade = known is None or (known["state"], state) == ("try", "shipped")
+            if (data["build"], entry["id"]) in live and upgrade:
+                out[entry["id"]] = {"state": state, "build": data["build"], "channel": channel,
+                                    "page": href("builds/" + page_name(data["build"]))}
+    return out
+
+
+def side_by_side(builds: Sequence[Mapping[str, Any]], names: Sequence[str], key: str) -> list[dict[str, Any]]:
+    """Builds grouped by channel or component (`key`), in the config's order, each newest first."""
+    return [{"name": name, "builds": [view for view in builds if view[key] == name],
+             "page": href(f"components/{name}.html") if key == "component" else None} for name in names]
 
 
 def model(reports: Sequence[Report], requests: Iterable[Request], cards_mode: str,
-          fallback_name: str) -> dict[str, Any]:
+          fallback_name: str, channels: Sequence[str] = (), components: Sequence[str] = (),
+          others: Sequence[Report] = ()) -> dict[str, Any]:
     """Everything the site's templates are given; `reports` are every build up to this one, newest
-    first; `requests` every request, with its URL (the roadmap). `honours` holds the cards to draw."""
+    first; `requests` every request, with its URL (the roadmap). `honours` holds the cards to draw.
+    `channels` and `components` are the configured names, in order; `others` other repositories'
+    reports (`site.reports`), merged: ids and builds qualified (`acme/app#12`), newest first."""
     latest = reports[0]
-    live = alive(reports)
+    project = latest.get("project") or fallback_name
+    mine = {data["build"] for data in reports}
+    # Another repository's copy of this repository's reports is never counted twice.
+    others = [data for data in others if repository_of(data["build"], "").lower() != project.lower()
+              and data["build"] not in mine]
+    own = project if others else None
+    everything = [*reports, *others]
+    foreign = frozenset(data["build"] for data in others)
+    live = alive(everything)
     cards = honours(reports, cards_mode)
     by_build = {(c.build, c.login.lower()): c for c in cards}
-    rows = hooks.hall_of_fame(reports)
+    rows = hooks.hall_of_fame(everything)
     people = People(rows)
-    fame = hall_of_fame(reports, people)
+    fame = hall_of_fame(everything, people, own)
     builds = [build_view(data, by_build, people, live) for data in reports]
+    where = availability(reports, live, channels[-1]) if channels else None
+    if where is not None:
+        shipped = {rid for rid, found in where.items() if found["state"] == "shipped"}
+        trying = {rid: found for rid, found in where.items() if found["state"] == "try"}
+    else:
+        shipped, trying = live_shipped(reports), {}
     return {
         "project": latest.get("project") or fallback_name,
         "feed_id": "urn:tracker:" + quote(latest.get("project") or fallback_name, safe="/-._~"),
@@ -320,8 +421,11 @@ def model(reports: Sequence[Report], requests: Iterable[Request], cards_mode: st
         "feed": builds[:FEED_LIMIT],
         "fame": fame,
         "fame_on_index": FAME_ON_INDEX,
-        "fan_pages": fan_pages(reports, fame, cards, live),
-        "awards": awards(reports, people, cards, live),
-        "roadmap": roadmap(requests, live_shipped(reports)),
+        "fan_pages": fan_pages(everything, fame, cards, live, where, foreign, own),
+        "awards": awards(everything, people, cards, live, foreign),
+        "roadmap": roadmap(requests, shipped, trying, own, others),
+        "channels": side_by_side(builds, channels, "channel") if channels else [],
+        "components": side_by_side(builds, components, "component") if components else [],
+        "merged": sorted({repository_of(data["build"], "") for data in others}, key=str.casefold),
         "honours": cards,
     }
