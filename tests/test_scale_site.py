@@ -168,6 +168,7 @@ def test_the_site_shows_channels_side_by_side_and_where_to_try_an_idea(make_repo
     assert alice.count("One #1") == 1  # one idea, though two builds (a beta and stable) shipped it
     assert "shipped in v2.0" in text(site / "fans/carol.html")  # #3 first in v2.0-beta.4, now in stable
     assert "@bob" not in text(site / "fans.html")  # #2 was reverted in the beta channel, never in stable
+    assert not (site / "fans/bob.html").exists() and not (site / "fans/bob.atom").exists()  # his page went too
     stable = text(site / "index.html").split("stable channel", 1)[1]
     assert stable.index("v2.0") < stable.index("v1.0")
     roadmap = text(site / "index.html").split("Roadmap", 2)[2]

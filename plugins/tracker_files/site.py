@@ -167,7 +167,8 @@ class Site(Publisher):
                                                             {**common, "year": year, "root": "../"}, locale))
         for relative, template in PAGES.items():
             put(relative, self._render(template, {**common, "root": ""}, locale))
-        changed += self._remove_stale(folder, honours, [data["build"] for data in [build.report, *earlier]])
+        changed += self._remove_stale(folder, honours, [data["build"] for data in [build.report, *earlier]],
+                                      {fan["login"].lower() for fan in data["fan_pages"]})
         return [f"site: {path}" for path in changed]
 
     def _render(self, template: str, context: Mapping[str, Any], locale: str) -> str:
@@ -202,11 +203,20 @@ class Site(Publisher):
             "build_page": sitedata.href("builds/" + sitedata.page_name(honour.build)),
         }, locale))
 
-    def _remove_stale(self, folder: Path, honours: Sequence[sitedata.Honour], builds: Sequence[str]) -> list[Path]:
-        """Delete the cards and share pages no build holds any more (a request a later build
-        withdrew); only tracker's own file kinds, named for a login, in a known build's folder."""
+    def _remove_stale(self, folder: Path, honours: Sequence[sitedata.Honour], builds: Sequence[str],
+                      fans: set[str]) -> list[Path]:
+        """Delete the cards, share pages and fan pages no build holds any more (a request a later
+        build withdrew); only tracker's own file kinds, named for a login, in tracker's folders."""
         wanted = {honour.stem.lower() for honour in honours}
         gone: list[Path] = []
+        places = folder / "fans"
+        if places.is_dir() and not places.is_symlink():
+            for path in sorted(places.iterdir()):
+                if (path.suffix in (".html", ".atom") and valid_login(path.stem) and path.stem.lower() not in fans
+                        and path.is_file()):
+                    if not self.context.dry_run:
+                        path.unlink()
+                    gone.append(path)
         for build in builds:
             place = folder / "cards" / sitedata.build_folder(build)
             if not place.is_dir() or place.is_symlink():
