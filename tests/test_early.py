@@ -156,3 +156,27 @@ def test_running_in_process_leaves_the_collector_as_it_was(make_repo: Any) -> No
         assert gc.get_freeze_count() >= frozen  # not thawed by the report
     finally:
         gc.unfreeze()
+
+
+def test_a_components_log_starts_early_with_its_paths_and_is_taken_over(make_repo: Any, monkeypatch: Any) -> None:
+    """A component build's range is git's pathspec walk: started early with the component's
+    paths (from the default config), it is the one the pipeline reads."""
+    import yaml
+
+    folder = Path(__file__).parent / "fixtures" / "monorepo"
+    repo, _ = make_repo(yaml.safe_load((folder / "history.yml").read_text(encoding="utf-8")),
+                        config=(folder / "config.yml").read_text(encoding="utf-8"),
+                        requests=json.loads((folder / "requests.json").read_text(encoding="utf-8")))
+    clean = report_of(repo, "app-v1.2", "--previous", "app-v1.0")
+    starts = _count_starts(monkeypatch)
+    early.start(["--repo", str(repo), "changelog", "app-v1.2", "--previous", "app-v1.0", "--format", "json"])
+    [key] = git.STARTED
+    assert key[-2:] == ("--", "app.txt")
+    assert "--full-history" in key and _format_of(key) == f"--format=tformat:{git.FORMAT}"
+    assert report_of(repo, "app-v1.2", "--previous", "app-v1.0") == clean
+    assert not git.STARTED and len(starts) == 1  # taken over, not started again
+    # A build of no component (or another config named on the command line) starts the whole range.
+    early.start(["--repo", str(repo), "--config", "other.yml", "changelog", "app-v1.2", "--previous", "app-v1.0"])
+    [key] = git.STARTED
+    assert key[-1] == "--"
+    git.take([], "")

@@ -157,3 +157,36 @@ def test_the_block_prefilter_agrees_with_the_message_prefilter(message: bytes) -
     block = b"\0".join([b"before", message, b"after"])
     starts = [len(b"before") + 1, len(b"before") + len(message) + 2, len(block) + 1]
     assert (1 in maybe_records(block, starts)) is maybe_bytes(message)
+
+
+# Pieces a message is made of, chosen so that plain messages (ASCII, `#N` references only)
+# and the ones just outside that shape (a joined `#`, a leading zero, an `owner/repo#N`, a
+# URL, a revert, a squash subject) are both common.
+_PIECES = ["Fixes", "fix", "FIXED", "closes", "Close", "resolved", "Resolves", "implements", "Implements:",
+           "prefix", "fixture", "enclosed", "#1", "#12", "#012", "#1234567890", "#12x", "#", "##3", "acme/app#3",
+           "other/repo#4", "C#5", "&#39;", "(ui)", "(#7)", "!", ":", " ", "  ", "\n", "\n\n", "\r\n", "\t",
+           ",", "&", "and", "And", "andx", "x", "_", ".", "-", "/", "(", ")", "GH-4",
+           "https://github.com/acme/app/issues/8", "Revert \"x\"", "This reverts commit abcdef1",
+           "(cherry picked from commit abcdef12)", "Merge pull request #9 from x", "é", "１", " " * 33]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=24).map("".join))
+def test_the_plain_reading_says_what_the_token_walk_says(message: str) -> None:
+    """Most messages are read by a few whole-message scans (`_plain`); any message the token
+    walk (`_parse`) reads otherwise would be linked differently on the two paths."""
+    from tracker._grammar import _parse
+
+    for repo in (REPO, Repository("acme/app", hub="acme/feedback"), Repository()):
+        assert parse(message, repo) == _parse(message, message.lower(), repo), repr(message)
+
+
+def test_a_plain_message_is_read_without_the_token_walk() -> None:
+    """The usual message takes the whole-message scans: a list after a keyword, mentions
+    elsewhere, a number closed and mentioned counted once, leading zeros dropped."""
+    from tracker._grammar import _plain
+
+    message = "feat: dark mode\n\nFixes #1, #02 and\n#3. See #4 and #1; fixture #5\nCloses: #6"
+    assert _plain(message, message.lower()) == parse(message, REPO)
+    assert parse(message, REPO).closes == ("1", "2", "3", "6")
+    assert parse(message, REPO).refs == ("4", "5")

@@ -13,6 +13,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from operator import itemgetter
 from typing import cast
 
@@ -24,14 +25,32 @@ _REF = re.compile(
     r"|[gG][hH]-(\d{1,9})(?!\w)"
     r"|[hH][tT][tT][pP][sS]?://[^\s/<>()\[\],;\"']{1,255}/([^\s<>()\[\],;\"']{1,400})"
 )
+# A `#N` token alone (the first branch of `_REF`).
+_HASH_REF = re.compile(r"#(\d{1,9})(?!\w)")
 # A closing keyword (matched on the lower-cased text, so no IGNORECASE cost).
 _KEYWORD = re.compile(r"close[sd]?|fix(?:e[sd])?|resolve[sd]?|implements")
 # Between tokens of one closing list: spaces and at most one line break.
 _GAP = r"[ \t]{0,32}(?:\r?\n[ \t]{0,32})?"
 # After a keyword: a conventional-commit scope and `!` (`fix(ui)!: #3`), a colon (`Closes: #12`).
-_AFTER_KEYWORD_AT = re.compile(r"(?:\([^()\n]{0,64}\))?!?[ \t]{0,32}:?" + _GAP)
+_AFTER_KEYWORD = r"(?:\([^()\n]{0,64}\))?!?[ \t]{0,32}:?" + _GAP
+_AFTER_KEYWORD_AT = re.compile(_AFTER_KEYWORD)
 _IMPLEMENTS_COLON = re.compile(r"[ \t]{0,32}:" + _GAP)
-_SEPARATORS_AT = re.compile(r"(?:" + _GAP + r"(?:,|&|[aA][nN][dD](?!\w)))*" + _GAP)
+_SEPARATORS = r"(?:" + _GAP + r"(?:,|&|[aA][nN][dD](?!\w)))*" + _GAP
+_SEPARATORS_AT = re.compile(_SEPARATORS)
+# A plain message: ASCII (a position in its lower-cased text is the same position), at most
+# this long (no token limit reached), only `#N` references (no URL, `GH-N`, revert,
+# cherry-pick, merge, squash subject or `Implements:` trailer), and no `#` joined to what
+# comes before it (an `owner/repo#N` prefix, `C#1`, an HTML entity `&#39;`). There every
+# `#N` is a request, and a closing list is a keyword, what may follow it, and `#N` tokens
+# with separators between them, exactly as the walk reads one: each part ends where its
+# longest match ends, and no shorter match ends at a `#`.
+_PLAIN_AT_MOST = 4000
+_JOINED_HASH = re.compile(r"#(?<=[A-Za-z0-9_./&-]#)")  # `#` first: found at memchr speed
+_PLAIN_TOKEN = r"#\d{1,9}(?!\w)"
+_FAR = 1 << 31
+_PLAIN_LIST = re.compile(r"(?<!\w)(?:[cC][lL][oO][sS][eE][sSdD]?|[fF][iI][xX](?:[eE][sSdD])?"
+                         r"|[rR][eE][sS][oO][lL][vV][eE][sSdD]?)(?!\w)" + _AFTER_KEYWORD
+                         + "(" + _PLAIN_TOKEN + "(?:" + _SEPARATORS + _PLAIN_TOKEN + ")*)")
 _REPO_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 # Applied to one URL token (at most a few hundred characters), so it cannot run away.
 # An issue's or (GitHub) a discussion's web address: both are numbered in one sequence.
@@ -167,6 +186,33 @@ def _scan_refs(text: str, lowered: str, repo: Repository,
     The number is None for a token that names no request here (another repository,
     `C#1`, an HTML entity, the pull request of a merge subject): it still ends a list.
     """
+    if "gh-" in lowered or "://" in text or text.count("#") > MAX_TOKENS:
+        return _scan_all_refs(text, lowered, repo, skip)
+    # Only `#N` tokens can be here (the usual message): one C-speed scan finds exactly the
+    # `#` where `_REF` matches (a `#` cannot sit inside another match's digits).
+    found: dict[int, tuple[int, str | None]] = {}
+    hub = repo.hub
+    for match in _HASH_REF.finditer(text):
+        start = match.start()
+        before = text[start - 1] if start else ""
+        number: str | None = str(int(match.group(1)))
+        if start in skip or before == "&":
+            number = None  # the PR of a merge/squash subject; an HTML entity (`&#39;`)
+        elif before and before in _REPO_CHARS:
+            prefix = _owner_prefix(text, start)
+            start -= len(prefix)
+            if not _REPO_PATH.match(prefix) or not repo.holds_requests(prefix):
+                number = None  # another repository, or not a reference at all (`C#1`, `abc#2`)
+        elif hub is not None:
+            number = None  # this repository's `#N`, where requests live in the hub
+        found[start] = (match.end(), number)
+    return found
+
+
+def _scan_all_refs(text: str, lowered: str, repo: Repository,
+                   skip: frozenset[int]) -> dict[int, tuple[int, str | None]]:
+    """`_scan_refs` for any message: `#N`, `GH-N` and URL tokens, at most MAX_TOKENS candidates."""
+
     found: dict[int, tuple[int, str | None]] = {}
     candidates = _positions(text, "#")
     if "gh-" in lowered or "://" in text:
@@ -209,19 +255,31 @@ def _scan_refs(text: str, lowered: str, repo: Repository,
 def _keywords(text: str, lowered: str, quoted: tuple[tuple[int, int], ...] = ()) -> list[int]:
     """Where each closing list starts: the position right after a closing keyword
     (none inside `quoted`, the span of a revert's quotation of what it undoes)."""
-    candidates = sorted(at for stem in _STEMS if stem in lowered for at in _positions(lowered, stem))
+    # The first keyword's place at memchr speed (a regex scan of the whole message costs more).
+    first = -1
+    for stem in _STEMS:
+        at = lowered.find(stem)
+        if at >= 0 and (first < 0 or at < first):
+            first = at
+    if first < 0:
+        return []
     starts: list[int] = []
-    for at in candidates[:MAX_TOKENS]:
-        if quoted and any(start <= at < end for start, end in quoted):
+    # From there one scan finds every keyword: no stem can begin inside another's match
+    # (none begins with a letter a match holds after its own first), so the matches
+    # are exactly the keywords at each stem's every occurrence, in order.
+    for match in islice(_KEYWORD.finditer(lowered, first), MAX_TOKENS):
+        begin, end = match.span()
+        if quoted and any(start <= begin < stop for start, stop in quoted):
             continue
-        match = _KEYWORD.match(lowered, at)
-        if match is None:
-            continue
-        begin, end = match.start(), match.end()
-        if (begin and _is_word(text[begin - 1])) or (end < len(text) and _is_word(text[end])):
-            continue
-        if match.group() == "implements":
-            # Only as a trailer: `Implements: #12` at the start of a line.
+        if begin:
+            char = text[begin - 1]
+            if char.isalnum() or char == "_":
+                continue
+        if end < len(text):
+            char = text[end]
+            if char.isalnum() or char == "_":
+                continue
+        if end - begin == 10:  # `implements`: only as a trailer, `Implements: #12` at the start of a line
             line_start = text.rfind("\n", 0, begin) + 1
             colon = _IMPLEMENTS_COLON.match(text, end)
             if text[line_start:begin].strip() or colon is None:
@@ -264,8 +322,42 @@ def _references(text: str, lowered: str, repo: Repository, skip: frozenset[int],
 
 def parse(message: str, repo: Repository) -> Parsed:
     """Everything a commit message says, under DESIGN.md's link rules."""
-    parsed = Parsed()
     lowered = message.lower()
+    if (repo.hub is None and "#" in message and len(message) <= _PLAIN_AT_MOST and message.isascii()
+            and not ("://" in message or "gh-" in lowered or "revert" in lowered or "cherry" in lowered
+                     or "merge request" in lowered or "implements" in lowered)
+            and _JOINED_HASH.search(message) is None and _MERGE_PR.match(message) is None
+            and _SQUASH_PR.search(message.partition("\n")[0].rstrip()) is None):
+        return _plain(message, lowered)
+    return _parse(message, lowered, repo)
+
+
+def _plain(message: str, lowered: str) -> Parsed:
+    """`_parse` of a plain message (see `_PLAIN_LIST`) in a few C-speed scans: its `#N`
+    tokens, then its closing lists whole (the walk from token to token is the pattern's).
+    A token outside every list is a mention unless a list closes its number too."""
+    numbers = _HASH_REF.findall(message)
+    if not numbers:
+        return Parsed()
+    # Digits without a leading zero are the number already (the message is ASCII).
+    zeros = "#0" in message
+    ids = dict.fromkeys(map(str, map(int, numbers)) if zeros else numbers)
+    # The scan for lists starts at the first keyword, found at memchr speed (a miss, -1, counts
+    # as far away); the pattern's look-behind still sees what comes before it.
+    first = min(lowered.find("fix") % _FAR, lowered.find("clos") % _FAR, lowered.find("resolv") % _FAR)
+    lists = _PLAIN_LIST.findall(message, first) if first < _FAR - 1 else None
+    if not lists:
+        return Parsed((), tuple(ids))
+    closing = _HASH_REF.findall(lists[0] if len(lists) == 1 else " ".join(lists))
+    closes = dict.fromkeys(map(str, map(int, closing)) if zeros else closing)
+    if ids.keys() <= closes.keys():
+        return Parsed(tuple(closes))
+    return Parsed(tuple(closes), tuple([n for n in ids if n not in closes]))
+
+
+def _parse(message: str, lowered: str, repo: Repository) -> Parsed:
+    """`parse`, token by token: any message (`lowered` is `message.lower()`)."""
+    parsed = Parsed()
     if not ("#" in message or "://" in message or "gh-" in lowered or "revert" in lowered
             or "cherry" in lowered or "merge request" in lowered):
         return parsed

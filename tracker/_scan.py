@@ -244,33 +244,29 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
         # What each linked commit says: from the index (it holds every linked commit of an
         # indexed ancestry, so it answers for all), else parsed.
         found = lookup.rows(shas) if lookup is not None else None
+        # (record, (its JSON request items, what a decision keeps of it or None)) of each
+        # linked commit of the block.
+        at: list[int] = []
+        made: list[tuple[str, links.Parsed | None]] = []
         if found is None:
             if subjects:
                 raise LookupFailed("the link index failed while read")
-            found = []
             # starts[i]: where record i+1 begins (the lengths so far, plus separators).
             if records is None:
                 starts = list(map(add, islice(accumulate(map(len, fields)), 3, None, 4), itertools.count(4, 4)))
             else:
                 starts = list(map(add, accumulate(map(len, records)), itertools.count(1)))
             for i in sorted(links.maybe_records(block, starts)):
-                if links.maybe_bytes(raws[i]):
-                    name, email = split_ident(idents[i])
-                    reading = links.parse(Commit(shas_b[i], parents[i], name, email, raws[i]).message, repo)
+                raw = raws[i]
+                if links.maybe_bytes(raw):
+                    reading = links.parse(decode(raw).strip("\n"), repo)  # `Commit.message`
                     if not reading.empty:
-                        found.append((i, as_row(reading)))
+                        at.append(i)
+                        made.append(_parsed_facts(reading, known, quoted, ids, kept))
                         if record is not None:
                             readings.append((i, reading))
-        for ident in set(idents).difference(authors):
-            authors[ident] = _author(*split_ident(ident), given)
-        if readings:  # parsed now (not read from the index), and `record` wants them
-            for i, reading in readings:
-                record(shas[i], authors[idents[i]][0], reading)  # type: ignore[misc]
-            readings.clear()
-        requests = [_NO_PULL] * size  # each commit's JSON request items and pull request
-        if found:
-            # Column by column again: what each linked commit says, as (its JSON request
-            # items, what a decision keeps of it or None), made once per distinct row.
+        elif found:
+            # Column by column again: what each linked commit says, made once per distinct row.
             at = list(map(_FIRST, found))
             rows = list(map(_SECOND, found))
             facts = list(map(memo.get, rows))
@@ -284,6 +280,14 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
                             fact = memo[row] = _facts(row, known, quoted, ids, kept)
                         facts[n] = fact
             made = cast("list[tuple[str, links.Parsed | None]]", facts)  # no None left
+        for ident in set(idents).difference(authors):
+            authors[ident] = _author(*split_ident(ident), given)
+        if readings:  # parsed now (not read from the index), and `record` wants them
+            for i, reading in readings:
+                record(shas[i], authors[idents[i]][0], reading)  # type: ignore[misc]
+            readings.clear()
+        requests = [_NO_PULL] * size  # each commit's JSON request items and pull request
+        if made:
             deque(map(requests.__setitem__, at, map(_FIRST, made)), 0)
             decides = list(map(_SECOND, made))
             keep = list(map(bool, decides))
@@ -359,6 +363,27 @@ def _facts(row: Row, known: Container[str], quoted: dict[str, str], ids: dict[st
         parsed = cache[what] = links.Parsed(tuple(map(ids.setdefault, ids_closed, ids_closed)), (), pull or None,
                                             _split(reverts), _split(cherry))
     return fragment, parsed
+
+
+def _parsed_facts(parsed: links.Parsed, known: Container[str], quoted: dict[str, str], ids: dict[str, str],
+                  cache: dict[object, links.Parsed]) -> tuple[str, links.Parsed | None]:
+    """`_facts(as_row(parsed), …)`, without making the row: for a message parsed now."""
+    closes, refs, pull = parsed.closes, parsed.refs, parsed.pull
+    fragment = ", ".join(filter(None, [quoted.get(r) or quoted.setdefault(r, f'"{r}"' if r in known else "")
+                                       for r in (closes + refs if refs else closes)]))
+    fragment += f'], "pull": "{pull}"' if pull else _NO_PULL  # a pull number is digits: no escaping
+    reverts, cherry = parsed.reverts, parsed.cherry_of
+    if not (closes or pull or reverts or cherry):
+        return fragment, None  # a mention only: nothing in a decision depends on it
+    # Keyed apart from `_facts`' texts: a tuple of ids, or of all four parts.
+    what: object = closes if not (pull or reverts or cherry) else (closes, pull or "", reverts, cherry)
+    kept = cache.get(what)
+    if kept is None:
+        if len(cache) >= _CACHED:
+            cache.clear()
+        kept = cache[what] = links.Parsed(tuple(map(ids.setdefault, closes, closes)), (), pull,
+                                          reverts, cherry)
+    return fragment, kept
 
 
 # The end of a change entry's JSON after its request items, for a commit that claims no pull request.

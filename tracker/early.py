@@ -64,10 +64,33 @@ def start(argv: Sequence[str]) -> None:
         if done.returncode != 0 or len(lines) != 4:
             return
         git_dir, work_tree, build_sha, previous_sha = lines
-        fmt = git.SUBJECTS if collect.indexed(git_dir, build_sha) else git.FORMAT
-        git.prestart(git.command(git_dir, fmt, [f"{previous_sha}..{build_sha}", "--"]), work_tree)
+        paths = () if any(a.partition("=")[0] == "--config" for a in argv) else _component_paths(work_tree, build)
+        # A component's range is never read from the link index (see `Collector.read`).
+        fmt = git.SUBJECTS if not paths and collect.indexed(git_dir, build_sha) else git.FORMAT
+        git.prestart(git.command(git_dir, fmt, [*git.pathspec_options(paths), f"{previous_sha}..{build_sha}",
+                                                "--", *paths]), work_tree)
     except (OSError, subprocess.SubprocessError, UnicodeError):
         return  # only a guess: the command itself says what is wrong
+
+
+def _component_paths(work_tree: str, build: str) -> tuple[str, ...]:
+    """The paths of the component `build` belongs to, by the default config file (`components`),
+    so a component's `git log` (git's pathspec walk, most of its run) starts early too; () when
+    the config names no components (then it is not parsed here) or cannot be read."""
+    from pathlib import Path
+
+    from tracker._errors import BadInput
+
+    target = Path(work_tree) / ".github" / "tracker.yml"
+    try:
+        if b"components" not in target.read_bytes():
+            return ()
+        from tracker import _config
+
+        component = _config.component_of(_config.load(Path(work_tree), None), build)
+    except (OSError, BadInput, ValueError):
+        return ()  # the command itself says what is wrong
+    return component.paths if component is not None else ()
 
 
 def parse(argv: Sequence[str]) -> tuple[str, str, str] | None:
