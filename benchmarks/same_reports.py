@@ -53,6 +53,17 @@ def _tracker(version: Path | None, repo: Path, *args: str) -> tuple[int, str, st
     return done.returncode, done.stdout.replace(str(repo), "REPO"), done.stderr.replace(str(repo), "REPO")
 
 
+def _loaded_from(version: Path | None, where: Path) -> str:
+    """Where each version's `tracker` and plugins load from, run as `_tracker` runs them."""
+    env = dict(os.environ)
+    if version is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(version), str(version / "plugins")])
+    code = ("import tracker, tracker_files, tracker_local;"
+            " print(tracker.__file__, tracker_files.__file__, tracker_local.__file__)")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=where,
+                          check=True).stdout
+
+
 def _builds(repo: Path) -> list[str]:
     out = subprocess.run(["git", "-C", str(repo), "tag", "--sort=creatordate"], capture_output=True, text=True,
                          check=True).stdout
@@ -137,6 +148,13 @@ def main() -> None:
     problems: list[str] = []
     histories = 0
     try:
+        # A comparison of the new code with itself would say "identical" and prove nothing.
+        loaded = _loaded_from(old, work).split()
+        if not all(Path(path).resolve().is_relative_to(old.resolve()) for path in loaded):
+            raise SystemExit(f"the old version does not load from its worktree ({' '.join(loaded)}):"
+                             " run this script with a Python whose tracker is a normal install")
+        if any(Path(path).resolve().is_relative_to(old.resolve()) for path in _loaded_from(None, work).split()):
+            raise SystemExit("the current version loads from the old worktree")
         cases = [FIXTURES / args.only] if args.only else sorted(p for p in FIXTURES.iterdir()
                                                                  if (p / "history.yml").is_file())
         made = [(case.name, lambda into, case=case: _fixture(case, into)) for case in cases]
