@@ -28,13 +28,14 @@ from tracker._errors import BadInput
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    import re
     from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
 
     from tracker import _grammar as links
     from tracker import _scan
     from tracker._config import Component, Config
     from tracker._linkindex import LinkIndex
-    from tracker._model import Request, Tag
+    from tracker._model import Commit, Request, Tag
     from tracker.hooks import Context
 
 # Ranges up to this many commits are searched for unmarked copies of closing commits (a
@@ -52,6 +53,23 @@ _INDEX_AT_MOST = 2_000
 _CLOCK_SLACK_DAYS = 7
 # `#１２`: the reference grammar reads full-width digits as digits too.
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# What git keeps of earlier history: every commit that could name a request or a commit. Which
+# requests is asked here (`_naming`): git walks as fast with these as with one pattern of the
+# numbers (it tried a long alternation on every line: slower), and one reading of a window
+# answers every question about it.
+_NAMING = ["#", "gh-", "/issues/", "/discussions/", "reverts commit", "cherry picked from commit"]
+
+
+def _naming(numbers: Sequence[str]) -> re.Pattern[bytes]:
+    """The commits of earlier history that name one of `numbers`, revert or cherry-pick
+    something: what `git log -E -i --grep` kept before, as one pattern (line by line, any case)."""
+    import re
+
+    said = [rb"reverts commit", rb"cherry picked from commit"]
+    if numbers:
+        said += [rb"(?:#|gh-|/issues/|/discussions/)0*(?:" + "|".join(numbers).encode() + rb")(?:[^0-9]|$)",
+                 ("#(?:" + "|".join(n.translate(_FULLWIDTH) for n in numbers) + ")").encode()]
+    return re.compile(b"|".join(said), re.IGNORECASE | re.MULTILINE)
 
 
 def index_path(git_dir: str | Path) -> Path:
@@ -118,6 +136,8 @@ class Collector:
         self._short: dict[str, bool] = {}
         # How far back the first-run reading of a previous build's history went (None: all of it).
         self._window: dict[str, str | None] = {}
+        # (previous build, since) → the commits of that window that name anything (`_NAMING`).
+        self._read: dict[tuple[str, str | None], list[Commit]] = {}
 
     @property
     def repo_id(self) -> links.Repository:
@@ -298,20 +318,25 @@ class Collector:
 
         tag, scanned, repo_id = found.tag, found.scanned, self.repo_id
         # Other lines, back to when the oldest candidate was opened: nothing older can close it.
-        beside, beside_shas = self._beside(tag, found.earlier_builds, found.previous_sha,
-                                           found.overridden and not scanned.reached, repo_id,
-                                           self._opened_since(search))
+        # Read while this line's earlier history is: two walks of the same years on two cores.
+        beside_read = self._beside(tag, found.earlier_builds, found.previous_sha,
+                                   found.overridden and not scanned.reached, repo_id, self._opened_since(search))
+        try:
+            closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
+            paths = self.paths(tag.name)
+            if paths:  # a component: what closed them before, among the commits touching its paths
+                earlier = self._not_before_opened(self._walk_for(found.previous_sha, search, set(closing),
+                                                                 paths=paths)
+                                                  if found.previous_sha and (search or closing) else [])
+            else:
+                earlier = self._earlier(tag.sha, found.previous_sha, search, found.record, closing,
+                                        inside=found.inside)
+        finally:
+            beside, beside_shas = beside_read()
         originals = found.originals
         originals.update(self._read_originals(
             {sha for b in beside for sha in (*b.parsed.cherry_of, *b.parsed.reverts)} - set(originals),
             {sha for b in beside for sha in b.parsed.cherry_of}, repo_id))
-        closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
-        paths = self.paths(tag.name)
-        if paths:  # a component: what closed them before, among the commits touching its paths
-            earlier = self._not_before_opened(self._walk_for(found.previous_sha, search, set(closing), paths=paths)
-                                              if found.previous_sha and (search or closing) else [])
-        else:
-            earlier = self._earlier(tag.sha, found.previous_sha, search, found.record, closing, inside=found.inside)
         # What earlier commits cherry-picked from this range closes what their originals close.
         originals.update(self._originals_of(earlier, originals, repo_id))
         if beside_shas:
@@ -392,11 +417,14 @@ class Collector:
         return self.channel(build), component.name if component else None
 
     def _beside(self, tag: Tag, earlier_builds: Mapping[str, Tag], previous_sha: str | None, overridden: bool,
-                repo_id: links.Repository, since: str | None) -> tuple[list[_scan.Linked], dict[str, str]]:
+                repo_id: links.Repository, since: str | None,
+                ) -> Callable[[], tuple[list[_scan.Linked], dict[str, str]]]:
         """Commits of earlier builds beyond the previous build's ancestry (release branches,
         backports), and, for a `--previous` that need not be an ancestor, the previous build's
         own commits this build does not hold: (those that link to something, the bare subjects
-        of those that neither close nor cherry-pick anything, by sha)."""
+        of those that neither close nor cherry-pick anything, by sha). Read in a thread (git
+        walks, this process mostly waits on its pipe); the returned function waits for them."""
+        import threading
         from itertools import chain
 
         from tracker import _grammar as links
@@ -405,18 +433,36 @@ class Collector:
         known = self.link_index.chain_tips(previous_sha) if previous_sha else set()
         tips = [t.sha for t in earlier_builds.values() if t.sha != previous_sha and t.sha not in known
                 and (since is None or t.commit_date >= since)]  # an older build holds only older commits
-        commits = git.beyond(self.repo, sorted(set(tips)), previous_sha, since)
-        if overridden and previous_sha:
-            commits = chain(commits, git.beyond(self.repo, [previous_sha], tag.sha, since))
         linked: list[_scan.Linked] = []
         plain: dict[str, str] = {}
-        for commit in commits:
-            parsed = links.parse(commit.message, repo_id)
-            if not parsed.empty:
-                linked.append(_scan.Linked(commit.sha, _scan.commit_author(commit), parsed))
-            if not (parsed.closes or parsed.cherry_of):  # a copy that says nothing of its original
-                plain[commit.sha] = links.bare_subject(commit.summary)
-        return linked, plain
+        failed: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                commits = git.beyond(self.repo, sorted(set(tips)), previous_sha, since)
+                if overridden and previous_sha:
+                    commits = chain(commits, git.beyond(self.repo, [previous_sha], tag.sha, since))
+                for commit in commits:
+                    parsed = links.parse(commit.message, repo_id)
+                    if not parsed.empty:
+                        linked.append(_scan.Linked(commit.sha, _scan.commit_author(commit), parsed))
+                    if not (parsed.closes or parsed.cherry_of):  # a copy that says nothing of its original
+                        plain[commit.sha] = links.bare_subject(commit.summary)
+            except BaseException as exc:  # raised again where the answer is asked for
+                failed.append(exc)
+
+        if not tips and not (overridden and previous_sha):
+            return lambda: (linked, plain)
+        reader = threading.Thread(target=read, name="tracker-beside", daemon=True)
+        reader.start()
+
+        def answer() -> tuple[list[_scan.Linked], dict[str, str]]:
+            reader.join()
+            if failed:
+                raise failed[0]
+            return linked, plain
+
+        return answer
 
     def _originals(self, scanned: _scan.Scanned, beside: Sequence[_scan.Linked],
                    repo_id: links.Repository) -> dict[str, _scan.Linked]:
@@ -696,8 +742,10 @@ class Collector:
                   no_older_than: str | None = None, paths: Sequence[str] = ()) -> list[_scan.Linked]:
         """`_closers` read from git: one `git log` of `previous`'s ancestry since the oldest
         request of `search` was opened (all of it when one has no date), keeping, in C, the
-        commits that name one of them, revert or cherry-pick something; those are parsed as a
-        scan would, and cherry-picks close what the commits they copy close."""
+        commits that name any issue, revert or cherry-pick something, and of those, here, the
+        ones that name one of `search`; those are parsed as a scan would, and cherry-picks
+        close what the commits they copy close. A second question about the same window
+        (credit's, after the decision's) is answered from the first one's reading."""
         from tracker import _grammar as links
         from tracker import _scan
 
@@ -707,14 +755,17 @@ class Collector:
         self._window.setdefault(previous, since)
         repo_id = self.repo_id
         numbers = sorted(rid for rid in search if rid.isascii() and rid.isdigit())  # what `#N` can name
-        # One pattern for all the numbers: git tries each --grep on every commit.
-        patterns = ["reverts commit", "cherry picked from commit"]
-        if numbers:
-            patterns += [f"(#|gh-|/issues/|/discussions/)0*({'|'.join(numbers)})([^0-9]|$)",
-                         f"#({'|'.join(n.translate(_FULLWIDTH) for n in numbers)})"]
+        wanted = _naming(numbers)
         items = []
-        found = git.grep(self.repo, previous, patterns, since, paths)
+        kept = self._read.get((previous, since)) if not paths else None
+        found: Iterable[Commit] = kept if kept is not None else git.grep(self.repo, previous, _NAMING, since, paths)
+        # A whole reading is kept for the next question (`until` may stop this one early).
+        keep: list[Commit] | None = [] if kept is None and until is None and not paths else None
         for commit in self.context.track(found, "reading earlier history", unit="commits"):
+            if keep is not None:
+                keep.append(commit)
+            if wanted.search(commit.raw) is None:
+                continue
             parsed = links.parse(commit.message, repo_id)
             if parsed.empty:
                 continue
@@ -724,6 +775,8 @@ class Collector:
         close = getattr(found, "close", None)
         if close is not None:
             close()
+        if keep is not None:
+            self._read[(previous, since)] = keep
         copies = [item for item in items if item.parsed.cherry_of]
         closes: dict[str, set[str]] = {}
         if copies:
