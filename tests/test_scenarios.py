@@ -225,7 +225,8 @@ def test_a_first_run_walks_earlier_history_once_for_the_decision_and_credit(
         make_repo: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Without the link index, the decision (did an earlier commit close #5?) and credit (was
     ana credited before: her #4 closed earlier?) ask about the same years of history: git
-    walks them once, and both answers are what two walks gave."""
+    walks them once, and both answers are what two walks gave. The dates of the earlier
+    closers (for the decision and for which build shipped them) are asked once too."""
     from tracker import collect
 
     monkeypatch.setattr(collect, "_INDEX_AT_MOST", 1)
@@ -244,6 +245,9 @@ def test_a_first_run_walks_earlier_history_once_for_the_decision_and_credit(
     monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
     report = report_of(repo, "v3")
     assert len(_walks(trace)) == 1, _walks(trace)
+    started = [json.loads(line)["argv"] for line in trace.read_text(encoding="utf-8").splitlines()
+               if json.loads(line).get("event") == "start"]
+    assert len([argv for argv in started if "--format=%H %cI" in argv]) == 1  # the closers' dates, asked once
     assert [s["id"] for s in report["shipped"]] == ["5"]
     assert [(a["id"], a["in"]) for a in report["already_shipped"]] == [("6", "v2")]
     assert {c["login"]: c.get("first", False) for c in report["credits"]}["ana"] is False  # #4 shipped in v1

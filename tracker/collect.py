@@ -28,6 +28,7 @@ from tracker._errors import BadInput
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
 
     from tracker import _grammar as links
@@ -160,6 +161,8 @@ class Collector:
         self._repository = repository
         self._requests = requests
         self._short: dict[str, bool] = {}
+        self._counting: dict[str, threading.Thread] = {}  # `_count_ahead`'s counts not yet asked for
+        self._dates: dict[str, str] = {}  # commit → its committer date ("" when git has none)
         # How far back the first-run reading of a previous build's history went (None: all of it).
         self._window: dict[str, str | None] = {}
         # (previous build, since) → the commits of that window that name anything (`_NAMING`).
@@ -287,6 +290,8 @@ class Collector:
                 else:
                     previous_name, previous_sha = self._previous_of(build, previous)()
                 log = git.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None, paths=paths)
+                if lookup is None and not paths and previous_sha and not self.link_index.complete(previous_sha):
+                    self._count_ahead(previous_sha)  # a first run: earlier history will be asked about
                 requests = self._requests()
                 repo_id = self.repo_id
             finally:
@@ -651,7 +656,7 @@ class Collector:
         unplaced = {sha for shas in closers.values() for sha in shas if not held.get(sha, set()) & set(by_sha)}
         holders: dict[str, str] = {}
         if unplaced:  # the builds that can hold them: those whose commit is no older than the oldest
-            dates = git.commit_dates(self.repo, unplaced)
+            dates = self._commit_dates(unplaced)
             oldest = git.shifted(min(dates.values()), -_CLOCK_SLACK_DAYS) if dates else None
             holders = git.oldest_holders(self.repo, unplaced, [
                 t.name for t in earlier_builds.values() if oldest is None or t.commit_date >= oldest])
@@ -698,7 +703,7 @@ class Collector:
                   for when in [requests[rid].created_at] if when}
         if not opened:
             return items
-        dates = git.commit_dates(self.repo, {item.sha for item in items
+        dates = self._commit_dates({item.sha for item in items
                                                  if any(rid in opened for rid in item.parsed.closes)})
         kept = []
         for item in items:
@@ -747,11 +752,41 @@ class Collector:
         return self._walk_for(previous, search, picked, until, no_older_than)
 
     def _short_history(self, tip: str) -> bool:
-        """Does `tip`'s history hold fewer than `_INDEX_AT_MOST` commits? (Asked once per tip.)"""
+        """Does `tip`'s history hold fewer than `_INDEX_AT_MOST` commits? (Asked once per tip;
+        `_count_ahead` may have started the counting.)"""
         known = self._short.get(tip)
+        if known is None:
+            counting = self._counting.pop(tip, None)
+            if counting is not None:
+                counting.join()
+            known = self._short.get(tip)
         if known is None:
             known = self._short[tip] = git.count_at_most(self.repo, tip, _INDEX_AT_MOST) < _INDEX_AT_MOST
         return known
+
+    def _count_ahead(self, tip: str) -> None:
+        """Start counting `tip`'s history (`_short_history`) in a thread: git walks its first
+        commits while the range is scanned (a first run asks before reading earlier history)."""
+        import threading
+
+        if tip in self._short or tip in self._counting:
+            return
+
+        def count() -> None:
+            self._short[tip] = git.count_at_most(self.repo, tip, _INDEX_AT_MOST) < _INDEX_AT_MOST
+
+        self._counting[tip] = thread = threading.Thread(target=count, name="tracker-count", daemon=True)
+        thread.start()
+
+    def _commit_dates(self, shas: Iterable[str]) -> dict[str, str]:
+        """`git.commit_dates`, each commit's asked once per command (the decision and
+        `shipped_in` ask about the same earlier closers)."""
+        wanted = set(shas)
+        missing = wanted - set(self._dates)
+        if missing:
+            self._dates.update(git.commit_dates(self.repo, missing))
+            self._dates.update({sha: "" for sha in missing if sha not in self._dates})
+        return {sha: self._dates[sha] for sha in wanted if self._dates[sha]}
 
     def _opened_since(self, search: Iterable[str]) -> str | None:
         """How far back a commit can close any of `search`: a week before the oldest was opened
