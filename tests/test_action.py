@@ -257,6 +257,20 @@ def test_no_build_outside_a_release_is_one_clear_line(make_repo: MakeRepo) -> No
     assert done.returncode == 2 and "BUILD" in done.stderr and len(done.stderr.splitlines()) == 1
 
 
+def test_the_install_step_writes_the_bytecode_a_release_imports(tmp_path: Path) -> None:
+    """The install step's last act, `install.py compile` in the new environment, imports tracker's
+    modules and the built-in plugins', writing their bytecode and their libraries' (click,
+    jinja2) even where PYTHONDONTWRITEBYTECODE is set: the release step then compiles nothing."""
+    prefix = tmp_path / "pycache"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(prefix)}
+    done = subprocess.run([sys.executable, str(ROOT / "action" / "install.py"), "compile"], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    written = {"/".join(path.relative_to(prefix).parts[-2:]).split(".")[0] for path in prefix.rglob("*.pyc")}
+    assert {"tracker/session", "tracker/collect", "tracker/render", "cli/builds", "tracker_local/__init__",
+            "tracker_files/__init__", "click/core", "jinja2/sandbox"} <= written
+
+
 @pytest.mark.install
 def test_the_install_step_installs_the_core_and_what_the_config_needs(make_repo: MakeRepo, tmp_path: Path) -> None:
     """The install step as a runner runs it, from an empty tools cache: uv at the pinned version
