@@ -201,6 +201,21 @@ def _user_dir(root: Path | None) -> str | None:
     return None
 
 
+def prepare(template: str, locale: str = "en", root: Path | None = None) -> None:
+    """Load and compile a built-in format's template (or a named one) now, as `render` would:
+    `render` then finds it compiled. A file, or anything that fails, is left to `render`."""
+    import jinja2
+
+    name = FORMATS.get(template, template)
+    if template not in FORMATS and not template.startswith("default:"):
+        return
+    kind = flavour(name[len("default:"):] if name.startswith("default:") else name)
+    try:
+        environment(locale, _user_dir(root), kind).get_template(name)
+    except jinja2.TemplateError:
+        return  # `render` says what is wrong, as one line
+
+
 def render(template: str, context: Mapping[str, Any], locale: str = "en", root: Path | None = None,
            *, by_name: bool = False) -> str:
     """Render a built-in format (`markdown`, `html`, `text`, `atom`), a template name, or a file.
