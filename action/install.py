@@ -220,6 +220,11 @@ def compile_imports() -> None:
                     continue
     for name in RENDERING:
         importlib.import_module(name)
+    if os.environ.get("TRACKER_TEMPLATE_CACHE"):  # the built-in templates, compiled into that folder
+        from tracker import render
+
+        for fmt in render.FORMATS:
+            render.prepare(fmt)
 
 
 def install(tools_folder: Path, venv: Path) -> tuple[Path, Path]:

@@ -257,18 +257,32 @@ def test_no_build_outside_a_release_is_one_clear_line(make_repo: MakeRepo) -> No
     assert done.returncode == 2 and "BUILD" in done.stderr and len(done.stderr.splitlines()) == 1
 
 
-def test_the_install_step_writes_the_bytecode_a_release_imports(tmp_path: Path) -> None:
+def test_the_install_step_writes_the_bytecode_a_release_imports(make_repo: MakeRepo, tmp_path: Path) -> None:
     """The install step's last act, `install.py compile` in the new environment, imports tracker's
     modules and the built-in plugins', writing their bytecode and their libraries' (click,
-    jinja2) even where PYTHONDONTWRITEBYTECODE is set: the release step then compiles nothing."""
-    prefix = tmp_path / "pycache"
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(prefix)}
+    jinja2) even where PYTHONDONTWRITEBYTECODE is set, and compiles the built-in templates into
+    TRACKER_TEMPLATE_CACHE: the release step then compiles nothing, and renders the same text."""
+    prefix, templates = tmp_path / "pycache", tmp_path / "templates"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(prefix),
+           "TRACKER_TEMPLATE_CACHE": str(templates)}
     done = subprocess.run([sys.executable, str(ROOT / "action" / "install.py"), "compile"], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     written = {"/".join(path.relative_to(prefix).parts[-2:]).split(".")[0] for path in prefix.rglob("*.pyc")}
     assert {"tracker/session", "tracker/collect", "tracker/render", "cli/builds", "tracker_local/__init__",
             "tracker_files/__init__", "click/core", "jinja2/sandbox"} <= written
+    assert len(list(templates.glob("__jinja2_*.cache"))) == 4  # markdown, html, text, atom
+    repo, _ = make_repo(HISTORY, config="issues: local\n")
+
+    def changelog(fmt: str, cached: bool) -> str:
+        ours = {k: v for k, v in env.items() if cached or k != "TRACKER_TEMPLATE_CACHE"}
+        done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v2",
+                               "--format", fmt], env=ours, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    for fmt in ("markdown", "html"):
+        assert changelog(fmt, cached=True) == changelog(fmt, cached=False)
 
 
 @pytest.mark.install

@@ -179,6 +179,7 @@ def environment(locale: str, user_dir: str | None, kind: str) -> jinja2.Environm
 
     env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(chain),
+        bytecode_cache=_compiled_cache(),
         autoescape=kind == "markup",
         finalize=finalize,
         trim_blocks=True,
@@ -193,6 +194,24 @@ def environment(locale: str, user_dir: str | None, kind: str) -> jinja2.Environm
     env.filters["plain"] = textsafe.plain
     env.filters["date"] = lambda iso, style="medium": locales.format_date(iso, locale, style)
     return env
+
+
+def _compiled_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the folder TRACKER_TEMPLATE_CACHE names (the Action's runner
+    temp: its install step compiles the built-in templates, the release step loads them), else
+    none. jinja2 checks each against its template's source, so an edited one is compiled again."""
+    import os
+
+    import jinja2
+
+    folder = os.environ.get("TRACKER_TEMPLATE_CACHE")
+    if not folder:
+        return None
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None  # only a cache: compile as without one
+    return jinja2.FileSystemBytecodeCache(folder)
 
 
 def _user_dir(root: Path | None) -> str | None:
