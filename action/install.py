@@ -194,15 +194,17 @@ def needs(python: Path) -> tuple[list[str], str]:
     return list(OPTIONAL), f"the config could not be read: {why}"
 
 
-# tracker and its built-in plugins: a release imports from these (and they from their libraries),
-# and what tracker imports only when it renders (the templates, jinja2's sandbox).
-PACKAGES = ("tracker", "tracker_local", "tracker_files", "tracker_github", "tracker_gitlab")
+# tracker and the built-in plugins every release may load: a release imports from these (and
+# they from their libraries), and what tracker imports only when it renders (the templates,
+# jinja2's sandbox). Not the GitHub and GitLab plugins: their clients' bytecode (PyGithub alone
+# ~1.5 s to compile) is compiled where it is used, as before.
+PACKAGES = ("tracker", "tracker_local", "tracker_files")
 RENDERING = ("tracker_templates", "jinja2.sandbox")
 
 
 def compile_imports() -> None:
-    """Import every module of tracker and of the built-in plugins whose libraries are installed,
-    writing the bytecode of each module imported (theirs and their libraries')."""
+    """Import every module of `PACKAGES` and `RENDERING`, writing the bytecode of each module
+    imported (theirs and their libraries')."""
     import importlib
     import pkgutil
 
