@@ -271,6 +271,7 @@ class Collector:
         # `git describe` runs while tags are read; the range's `git log` starts before requests
         # load, for subjects only when the link index already knows what the build's messages
         # say (the scan then never reads a message body).
+        self._read.clear()  # an earlier build's window of history answers only that build's questions
         pending = None if previous else self._previous_of(build, None)
         log: git.Log | None = None
         lookup = None
