@@ -774,7 +774,10 @@ class Collector:
             return
 
         def count() -> None:
-            self._short[tip] = git.count_at_most(self.repo, tip, _INDEX_AT_MOST) < _INDEX_AT_MOST
+            from contextlib import suppress
+
+            with suppress(Exception):  # `_short_history` then counts again, where an error is reported
+                self._short[tip] = git.count_at_most(self.repo, tip, _INDEX_AT_MOST) < _INDEX_AT_MOST
 
         self._counting[tip] = thread = threading.Thread(target=count, name="tracker-count", daemon=True)
         thread.start()
