@@ -257,6 +257,55 @@ def test_no_build_outside_a_release_is_one_clear_line(make_repo: MakeRepo) -> No
     assert done.returncode == 2 and "BUILD" in done.stderr and len(done.stderr.splitlines()) == 1
 
 
+def _loaded(args: list[str], env: dict[str, str], tmp_path: Path, name: str) -> set[str]:
+    """The modules of tracker, its plugins and its core libraries a Python process running
+    `args` (after `-c`'s code) had loaded when it exited."""
+    out = tmp_path / f"{name}.json"
+    code = ("import atexit, json, sys\n"
+            f"atexit.register(lambda: open({str(out)!r}, 'w').write(json.dumps(sorted(sys.modules))))\n")
+    subprocess.run([sys.executable, "-c", code + args[0], *args[1:]], env=env, capture_output=True, text=True)
+    ours = ("tracker", "tracker_local", "tracker_files", "tracker_github", "tracker_gitlab", "tracker_templates",
+            "click", "jinja2", "markupsafe", "yaml")
+    return {m for m in json.loads(out.read_text()) if m.split(".")[0] in ours}
+
+
+def test_the_install_step_writes_the_bytecode_a_release_imports(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """The install step's last act, `install.py compile` in the new environment, imports what a
+    release imports, writing its bytecode even where PYTHONDONTWRITEBYTECODE is set, and compiles
+    the built-in Markdown template into TRACKER_TEMPLATE_CACHE: the release step then compiles
+    nothing, and renders the same text."""
+    prefix, templates = tmp_path / "pycache", tmp_path / "templates"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(prefix),
+           "TRACKER_TEMPLATE_CACHE": str(templates)}
+    done = subprocess.run([sys.executable, str(ROOT / "action" / "install.py"), "compile"], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    written = {"/".join(path.relative_to(prefix).parts[-2:]).split(".")[0] for path in prefix.rglob("*.pyc")}
+    assert {"tracker/session", "tracker/collect", "tracker/render", "cli/builds", "tracker_local/__init__",
+            "files/changelog", "click/core", "jinja2/sandbox"} <= {w.replace("tracker_files/", "files/")
+                                                                  for w in written}
+    assert len(list(templates.glob("__jinja2_*.cache"))) == 1  # the Markdown template
+    repo, _ = make_repo(HISTORY, config="issues: local\n")
+
+    # Everything a release (the default publishers) loads, the compile step loaded too.
+    release = _loaded(["import sys; sys.argv[1:] = ['--repo', sys.argv[1], 'release', 'v2', '--dry-run'];"
+                       " from tracker.early import main; main()", str(repo)], env, tmp_path, "release")
+    compiled = _loaded([f"import runpy, sys; sys.argv[1:] = ['compile'];"
+                        f" runpy.run_path({str(ROOT / 'action' / 'install.py')!r}, run_name='__main__')"],
+                       env, tmp_path, "compile")
+    assert "tracker.session" in release and release <= compiled, sorted(release - compiled)
+
+    def changelog(fmt: str, cached: bool) -> str:
+        ours = {k: v for k, v in env.items() if cached or k != "TRACKER_TEMPLATE_CACHE"}
+        done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v2",
+                               "--format", fmt], env=ours, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    for fmt in ("markdown", "html"):
+        assert changelog(fmt, cached=True) == changelog(fmt, cached=False)
+
+
 @pytest.mark.install
 def test_the_install_step_installs_the_core_and_what_the_config_needs(make_repo: MakeRepo, tmp_path: Path) -> None:
     """The install step as a runner runs it, from an empty tools cache: uv at the pinned version

@@ -91,6 +91,18 @@ def test_template_syntax_error(repo: Path, tmp_path: Path) -> None:
     _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v2", "--template", str(template)]), "template")
 
 
+def test_a_broken_project_template_stops_a_release_before_any_write(repo: Path) -> None:
+    """The project's own `markdown.md.j2` (it replaces the built-in one) with a syntax error: the
+    release compiles its templates while git reads the notes' facts, and still stops with one line
+    naming the file, exit 2, nothing written."""
+    folder = repo / ".github" / "tracker" / "templates"
+    folder.mkdir(parents=True)
+    (folder / "markdown.md.j2").write_text("{% for x in %}\n")
+    before = tree_state(repo)
+    _one_line_exit_2(invoke(["--repo", str(repo), "release", "v2"]), "markdown.md.j2")
+    assert tree_state(repo) == before
+
+
 @pytest.mark.parametrize("content, words", [
     ("not json at all {", ("JSON",)),
     ('{"id": "1"}', ("array",)),

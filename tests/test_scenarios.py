@@ -214,6 +214,75 @@ def test_a_first_run_on_a_long_history_reads_only_what_it_asks(case: str, make_r
         assert report(build) == indexed[build], build
 
 
+def _walks(trace: Path) -> list[list[str]]:
+    """The `git log --grep` commands a GIT_TRACE2_EVENT file saw started (the walks of earlier history)."""
+    started = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()]
+    return [event["argv"] for event in started if event.get("event") == "start" and "log" in event["argv"]
+            and any(arg.startswith("--grep") for arg in event["argv"])]
+
+
+def test_a_first_run_walks_earlier_history_once_for_the_decision_and_credit(
+        make_repo: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without the link index, the decision (did an earlier commit close #5?) and credit (was
+    ana credited before: her #4 closed earlier?) ask about the same years of history: git
+    walks them once, and both answers are what two walks gave. The dates of the earlier
+    closers (for the decision and for which build shipped them) are asked once too."""
+    from tracker import collect
+
+    monkeypatch.setattr(collect, "_INDEX_AT_MOST", 1)
+    repo, _ = make_repo(
+        [{"commit": "init", "date": "2026-01-01T00:00:00Z"},
+         {"commit": "Export\n\nCloses #4", "date": "2026-01-10T00:00:00Z"},
+         {"tag": "v1", "message": "v1", "date": "2026-01-11T00:00:00Z"},
+         {"commit": "Sync, first try\n\nCloses #6", "date": "2026-02-01T00:00:00Z"},
+         {"tag": "v2", "message": "v2", "date": "2026-02-02T00:00:00Z"},
+         {"commit": "Sync\n\nCloses #5, closes #6", "date": "2026-03-01T00:00:00Z"},
+         {"tag": "v3", "message": "v3", "date": "2026-03-02T00:00:00Z"}],
+        requests=[{"id": "4", "title": "Export", "author": "ana", "created_at": "2026-01-05T00:00:00Z"},
+                  {"id": "5", "title": "Sync", "author": "ana", "created_at": "2026-01-06T00:00:00Z"},
+                  {"id": "6", "title": "Sync", "author": "bo", "created_at": "2026-01-07T00:00:00Z"}])
+    trace = tmp_path / "trace.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    report = report_of(repo, "v3")
+    assert len(_walks(trace)) == 1, _walks(trace)
+    started = [json.loads(line)["argv"] for line in trace.read_text(encoding="utf-8").splitlines()
+               if json.loads(line).get("event") == "start"]
+    assert len([argv for argv in started if "--format=%H %cI" in argv]) == 1  # the closers' dates, asked once
+    assert [s["id"] for s in report["shipped"]] == ["5"]
+    assert [(a["id"], a["in"]) for a in report["already_shipped"]] == [("6", "v2")]
+    assert {c["login"]: c.get("first", False) for c in report["credits"]}["ana"] is False  # #4 shipped in v1
+
+
+def test_earlier_history_keeps_what_git_grep_kept(tmp_path: Path) -> None:
+    """The commits a first run reads for requests #12 and #007 are those `git log -E -i --grep`
+    kept with the patterns it was given before (any case, leading zeros, full-width digits,
+    a number followed by a digit is another number)."""
+    import subprocess
+
+    from tracker import collect
+
+    messages = ["Fixes #12", "fixes #120", "see #0012.", "GH-12 done", "gh-0012", "x/issues/12/y",
+                "/discussions/12", "#１２ wide", "#１２３ wide, longer", "#12a", "x#12", "Reverts commit abc",
+                "This REVERTS COMMIT abc", "(cherry picked from commit abc)", "#7", "#007", "#0007", "#07",
+                "issue 12", "#1 2", "line\n#12\nmore", "#", "12", "#/issues/12", "gh-#12", "#120\n#12"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    shas = {}
+    for message in messages:
+        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q",
+                        "--allow-empty", "-m", message], check=True)
+        shas[subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True, text=True,
+                            check=True).stdout.strip()] = message
+    numbers = ["007", "12"]
+    patterns = ["reverts commit", "cherry picked from commit",
+                f"(#|gh-|/issues/|/discussions/)0*({'|'.join(numbers)})([^0-9]|$)",
+                f"#({'|'.join(n.translate(collect._FULLWIDTH) for n in numbers)})"]
+    kept = subprocess.run(["git", "-C", str(tmp_path), "log", "--format=%H", "-E", "-i",
+                           *(f"--grep={p}" for p in patterns)], capture_output=True, text=True, check=True)
+    says = collect._naming(numbers)
+    assert {shas[sha] for sha in kept.stdout.split()} == {m for m in messages if says(m.encode())}
+    assert says(b"Fixes #12") and not says(b"fixes #120") and says("#１２３".encode())
+
+
 def test_a_commit_older_than_the_request_it_names_is_not_read_for_it(make_repo: Any,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """The first run reads earlier history back to a week before the oldest candidate was

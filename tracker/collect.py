@@ -28,13 +28,14 @@ from tracker._errors import BadInput
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
 
     from tracker import _grammar as links
     from tracker import _scan
     from tracker._config import Component, Config
     from tracker._linkindex import LinkIndex
-    from tracker._model import Request, Tag
+    from tracker._model import Commit, Request, Tag
     from tracker.hooks import Context
 
 # Ranges up to this many commits are searched for unmarked copies of closing commits (a
@@ -52,6 +53,50 @@ _INDEX_AT_MOST = 2_000
 _CLOCK_SLACK_DAYS = 7
 # `#１２`: the reference grammar reads full-width digits as digits too.
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# What git keeps of earlier history: every commit that could name a request or a commit. Which
+# requests is asked here (`_naming`): git walks as fast with these as with one pattern of the
+# numbers (it tried a long alternation on every line: slower), and one reading of a window
+# answers every question about it.
+_NAMING = ["#", "gh-", "/issues/", "/discussions/", "reverts commit", "cherry picked from commit"]
+_NARROW = str.maketrans("０１２３４５６７８９", "0123456789")
+# A number after `#`, `gh-`, `/issues/` or `/discussions/` (its digits), full-width digits after
+# `#` (UTF-8), or a revert's or cherry-pick's words.
+_NAMED = (rb"(?:#|gh-|/issues/|/discussions/)([0-9]+)|#((?:\xef\xbc[\x90-\x99])+)"
+          rb"|(reverts commit|cherry picked from commit)")
+
+
+def _naming(numbers: Iterable[str]) -> Callable[[bytes], bool]:
+    """Does a commit message name one of `numbers`, revert or cherry-pick something? What
+    `git log -E -i --grep` kept before with `(#|gh-|/issues/|/discussions/)0*(N|M|…)([^0-9]|$)`
+    and `#(Ｎ|Ｍ|…)` (full-width), asked with one short pattern and a set: compiling an
+    alternation of a few hundred numbers cost Python ~25 ms a question."""
+    import re
+
+    wanted = set(numbers)
+    pattern = re.compile(_NAMED, re.IGNORECASE)  # any case, as git's -i
+
+    def named(digits: str) -> bool:
+        """`0*N` with nothing after: N after any run of leading zeros."""
+        for start, char in enumerate(digits):
+            if digits[start:] in wanted:
+                return True
+            if char != "0":
+                return False
+        return False
+
+    def wide(digits: str) -> bool:
+        """`#Ｎ` followed by anything: any beginning of the run."""
+        plain = digits.translate(_NARROW)
+        return any(plain[:end] in wanted for end in range(1, len(plain) + 1))
+
+    def says(message: bytes) -> bool:
+        for ascii_digits, wide_digits, words in pattern.findall(message):  # one C call a message
+            if words or (ascii_digits and named(ascii_digits.decode("ascii"))) \
+                    or (wide_digits and wide(wide_digits.decode("utf-8"))):
+                return True
+        return False
+
+    return says
 
 
 def index_path(git_dir: str | Path) -> Path:
@@ -116,8 +161,12 @@ class Collector:
         self._repository = repository
         self._requests = requests
         self._short: dict[str, bool] = {}
+        self._counting: dict[str, threading.Thread] = {}  # `_count_ahead`'s counts not yet asked for
+        self._dates: dict[str, str] = {}  # commit → its committer date ("" when git has none)
         # How far back the first-run reading of a previous build's history went (None: all of it).
         self._window: dict[str, str | None] = {}
+        # (previous build, since) → the commits of that window that name anything (`_NAMING`).
+        self._read: dict[tuple[str, str | None], list[Commit]] = {}
 
     @property
     def repo_id(self) -> links.Repository:
@@ -222,6 +271,7 @@ class Collector:
         # `git describe` runs while tags are read; the range's `git log` starts before requests
         # load, for subjects only when the link index already knows what the build's messages
         # say (the scan then never reads a message body).
+        self._read.clear()  # an earlier build's window of history answers only that build's questions
         pending = None if previous else self._previous_of(build, None)
         log: git.Log | None = None
         lookup = None
@@ -241,6 +291,8 @@ class Collector:
                 else:
                     previous_name, previous_sha = self._previous_of(build, previous)()
                 log = git.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None, paths=paths)
+                if lookup is None and not paths and previous_sha and not self.link_index.complete(previous_sha):
+                    self._count_ahead(previous_sha)  # a first run: earlier history will be asked about
                 requests = self._requests()
                 repo_id = self.repo_id
             finally:
@@ -298,20 +350,25 @@ class Collector:
 
         tag, scanned, repo_id = found.tag, found.scanned, self.repo_id
         # Other lines, back to when the oldest candidate was opened: nothing older can close it.
-        beside, beside_shas = self._beside(tag, found.earlier_builds, found.previous_sha,
-                                           found.overridden and not scanned.reached, repo_id,
-                                           self._opened_since(search))
+        # Read while this line's earlier history is: two walks of the same years on two cores.
+        beside_read = self._beside(tag, found.earlier_builds, found.previous_sha,
+                                   found.overridden and not scanned.reached, repo_id, self._opened_since(search))
+        try:
+            closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
+            paths = self.paths(tag.name)
+            if paths:  # a component: what closed them before, among the commits touching its paths
+                earlier = self._not_before_opened(self._walk_for(found.previous_sha, search, set(closing),
+                                                                 paths=paths)
+                                                  if found.previous_sha and (search or closing) else [])
+            else:
+                earlier = self._earlier(tag.sha, found.previous_sha, search, found.record, closing,
+                                        inside=found.inside)
+        finally:
+            beside, beside_shas = beside_read()
         originals = found.originals
         originals.update(self._read_originals(
             {sha for b in beside for sha in (*b.parsed.cherry_of, *b.parsed.reverts)} - set(originals),
             {sha for b in beside for sha in b.parsed.cherry_of}, repo_id))
-        closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
-        paths = self.paths(tag.name)
-        if paths:  # a component: what closed them before, among the commits touching its paths
-            earlier = self._not_before_opened(self._walk_for(found.previous_sha, search, set(closing), paths=paths)
-                                              if found.previous_sha and (search or closing) else [])
-        else:
-            earlier = self._earlier(tag.sha, found.previous_sha, search, found.record, closing, inside=found.inside)
         # What earlier commits cherry-picked from this range closes what their originals close.
         originals.update(self._originals_of(earlier, originals, repo_id))
         if beside_shas:
@@ -392,11 +449,14 @@ class Collector:
         return self.channel(build), component.name if component else None
 
     def _beside(self, tag: Tag, earlier_builds: Mapping[str, Tag], previous_sha: str | None, overridden: bool,
-                repo_id: links.Repository, since: str | None) -> tuple[list[_scan.Linked], dict[str, str]]:
+                repo_id: links.Repository, since: str | None,
+                ) -> Callable[[], tuple[list[_scan.Linked], dict[str, str]]]:
         """Commits of earlier builds beyond the previous build's ancestry (release branches,
         backports), and, for a `--previous` that need not be an ancestor, the previous build's
         own commits this build does not hold: (those that link to something, the bare subjects
-        of those that neither close nor cherry-pick anything, by sha)."""
+        of those that neither close nor cherry-pick anything, by sha). Read in a thread (git
+        walks, this process mostly waits on its pipe); the returned function waits for them."""
+        import threading
         from itertools import chain
 
         from tracker import _grammar as links
@@ -405,18 +465,36 @@ class Collector:
         known = self.link_index.chain_tips(previous_sha) if previous_sha else set()
         tips = [t.sha for t in earlier_builds.values() if t.sha != previous_sha and t.sha not in known
                 and (since is None or t.commit_date >= since)]  # an older build holds only older commits
-        commits = git.beyond(self.repo, sorted(set(tips)), previous_sha, since)
-        if overridden and previous_sha:
-            commits = chain(commits, git.beyond(self.repo, [previous_sha], tag.sha, since))
         linked: list[_scan.Linked] = []
         plain: dict[str, str] = {}
-        for commit in commits:
-            parsed = links.parse(commit.message, repo_id)
-            if not parsed.empty:
-                linked.append(_scan.Linked(commit.sha, _scan.commit_author(commit), parsed))
-            if not (parsed.closes or parsed.cherry_of):  # a copy that says nothing of its original
-                plain[commit.sha] = links.bare_subject(commit.summary)
-        return linked, plain
+        failed: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                commits = git.beyond(self.repo, sorted(set(tips)), previous_sha, since)
+                if overridden and previous_sha:
+                    commits = chain(commits, git.beyond(self.repo, [previous_sha], tag.sha, since))
+                for commit in commits:
+                    parsed = links.parse(commit.message, repo_id)
+                    if not parsed.empty:
+                        linked.append(_scan.Linked(commit.sha, _scan.commit_author(commit), parsed))
+                    if not (parsed.closes or parsed.cherry_of):  # a copy that says nothing of its original
+                        plain[commit.sha] = links.bare_subject(commit.summary)
+            except BaseException as exc:  # raised again where the answer is asked for
+                failed.append(exc)
+
+        if not tips and not (overridden and previous_sha):
+            return lambda: (linked, plain)
+        reader = threading.Thread(target=read, name="tracker-beside", daemon=True)
+        reader.start()
+
+        def answer() -> tuple[list[_scan.Linked], dict[str, str]]:
+            reader.join()
+            if failed:
+                raise failed[0]
+            return linked, plain
+
+        return answer
 
     def _originals(self, scanned: _scan.Scanned, beside: Sequence[_scan.Linked],
                    repo_id: links.Repository) -> dict[str, _scan.Linked]:
@@ -579,7 +657,7 @@ class Collector:
         unplaced = {sha for shas in closers.values() for sha in shas if not held.get(sha, set()) & set(by_sha)}
         holders: dict[str, str] = {}
         if unplaced:  # the builds that can hold them: those whose commit is no older than the oldest
-            dates = git.commit_dates(self.repo, unplaced)
+            dates = self._commit_dates(unplaced)
             oldest = git.shifted(min(dates.values()), -_CLOCK_SLACK_DAYS) if dates else None
             holders = git.oldest_holders(self.repo, unplaced, [
                 t.name for t in earlier_builds.values() if oldest is None or t.commit_date >= oldest])
@@ -626,7 +704,7 @@ class Collector:
                   for when in [requests[rid].created_at] if when}
         if not opened:
             return items
-        dates = git.commit_dates(self.repo, {item.sha for item in items
+        dates = self._commit_dates({item.sha for item in items
                                                  if any(rid in opened for rid in item.parsed.closes)})
         kept = []
         for item in items:
@@ -675,11 +753,44 @@ class Collector:
         return self._walk_for(previous, search, picked, until, no_older_than)
 
     def _short_history(self, tip: str) -> bool:
-        """Does `tip`'s history hold fewer than `_INDEX_AT_MOST` commits? (Asked once per tip.)"""
+        """Does `tip`'s history hold fewer than `_INDEX_AT_MOST` commits? (Asked once per tip;
+        `_count_ahead` may have started the counting.)"""
         known = self._short.get(tip)
+        if known is None:
+            counting = self._counting.pop(tip, None)
+            if counting is not None:
+                counting.join()
+            known = self._short.get(tip)
         if known is None:
             known = self._short[tip] = git.count_at_most(self.repo, tip, _INDEX_AT_MOST) < _INDEX_AT_MOST
         return known
+
+    def _count_ahead(self, tip: str) -> None:
+        """Start counting `tip`'s history (`_short_history`) in a thread: git walks its first
+        commits while the range is scanned (a first run asks before reading earlier history)."""
+        import threading
+
+        if tip in self._short or tip in self._counting:
+            return
+
+        def count() -> None:
+            from contextlib import suppress
+
+            with suppress(Exception):  # `_short_history` then counts again, where an error is reported
+                self._short[tip] = git.count_at_most(self.repo, tip, _INDEX_AT_MOST) < _INDEX_AT_MOST
+
+        self._counting[tip] = thread = threading.Thread(target=count, name="tracker-count", daemon=True)
+        thread.start()
+
+    def _commit_dates(self, shas: Iterable[str]) -> dict[str, str]:
+        """`git.commit_dates`, each commit's asked once per command (the decision and
+        `shipped_in` ask about the same earlier closers)."""
+        wanted = set(shas)
+        missing = wanted - set(self._dates)
+        if missing:
+            self._dates.update(git.commit_dates(self.repo, missing))
+            self._dates.update({sha: "" for sha in missing if sha not in self._dates})
+        return {sha: self._dates[sha] for sha in wanted if self._dates[sha]}
 
     def _opened_since(self, search: Iterable[str]) -> str | None:
         """How far back a commit can close any of `search`: a week before the oldest was opened
@@ -696,8 +807,10 @@ class Collector:
                   no_older_than: str | None = None, paths: Sequence[str] = ()) -> list[_scan.Linked]:
         """`_closers` read from git: one `git log` of `previous`'s ancestry since the oldest
         request of `search` was opened (all of it when one has no date), keeping, in C, the
-        commits that name one of them, revert or cherry-pick something; those are parsed as a
-        scan would, and cherry-picks close what the commits they copy close."""
+        commits that name any issue, revert or cherry-pick something, and of those, here, the
+        ones that name one of `search`; those are parsed as a scan would, and cherry-picks
+        close what the commits they copy close. A second question about the same window
+        (credit's, after the decision's) is answered from the first one's reading."""
         from tracker import _grammar as links
         from tracker import _scan
 
@@ -707,14 +820,17 @@ class Collector:
         self._window.setdefault(previous, since)
         repo_id = self.repo_id
         numbers = sorted(rid for rid in search if rid.isascii() and rid.isdigit())  # what `#N` can name
-        # One pattern for all the numbers: git tries each --grep on every commit.
-        patterns = ["reverts commit", "cherry picked from commit"]
-        if numbers:
-            patterns += [f"(#|gh-|/issues/|/discussions/)0*({'|'.join(numbers)})([^0-9]|$)",
-                         f"#({'|'.join(n.translate(_FULLWIDTH) for n in numbers)})"]
+        wanted = _naming(numbers)
         items = []
-        found = git.grep(self.repo, previous, patterns, since, paths)
+        kept = self._read.get((previous, since)) if not paths else None
+        found: Iterable[Commit] = kept if kept is not None else git.grep(self.repo, previous, _NAMING, since, paths)
+        # A whole reading is kept for the next question (`until` may stop this one early).
+        keep: list[Commit] | None = [] if kept is None and until is None and not paths else None
         for commit in self.context.track(found, "reading earlier history", unit="commits"):
+            if keep is not None:
+                keep.append(commit)
+            if not wanted(commit.raw):
+                continue
             parsed = links.parse(commit.message, repo_id)
             if parsed.empty:
                 continue
@@ -724,6 +840,8 @@ class Collector:
         close = getattr(found, "close", None)
         if close is not None:
             close()
+        if keep is not None:
+            self._read[(previous, since)] = keep
         copies = [item for item in items if item.parsed.cherry_of]
         closes: dict[str, set[str]] = {}
         if copies:

@@ -179,6 +179,7 @@ def environment(locale: str, user_dir: str | None, kind: str) -> jinja2.Environm
 
     env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(chain),
+        bytecode_cache=_compiled_cache(),
         autoescape=kind == "markup",
         finalize=finalize,
         trim_blocks=True,
@@ -195,10 +196,43 @@ def environment(locale: str, user_dir: str | None, kind: str) -> jinja2.Environm
     return env
 
 
+def _compiled_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the folder TRACKER_TEMPLATE_CACHE names (the Action's runner
+    temp: its install step compiles the built-in templates, the release step loads them), else
+    none. jinja2 checks each against its template's source, so an edited one is compiled again."""
+    import os
+
+    import jinja2
+
+    folder = os.environ.get("TRACKER_TEMPLATE_CACHE")
+    if not folder:
+        return None
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None  # only a cache: compile as without one
+    return jinja2.FileSystemBytecodeCache(folder)
+
+
 def _user_dir(root: Path | None) -> str | None:
     if root is not None and (root / USER_TEMPLATES).is_dir():
         return str(root / USER_TEMPLATES)
     return None
+
+
+def prepare(template: str, locale: str = "en", root: Path | None = None) -> None:
+    """Load and compile a built-in format's template (or a named one) now, as `render` would:
+    `render` then finds it compiled. A file, or anything that fails, is left to `render`."""
+    import jinja2
+
+    name = FORMATS.get(template, template)
+    if template not in FORMATS and not template.startswith("default:"):
+        return
+    kind = flavour(name[len("default:"):] if name.startswith("default:") else name)
+    try:
+        environment(locale, _user_dir(root), kind).get_template(name)
+    except jinja2.TemplateError:
+        return  # `render` says what is wrong, as one line
 
 
 def render(template: str, context: Mapping[str, Any], locale: str = "en", root: Path | None = None,

@@ -282,13 +282,7 @@ class Session:
         locale) is rendered once per command, however many outputs use it."""
         from tracker import render  # jinja2 and the templates only when something renders
 
-        configured = self.config.template
-        chosen = template or configured
-        if chosen == "markdown" and render.flavour(render.FORMATS.get(configured, configured)) == "markdown":
-            chosen = configured
-        if chosen == configured and (self.root / configured).is_file():
-            chosen = str(self.root / configured)  # config paths are relative to the repository root
-        language = locale or self.config.locale
+        chosen, language = self._template(template, locale)
         key = (data["build"], data.get("previous"), chosen, language)
         made = self._texts.get(key)
         if made is not None and made[0] is data:
@@ -303,6 +297,46 @@ class Session:
         self.renders[(data["build"], chosen, language)] += 1
         self._texts[key] = (data, text)
         return text
+
+    def _template(self, template: str | None, locale: str | None = None) -> tuple[str, str]:
+        """(the template `render` uses for `template`, the locale): `markdown` is the project's
+        Markdown template when it has one; config paths are relative to the repository root."""
+        from tracker import render
+
+        configured = self.config.template
+        chosen = template or configured
+        if chosen == "markdown" and render.flavour(render.FORMATS.get(configured, configured)) == "markdown":
+            chosen = configured
+        if chosen == configured and (self.root / configured).is_file():
+            chosen = str(self.root / configured)
+        return chosen, locale or self.config.locale
+
+    def _prepare(self, data: Report, formats: Iterable[str]) -> None:
+        """Make the release notes' facts of `data` (`notes`: git walks the build's range and its
+        authors' earlier commits) in a thread while the templates of `formats` compile here: the
+        first waits on git, the second is Python."""
+        import threading
+
+        from tracker import render
+
+        failed: list[BaseException] = []
+
+        def facts() -> None:
+            try:
+                self.notes(data)
+            except BaseException as exc:  # raised when rendering asks again, on this thread
+                failed.append(exc)
+
+        ahead = threading.Thread(target=facts, name="tracker-notes", daemon=True)
+        ahead.start()
+        try:
+            for fmt in dict.fromkeys(formats):
+                chosen, language = self._template(fmt)
+                render.prepare(chosen, language, self.root)
+        finally:
+            ahead.join()
+        if failed:
+            self._notes.pop((data["build"], data.get("previous")), None)  # asked again, it raises here
 
     def notes(self, data: Report) -> dict[str, Any] | None:
         """The build's release notes under the fans' part (`changelog.changes: all`): its merged
@@ -422,6 +456,7 @@ class Session:
         chosen = self.publishers(self.config.publish) if publish else []
         data = self.built(build)
         if publish:  # a template error stops us here, before any write (the job summary's Markdown too)
+            self._prepare(data, [*(fmt for publisher in chosen for fmt in publisher.formats), "markdown"])
             self._texts_for(data, chosen)
             self.render(data, "markdown")
         lines: list[str] = []
