@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -15,13 +14,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from PIL import Image
-from site_helpers import demo_project, publish, tree_digest
+from site_helpers import CHROMIUM, HEIGHT, WIDTHS, Browser, demo_project, publish, tree_digest
 
 from tracker._store import Store
 from tracker_files import cards
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-CHROMIUM = "/usr/bin/chromium"
 URL = "https://fans.lumen.example/site/"
 
 
@@ -225,43 +223,12 @@ def test_card_wrap_measures_a_line_per_word_not_per_character() -> None:
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} not installed")
 PAGES = ["index.html", "builds/v2026.47.html", "fans/李雷.html", "cards/v2026.47/alice.html", "awards/2026.html",
          "fans.html"]
-WIDTHS = (390, 1280)
-HEIGHT = 900
-# One browser for every page and width: a page beside the site's copy holds each page in an iframe of
-# the width under test, measures it (the page's own width, any element wider) and writes the result.
-_HARNESS = """<!doctype html><html><head><meta charset="utf-8"><style>
-body{margin:0}#grid{display:grid;grid-template-columns:%(columns)s}iframe{border:0;height:%(height)dpx}
-</style></head><body><div id="grid"></div><pre id="out"></pre><script>
-var pages = %(pages)s, widths = %(widths)s, results = [], left = pages.length * widths.length;
-pages.forEach(function (p) { widths.forEach(function (w) {
-  var f = document.createElement("iframe"); f.style.width = w + "px"; f.src = p;
-  f.onload = function () {
-    var d = f.contentDocument, cw = d.documentElement.clientWidth, wide = [];
-    d.querySelectorAll("body *").forEach(function (e) {
-      if (e.getBoundingClientRect().right > cw + 1) wide.push(e.tagName + "." + e.className); });
-    results.push({page: p, width: w, client: cw, scroll: d.documentElement.scrollWidth, wide: wide});
-    if (--left === 0) document.getElementById("out").textContent = JSON.stringify(results);
-  };
-  document.getElementById("grid").appendChild(f); }); });
-</script></body></html>"""
 
 
 @needs_chromium
 def test_every_kind_of_page_fits_a_phone_and_a_desktop_in_chromium(site: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "site"
-    shutil.copytree(site, copy)  # the harness goes beside a copy: the site itself has no script of ours
-    from urllib.parse import quote
-
-    (copy / "harness.html").write_text(_HARNESS % {
-        "columns": " ".join(f"{w}px" for w in WIDTHS), "height": HEIGHT, "widths": json.dumps(list(WIDTHS)),
-        "pages": json.dumps([quote(p) for p in PAGES])}, encoding="utf-8")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--allow-file-access-from-files",
-             "--virtual-time-budget=3000", f"--user-data-dir={tmp_path / 'profile'}"]
-    url = (copy / "harness.html").as_uri()
-    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120,
-                         check=True).stdout
-    results = json.loads(dom.split('<pre id="out">', 1)[1].split("</pre>", 1)[0])
+    browser = Browser(site, PAGES, tmp_path)
+    results = browser.measure()
     assert sorted((unquote(r["page"]), r["width"]) for r in results) == sorted(
         (p, w) for p in PAGES for w in WIDTHS)
     for result in results:
@@ -270,8 +237,7 @@ def test_every_kind_of_page_fits_a_phone_and_a_desktop_in_chromium(site: Path, t
         assert result["wide"] == [], result  # no element wider than the screen
     # One screenshot of every page at both widths; cut into one image per page and width (out of git).
     whole = tmp_path / "all.png"
-    subprocess.run([CHROMIUM, *flags, f"--screenshot={whole}", f"--window-size={sum(WIDTHS)},{HEIGHT * len(PAGES)}",
-                    url], capture_output=True, timeout=120, check=True)
+    browser.screenshot(whole)
     shots = tmp_path / "shots"
     shots.mkdir()
     with Image.open(whole) as image:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -309,33 +310,18 @@ def test_a_bad_reports_folder_is_one_line_and_nothing_is_written(
 # -- the new pages laid out in a real browser -------------------------------------------------
 
 
-def _overflow(site: Path, pages: list[str], tmp_path: Path) -> list[dict[str, object]]:
-    """Each page at 390 and 1280 px in headless Chromium (the harness of test_fan_pages): the
+def _overflow(site: Path, pages: list[str], tmp_path: Path) -> list[dict[str, Any]]:
+    """Each page at 390 and 1280 px in headless Chromium (site_helpers.Browser): the
     measurements of those that scroll sideways or hold an element wider than the screen."""
-    import shutil
-    import subprocess
-    from urllib.parse import quote
+    from site_helpers import WIDTHS, Browser
 
-    from test_fan_pages import _HARNESS, CHROMIUM, HEIGHT, WIDTHS
-
-    copy = tmp_path / "copy"
-    shutil.copytree(site, copy)
-    (copy / "harness.html").write_text(_HARNESS % {
-        "columns": " ".join(f"{w}px" for w in WIDTHS), "height": HEIGHT, "widths": json.dumps(list(WIDTHS)),
-        "pages": json.dumps([quote(p) for p in pages])}, encoding="utf-8")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--allow-file-access-from-files",
-             "--virtual-time-budget=3000", f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", (copy / "harness.html").as_uri()], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
-    results: list[dict[str, object]] = json.loads(dom.split('<pre id="out">', 1)[1].split("</pre>", 1)[0])
+    results = Browser(site, pages, tmp_path).measure()
     assert len(results) == len(pages) * len(WIDTHS)
-    return [r for r in results if r["client"] != r["width"] or r["scroll"] > r["width"]  # type: ignore[operator]
-            or r["wide"]]
+    return [r for r in results if r["client"] != r["width"] or r["scroll"] > r["width"] or r["wide"]]
 
 
 def test_channel_columns_and_component_pages_fit_a_phone_and_a_desktop(make_repo: MakeRepo, tmp_path: Path) -> None:
-    from test_fan_pages import CHROMIUM
+    from site_helpers import CHROMIUM
 
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed")
