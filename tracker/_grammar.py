@@ -191,22 +191,27 @@ def _scan_refs(text: str, lowered: str, repo: Repository,
     # Only `#N` tokens can be here (the usual message): one C-speed scan finds exactly the
     # `#` where `_REF` matches (a `#` cannot sit inside another match's digits).
     found: dict[int, tuple[int, str | None]] = {}
-    hub = repo.hub
     for match in _HASH_REF.finditer(text):
-        start = match.start()
-        before = text[start - 1] if start else ""
-        number: str | None = str(int(match.group(1)))
-        if start in skip or before == "&":
-            number = None  # the PR of a merge/squash subject; an HTML entity (`&#39;`)
-        elif before and before in _REPO_CHARS:
-            prefix = _owner_prefix(text, start)
-            start -= len(prefix)
-            if not _REPO_PATH.match(prefix) or not repo.holds_requests(prefix):
-                number = None  # another repository, or not a reference at all (`C#1`, `abc#2`)
-        elif hub is not None:
-            number = None  # this repository's `#N`, where requests live in the hub
+        start, number = _hash_ref(text, match.start(), match.group(1), skip, repo)
         found[start] = (match.end(), number)
     return found
+
+
+def _hash_ref(text: str, start: int, digits: str, skip: frozenset[int],
+              repo: Repository) -> tuple[int, str | None]:
+    """Where a `#N` token starts (with its `owner/name` prefix) and the request number it names
+    in this repository's requests, or None."""
+    before = text[start - 1] if start else ""
+    if start in skip or before == "&":
+        return start, None  # the PR of a merge/squash subject; an HTML entity (`&#39;`)
+    if before and before in _REPO_CHARS:
+        prefix = _owner_prefix(text, start)
+        if not _REPO_PATH.match(prefix) or not repo.holds_requests(prefix):
+            return start - len(prefix), None  # another repository, or not a reference (`C#1`, `abc#2`)
+        return start - len(prefix), str(int(digits))
+    if repo.hub is not None:
+        return start, None  # this repository's `#N`, where requests live in the hub
+    return start, str(int(digits))
 
 
 def _scan_all_refs(text: str, lowered: str, repo: Repository,
@@ -231,16 +236,7 @@ def _scan_all_refs(text: str, lowered: str, repo: Repository,
         before = text[start - 1] if start else ""
         number: str | None
         if match.group(1) is not None:
-            number = str(int(match.group(1)))
-            if start in skip or before == "&":
-                number = None  # the PR of a merge/squash subject; an HTML entity (`&#39;`)
-            elif before and before in _REPO_CHARS:
-                prefix = _owner_prefix(text, start)
-                start -= len(prefix)
-                if not _REPO_PATH.match(prefix) or not repo.holds_requests(prefix):
-                    number = None  # another repository, or not a reference at all (`C#1`, `abc#2`)
-            elif repo.hub is not None:
-                number = None  # this repository's `#N`, where requests live in the hub
+            start, number = _hash_ref(text, start, match.group(1), skip, repo)
         elif _is_word(before):
             continue  # `xGH-1`, `xhttp://`: part of a longer word
         elif match.group(2) is not None:
