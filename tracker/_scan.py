@@ -8,12 +8,13 @@ import gc
 import itertools
 from collections import deque
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, itemgetter
-from typing import Protocol, cast
+from typing import Protocol, cast, overload
 
 from tracker import _git as git
 from tracker import _grammar as links
@@ -33,6 +34,105 @@ def _author(name_bytes: bytes, email_bytes: bytes, given: Mapping[str, str]) -> 
     name, email = decode(name_bytes), decode(email_bytes)
     login = logins.login_for(email, given)
     return f"{name}<{email}>", f'{string(name.strip())}, "login": {string(login) if login else "null"}'
+
+
+class Shas(Sequence[str]):
+    """Full shas of one width (40 hex digits, or 64 in a SHA-256 repository), in order, as one
+    bytes of their hex: ~40 bytes a commit, where a list of str costs ~100 (a long range
+    keeps tens of thousands)."""
+
+    __slots__ = ("_hex", "_width")
+
+    def __init__(self, hexes: bytes | bytearray = b"", width: int = 0):
+        self._hex = hexes if isinstance(hexes, bytearray) else bytearray(hexes)  # taken, not copied
+        self._width = width
+
+    def __len__(self) -> int:
+        return len(self._hex) // self._width if self._width else 0
+
+    @overload
+    def __getitem__(self, at: int) -> str: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[str]: ...
+
+    def __getitem__(self, at: int | slice) -> str | list[str]:
+        if isinstance(at, slice):
+            return [self[n] for n in range(*at.indices(len(self)))]
+        size = len(self)
+        if at < 0:
+            at += size
+        if not 0 <= at < size:
+            raise IndexError(at)
+        return self._hex[at * self._width:(at + 1) * self._width].decode("ascii")
+
+    def __iter__(self) -> Iterator[str]:
+        width, hexes = self._width, self._hex
+        return (hexes[start:start + width].decode("ascii") for start in range(0, len(hexes), width)) \
+            if width else iter(())
+
+    def append(self, sha: str) -> None:
+        """Add one sha at the end (of the width of those already held)."""
+        self._width = self._width or len(sha)
+        if len(sha) != self._width:
+            raise ValueError(f"a sha of {len(sha)} digits among shas of {self._width}")
+        self._hex += sha.encode("ascii")
+
+    def sorted(self, which: Iterable[bool] | None = None) -> ShaSet:
+        """The shas (those `which` marks, position by position), as a set for lookups."""
+        width, hexes = self._width, self._hex
+        starts: Iterable[int] = range(0, len(hexes), width) if width else ()
+        if which is not None:
+            starts = compress(starts, which)
+        return ShaSet(b"".join(sorted(bytes(hexes[start:start + width]) for start in starts)), width)
+
+
+class ShaSet(AbstractSet[str]):
+    """Full shas of one width, sorted in one bytes of their hex, looked up by binary search:
+    ~40 bytes a sha, where a set of str costs ~150."""
+
+    __slots__ = ("_hex", "_width")
+
+    def __init__(self, hexes: bytes = b"", width: int = 0):
+        self._hex = hexes
+        self._width = width
+
+    @classmethod
+    def of(cls, shas: Iterable[str]) -> ShaSet:
+        """The shas given (all of one width) as a set."""
+        held = Shas()
+        for sha in shas:
+            held.append(sha)
+        return held.sorted()
+
+    def __len__(self) -> int:
+        return len(self._hex) // self._width if self._width else 0
+
+    def __iter__(self) -> Iterator[str]:
+        width, hexes = self._width, self._hex
+        return (hexes[start:start + width].decode("ascii") for start in range(0, len(hexes), width)) \
+            if width else iter(())
+
+    def __contains__(self, sha: object) -> bool:
+        return isinstance(sha, str) and len(sha) == self._width and self._found(sha) == sha
+
+    def has_prefix(self, sha: str) -> bool:
+        """Is there a sha here that `sha` begins, or that begins `sha`? (A cherry-pick may name
+        its original by an abbreviated sha.)"""
+        found = self._found(sha[:self._width]) if self._width else ""
+        return bool(found) and (found.startswith(sha) or sha.startswith(found))
+
+    def _found(self, sha: str) -> str:
+        """The first sha here not before `sha` in order ("" when none)."""
+        key, width = sha.encode("ascii", "replace"), self._width
+        low, high = 0, len(self)
+        while low < high:
+            middle = (low + high) // 2
+            if self._hex[middle * width:(middle + 1) * width] < key:
+                low = middle + 1
+            else:
+                high = middle
+        return self._hex[low * width:(low + 1) * width].decode("ascii") if low < len(self) else ""
 
 
 @dataclass(slots=True)
@@ -58,7 +158,7 @@ class Scanned:
     count: int = 0
     reached: bool = False  # a commit of the range has its lower end for a parent (see `scan`)
     changes: Changes = field(default_factory=Changes)
-    shas: list[str] = field(default_factory=list)
+    shas: Shas = field(default_factory=Shas)
     authors: list[str | None] = field(default_factory=list)  # `Name<email>`, see `commit_author`
     said: list[links.Parsed] = field(default_factory=list)
 
@@ -80,7 +180,7 @@ class Scanned:
 
     def release(self) -> None:
         """Let the kept commits go (the decision is made; the report needs only count and changes)."""
-        self.shas, self.authors, self.said = [], [], []
+        self.shas, self.authors, self.said = Shas(), [], []
         self.__dict__.pop("linked", None)
 
     def wanted_outside(self) -> set[str]:
@@ -317,9 +417,8 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             compress(requests, listing), repeat("}\n")))), len(summaries))
     out.count = count
     if kept_parsed:
-        text = kept_shas.decode("ascii")
-        width = len(text) // len(kept_parsed)  # 40 (SHA-1) or 64 (SHA-256), one kind per repository
-        out.shas = [text[start:start + width] for start in range(0, len(text), width)]
+        # 40 (SHA-1) or 64 (SHA-256) digits, one kind per repository.
+        out.shas = Shas(kept_shas, len(kept_shas) // len(kept_parsed))
         out.authors, out.said = kept_authors, kept_parsed
     return out
 
