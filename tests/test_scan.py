@@ -165,6 +165,8 @@ def test_shas_kept_as_hex_read_back_in_order_and_looked_up_sorted():
     assert list(closing) == ["a" * 39 + "b", "c" * 40]
     assert "c" * 40 in closing and "b" * 40 not in closing and "a" * 40 not in closing and "c" * 7 not in closing
     # An abbreviated sha names a held one; so does a longer text beginning with one.
-    assert closing.has_prefix("aaaa") and closing.has_prefix("c" * 40 + "0") and not closing.has_prefix("b")
+    assert closing.has_prefix("aaaa") and closing.has_prefix("aaa") and closing.has_prefix("c" * 40 + "0")
+    assert not closing.has_prefix("b") and not closing.has_prefix("AAAA") and not closing.has_prefix("a" * 39 + "c")
+    assert "A" * 40 not in closing and "z" * 40 not in closing
     assert not ShaSet().has_prefix("aaaa") and "a" * 40 not in ShaSet() and len(ShaSet.of([])) == 0
     assert ShaSet.of(["f" * 64, "0" * 64]) == {"0" * 64, "f" * 64}

@@ -36,19 +36,29 @@ def _author(name_bytes: bytes, email_bytes: bytes, given: Mapping[str, str]) -> 
     return f"{name}<{email}>", f'{string(name.strip())}, "login": {string(login) if login else "null"}'
 
 
+_HEX_DIGITS = "0123456789abcdef"
+
+
+def _digest(sha: str) -> bytes | None:
+    """The bytes a full or abbreviated sha (lowercase hex) stands for, the last digit of an
+    odd number of them read as its lowest beginning (`abc` as `abc0`); None for any other text."""
+    if sha.strip(_HEX_DIGITS):
+        return None
+    return bytes.fromhex(sha + "0" if len(sha) % 2 else sha)
+
+
 class Shas(Sequence[str]):
-    """Full shas of one width (40 hex digits, or 64 in a SHA-256 repository), in order, as one
-    bytes of their hex: ~40 bytes a commit, where a list of str costs ~100 (a long range
-    keeps tens of thousands)."""
+    """Full shas of one kind (SHA-1 or SHA-256), in order, as one bytes of their digests: 20
+    bytes a commit, where a list of str costs ~100 (a long range keeps tens of thousands)."""
 
-    __slots__ = ("_hex", "_width")
+    __slots__ = ("_raw", "_width")
 
-    def __init__(self, hexes: bytes | bytearray = b"", width: int = 0):
-        self._hex = hexes if isinstance(hexes, bytearray) else bytearray(hexes)  # taken, not copied
-        self._width = width
+    def __init__(self, raw: bytes | bytearray = b"", width: int = 0):
+        self._raw = raw if isinstance(raw, bytearray) else bytearray(raw)  # taken, not copied
+        self._width = width  # bytes a sha: 20, or 32
 
     def __len__(self) -> int:
-        return len(self._hex) // self._width if self._width else 0
+        return len(self._raw) // self._width if self._width else 0
 
     @overload
     def __getitem__(self, at: int) -> str: ...
@@ -64,75 +74,80 @@ class Shas(Sequence[str]):
             at += size
         if not 0 <= at < size:
             raise IndexError(at)
-        return self._hex[at * self._width:(at + 1) * self._width].decode("ascii")
+        return self._raw[at * self._width:(at + 1) * self._width].hex()
 
     def __iter__(self) -> Iterator[str]:
-        width, hexes = self._width, self._hex
-        return (hexes[start:start + width].decode("ascii") for start in range(0, len(hexes), width)) \
-            if width else iter(())
+        width, raw = self._width, self._raw
+        return (raw[start:start + width].hex() for start in range(0, len(raw), width)) if width else iter(())
 
     def append(self, sha: str) -> None:
-        """Add one sha at the end (of the width of those already held)."""
-        self._width = self._width or len(sha)
-        if len(sha) != self._width:
-            raise ValueError(f"a sha of {len(sha)} digits among shas of {self._width}")
-        self._hex += sha.encode("ascii")
+        """Add one full sha at the end (of the kind of those already held)."""
+        digest = _digest(sha)
+        if digest is None or len(sha) % 2 or (self._width and len(digest) != self._width):
+            raise ValueError(f"not a full sha of the kind held: {sha!r}")
+        self._width = len(digest)
+        self._raw += digest
 
     def sorted(self, which: Iterable[bool] | None = None) -> ShaSet:
         """The shas (those `which` marks, position by position), as a set for lookups."""
-        width, hexes = self._width, self._hex
-        starts: Iterable[int] = range(0, len(hexes), width) if width else ()
+        width, raw = self._width, self._raw
+        starts: Iterable[int] = range(0, len(raw), width) if width else ()
         if which is not None:
             starts = compress(starts, which)
-        return ShaSet(b"".join(sorted(bytes(hexes[start:start + width]) for start in starts)), width)
+        return ShaSet(b"".join(sorted(bytes(raw[start:start + width]) for start in starts)), width)
 
 
 class ShaSet(AbstractSet[str]):
-    """Full shas of one width, sorted in one bytes of their hex, looked up by binary search:
-    ~40 bytes a sha, where a set of str costs ~150."""
+    """Full shas of one kind, their digests sorted in one bytes, looked up by binary search:
+    20 bytes a sha, where a set of str costs ~150."""
 
-    __slots__ = ("_hex", "_width")
+    __slots__ = ("_raw", "_width")
 
-    def __init__(self, hexes: bytes = b"", width: int = 0):
-        self._hex = hexes
+    def __init__(self, raw: bytes = b"", width: int = 0):
+        self._raw = raw
         self._width = width
 
     @classmethod
     def of(cls, shas: Iterable[str]) -> ShaSet:
-        """The shas given (all of one width) as a set."""
+        """The full shas given (all of one kind) as a set."""
         held = Shas()
         for sha in shas:
             held.append(sha)
         return held.sorted()
 
     def __len__(self) -> int:
-        return len(self._hex) // self._width if self._width else 0
+        return len(self._raw) // self._width if self._width else 0
 
     def __iter__(self) -> Iterator[str]:
-        width, hexes = self._width, self._hex
-        return (hexes[start:start + width].decode("ascii") for start in range(0, len(hexes), width)) \
-            if width else iter(())
+        return iter(Shas(self._raw, self._width))
 
     def __contains__(self, sha: object) -> bool:
-        return isinstance(sha, str) and len(sha) == self._width and self._found(sha) == sha
+        if not isinstance(sha, str) or len(sha) != 2 * self._width:
+            return False
+        digest = _digest(sha)
+        return digest is not None and self._first(digest) == digest
 
     def has_prefix(self, sha: str) -> bool:
         """Is there a sha here that `sha` begins, or that begins `sha`? (A cherry-pick may name
         its original by an abbreviated sha.)"""
-        found = self._found(sha[:self._width]) if self._width else ""
-        return bool(found) and (found.startswith(sha) or sha.startswith(found))
+        if not self._width:
+            return False
+        if len(sha) > 2 * self._width:
+            return sha[:2 * self._width] in self
+        digest = _digest(sha)
+        return digest is not None and self._first(digest).hex().startswith(sha) and len(self) > 0
 
-    def _found(self, sha: str) -> str:
-        """The first sha here not before `sha` in order ("" when none)."""
-        key, width = sha.encode("ascii", "replace"), self._width
+    def _first(self, digest: bytes) -> bytes:
+        """The first digest here not before `digest` in order (b"" when none)."""
+        width, raw = self._width, self._raw
         low, high = 0, len(self)
         while low < high:
             middle = (low + high) // 2
-            if self._hex[middle * width:(middle + 1) * width] < key:
+            if raw[middle * width:(middle + 1) * width] < digest:
                 low = middle + 1
             else:
                 high = middle
-        return self._hex[low * width:(low + 1) * width].decode("ascii") if low < len(self) else ""
+        return raw[low * width:(low + 1) * width]
 
 
 @dataclass(slots=True)
@@ -314,7 +329,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
     kept: dict[object, links.Parsed] = {}  # what a closing commit says → one shared reading
     memo: dict[Row, tuple[str, links.Parsed | None]] = {}  # a row → `_facts` of it
     readings: list[tuple[int, links.Parsed]] = []  # (record, what it says) for `record`
-    # Kept commits as columns until the range is read: their shas as bytes in one buffer, so
+    # Kept commits as columns until the range is read: their shas' digests in one buffer, so
     # no small object per commit outlives its block (those would pin the memory every
     # block's temporary objects come from, and a long range's peak would grow with it).
     kept_shas = bytearray()
@@ -393,7 +408,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             keep = list(map(bool, decides))
             if any(keep):
                 at_kept = list(compress(at, keep))
-                kept_shas += b"".join(map(shas_b.__getitem__, at_kept))
+                kept_shas += bytes.fromhex(b"".join(map(shas_b.__getitem__, at_kept)).decode("ascii"))
                 kept_authors += map(_FIRST, map(authors.__getitem__, map(idents.__getitem__, at_kept)))
                 kept_parsed += compress(decides, keep)
         # Merge commits are counted and linked, not listed: a merge's parents field is longer
@@ -417,8 +432,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             compress(requests, listing), repeat("}\n")))), len(summaries))
     out.count = count
     if kept_parsed:
-        # 40 (SHA-1) or 64 (SHA-256) digits, one kind per repository.
-        out.shas = Shas(kept_shas, len(kept_shas) // len(kept_parsed))
+        out.shas = Shas(kept_shas, len(kept_shas) // len(kept_parsed))  # 20 bytes a sha (SHA-1), or 32
         out.authors, out.said = kept_authors, kept_parsed
     return out
 
