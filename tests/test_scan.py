@@ -7,6 +7,7 @@ import re
 import unicodedata
 from typing import Any
 
+import pytest
 from conftest import invoke
 
 HISTORY = [
@@ -148,3 +149,24 @@ def test_dry_run_writes_not_even_the_link_index(make_repo: Any) -> None:
         assert result.exit_code == 0, result.stderr
     assert tree_state(repo) == before
     assert not (repo / ".git" / "tracker" / "links.sqlite3").exists()
+
+
+def test_shas_kept_as_hex_read_back_in_order_and_looked_up_sorted():
+    from tracker._scan import Shas, ShaSet
+
+    shas = Shas()
+    for sha in ["c" * 40, "a" * 39 + "b", "b" * 40]:
+        shas.append(sha)
+    assert list(shas) == ["c" * 40, "a" * 39 + "b", "b" * 40]
+    assert (len(shas), shas[-1], shas[0:2]) == (3, "b" * 40, ["c" * 40, "a" * 39 + "b"])
+    with pytest.raises(ValueError):
+        shas.append("abc")  # one width per repository
+    closing = shas.sorted([True, True, False])
+    assert list(closing) == ["a" * 39 + "b", "c" * 40]
+    assert "c" * 40 in closing and "b" * 40 not in closing and "a" * 40 not in closing and "c" * 7 not in closing
+    # An abbreviated sha names a held one; so does a longer text beginning with one.
+    assert closing.has_prefix("aaaa") and closing.has_prefix("aaa") and closing.has_prefix("c" * 40 + "0")
+    assert not closing.has_prefix("b") and not closing.has_prefix("AAAA") and not closing.has_prefix("a" * 39 + "c")
+    assert "A" * 40 not in closing and "z" * 40 not in closing
+    assert not ShaSet().has_prefix("aaaa") and "a" * 40 not in ShaSet() and len(ShaSet.of([])) == 0
+    assert ShaSet.of(["f" * 64, "0" * 64]) == {"0" * 64, "f" * 64}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from pathlib import Path
 
 # `typing.TYPE_CHECKING` without loading typing (~5 ms) on the early start's path; type
@@ -252,14 +252,16 @@ class LinkIndex:
             stack.extend(parents.get(current, ()))
         return chain
 
-    def closers(self, requests: Iterable[str], within: str, picked: Iterable[str] = ()) -> list[Linked] | None:
+    def closers(self, requests: Iterable[str], within: str, picked: Set[str] | None = None) -> list[Linked] | None:
         """Commits reachable from `within` that close any of `requests` or cherry-pick any of
         the commits `picked`, and those that revert them (and revert the reverts); None when
         the stored index failed while read (then the caller reads `within`'s history, `add`s
         it, and asks again)."""
         conn = self._open()
         try:
-            return self._closers(conn, set(requests), within, set(picked))
+            # `picked` as given: a long range's closing commits are tens of thousands (a copy as a
+            # set of str would cost megabytes).
+            return self._closers(conn, set(requests), within, picked if picked is not None else frozenset())
         except sqlite3.Error:
             self._broken = True
             return None
@@ -268,7 +270,7 @@ class LinkIndex:
                 conn.close()
 
     def _closers(self, conn: sqlite3.Connection | None, wanted: set[str], within: str,
-                 picked: set[str]) -> list[Linked]:
+                 picked: Set[str]) -> list[Linked]:
         from dataclasses import replace
 
         from tracker._scan import Linked, as_parsed
@@ -278,7 +280,7 @@ class LinkIndex:
         # the stored ones, read in joined queries whatever the number of requests.
         closers = {s: i for s, i in self._items.items() if self._seen.get(s, set()) & chain
                    and not (wanted.isdisjoint(i.parsed.closes) and wanted.isdisjoint(self._derived.get(s, ()))
-                            and picked.isdisjoint(i.parsed.cherry_of))}
+                            and not any(map(picked.__contains__, i.parsed.cherry_of)))}
         reverters = {s: i for s, i in self._items.items() if self._seen.get(s, set()) & chain
                      and i.parsed.reverts}
         if conn is not None and (wanted or picked):
@@ -302,7 +304,7 @@ class LinkIndex:
             queries = [(closings, closers), (f"reverts c WHERE {_SEEN_IN_CHAIN}", reverters)]
             if picked:
                 conn.execute("CREATE TEMP TABLE IF NOT EXISTS picked (sha TEXT PRIMARY KEY)")
-                conn.executemany("INSERT OR IGNORE INTO temp.picked VALUES (?)", [(p,) for p in picked])
+                conn.executemany("INSERT OR IGNORE INTO temp.picked VALUES (?)", zip(picked))
                 queries.append((f"temp.picked p CROSS JOIN picks c ON c.target = p.sha WHERE {_SEEN_IN_CHAIN}",
                                 closers))
             for query, found in queries:

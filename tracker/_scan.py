@@ -8,12 +8,13 @@ import gc
 import itertools
 from collections import deque
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, itemgetter
-from typing import Protocol, cast
+from typing import Protocol, cast, overload
 
 from tracker import _git as git
 from tracker import _grammar as links
@@ -33,6 +34,120 @@ def _author(name_bytes: bytes, email_bytes: bytes, given: Mapping[str, str]) -> 
     name, email = decode(name_bytes), decode(email_bytes)
     login = logins.login_for(email, given)
     return f"{name}<{email}>", f'{string(name.strip())}, "login": {string(login) if login else "null"}'
+
+
+_HEX_DIGITS = "0123456789abcdef"
+
+
+def _digest(sha: str) -> bytes | None:
+    """The bytes a full or abbreviated sha (lowercase hex) stands for, the last digit of an
+    odd number of them read as its lowest beginning (`abc` as `abc0`); None for any other text."""
+    if sha.strip(_HEX_DIGITS):
+        return None
+    return bytes.fromhex(sha + "0" if len(sha) % 2 else sha)
+
+
+class Shas(Sequence[str]):
+    """Full shas of one kind (SHA-1 or SHA-256), in order, as one bytes of their digests: 20
+    bytes a commit, where a list of str costs ~100 (a long range keeps tens of thousands)."""
+
+    __slots__ = ("_raw", "_width")
+
+    def __init__(self, raw: bytes | bytearray = b"", width: int = 0):
+        self._raw = raw if isinstance(raw, bytearray) else bytearray(raw)  # taken, not copied
+        self._width = width  # bytes a sha: 20, or 32
+
+    def __len__(self) -> int:
+        return len(self._raw) // self._width if self._width else 0
+
+    @overload
+    def __getitem__(self, at: int) -> str: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[str]: ...
+
+    def __getitem__(self, at: int | slice) -> str | list[str]:
+        if isinstance(at, slice):
+            return [self[n] for n in range(*at.indices(len(self)))]
+        size = len(self)
+        if at < 0:
+            at += size
+        if not 0 <= at < size:
+            raise IndexError(at)
+        return self._raw[at * self._width:(at + 1) * self._width].hex()
+
+    def __iter__(self) -> Iterator[str]:
+        width, raw = self._width, self._raw
+        return (raw[start:start + width].hex() for start in range(0, len(raw), width)) if width else iter(())
+
+    def append(self, sha: str) -> None:
+        """Add one full sha at the end (of the kind of those already held)."""
+        digest = _digest(sha)
+        if digest is None or len(sha) % 2 or (self._width and len(digest) != self._width):
+            raise ValueError(f"not a full sha of the kind held: {sha!r}")
+        self._width = len(digest)
+        self._raw += digest
+
+    def sorted(self, which: Iterable[bool] | None = None) -> ShaSet:
+        """The shas (those `which` marks, position by position), as a set for lookups."""
+        width, raw = self._width, self._raw
+        starts: Iterable[int] = range(0, len(raw), width) if width else ()
+        if which is not None:
+            starts = compress(starts, which)
+        return ShaSet(b"".join(sorted(bytes(raw[start:start + width]) for start in starts)), width)
+
+
+class ShaSet(AbstractSet[str]):
+    """Full shas of one kind, their digests sorted in one bytes, looked up by binary search:
+    20 bytes a sha, where a set of str costs ~150."""
+
+    __slots__ = ("_raw", "_width")
+
+    def __init__(self, raw: bytes = b"", width: int = 0):
+        self._raw = raw
+        self._width = width
+
+    @classmethod
+    def of(cls, shas: Iterable[str]) -> ShaSet:
+        """The full shas given (all of one kind) as a set."""
+        held = Shas()
+        for sha in shas:
+            held.append(sha)
+        return held.sorted()
+
+    def __len__(self) -> int:
+        return len(self._raw) // self._width if self._width else 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(Shas(self._raw, self._width))
+
+    def __contains__(self, sha: object) -> bool:
+        if not isinstance(sha, str) or len(sha) != 2 * self._width:
+            return False
+        digest = _digest(sha)
+        return digest is not None and self._first(digest) == digest
+
+    def has_prefix(self, sha: str) -> bool:
+        """Is there a sha here that `sha` begins, or that begins `sha`? (A cherry-pick may name
+        its original by an abbreviated sha.)"""
+        if not self._width:
+            return False
+        if len(sha) > 2 * self._width:
+            return sha[:2 * self._width] in self
+        digest = _digest(sha)
+        return digest is not None and self._first(digest).hex().startswith(sha) and len(self) > 0
+
+    def _first(self, digest: bytes) -> bytes:
+        """The first digest here not before `digest` in order (b"" when none)."""
+        width, raw = self._width, self._raw
+        low, high = 0, len(self)
+        while low < high:
+            middle = (low + high) // 2
+            if raw[middle * width:(middle + 1) * width] < digest:
+                low = middle + 1
+            else:
+                high = middle
+        return raw[low * width:(low + 1) * width]
 
 
 @dataclass(slots=True)
@@ -58,7 +173,7 @@ class Scanned:
     count: int = 0
     reached: bool = False  # a commit of the range has its lower end for a parent (see `scan`)
     changes: Changes = field(default_factory=Changes)
-    shas: list[str] = field(default_factory=list)
+    shas: Shas = field(default_factory=Shas)
     authors: list[str | None] = field(default_factory=list)  # `Name<email>`, see `commit_author`
     said: list[links.Parsed] = field(default_factory=list)
 
@@ -80,7 +195,7 @@ class Scanned:
 
     def release(self) -> None:
         """Let the kept commits go (the decision is made; the report needs only count and changes)."""
-        self.shas, self.authors, self.said = [], [], []
+        self.shas, self.authors, self.said = Shas(), [], []
         self.__dict__.pop("linked", None)
 
     def wanted_outside(self) -> set[str]:
@@ -214,7 +329,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
     kept: dict[object, links.Parsed] = {}  # what a closing commit says → one shared reading
     memo: dict[Row, tuple[str, links.Parsed | None]] = {}  # a row → `_facts` of it
     readings: list[tuple[int, links.Parsed]] = []  # (record, what it says) for `record`
-    # Kept commits as columns until the range is read: their shas as bytes in one buffer, so
+    # Kept commits as columns until the range is read: their shas' digests in one buffer, so
     # no small object per commit outlives its block (those would pin the memory every
     # block's temporary objects come from, and a long range's peak would grow with it).
     kept_shas = bytearray()
@@ -293,7 +408,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             keep = list(map(bool, decides))
             if any(keep):
                 at_kept = list(compress(at, keep))
-                kept_shas += b"".join(map(shas_b.__getitem__, at_kept))
+                kept_shas += bytes.fromhex(b"".join(map(shas_b.__getitem__, at_kept)).decode("ascii"))
                 kept_authors += map(_FIRST, map(authors.__getitem__, map(idents.__getitem__, at_kept)))
                 kept_parsed += compress(decides, keep)
         # Merge commits are counted and linked, not listed: a merge's parents field is longer
@@ -317,9 +432,7 @@ def _scan(blocks: Iterable[bytes], repo: links.Repository, known: Container[str]
             compress(requests, listing), repeat("}\n")))), len(summaries))
     out.count = count
     if kept_parsed:
-        text = kept_shas.decode("ascii")
-        width = len(text) // len(kept_parsed)  # 40 (SHA-1) or 64 (SHA-256), one kind per repository
-        out.shas = [text[start:start + width] for start in range(0, len(text), width)]
+        out.shas = Shas(kept_shas, len(kept_shas) // len(kept_parsed))  # 20 bytes a sha (SHA-1), or 32
         out.authors, out.said = kept_authors, kept_parsed
     return out
 

@@ -329,7 +329,7 @@ class Collector:
         overridden = previous is not None
         found = Range(tag, previous_name, previous_sha, overridden, scanned,
                       record=lookup is None and extends and (not overridden or scanned.reached),
-                      inside=set(scanned.shas) if lookup is not None else None)
+                      inside=scanned.shas.sorted() if lookup is not None else None)
         found.earlier_builds = self._earlier_builds(tag, previous_name, previous_sha, overridden)
         for copy in self._copies_of_unreleased(tag, previous_sha, found.earlier_builds.get(previous_name or ""),
                                                scanned, repo_id):
@@ -354,10 +354,11 @@ class Collector:
         beside_read = self._beside(tag, found.earlier_builds, found.previous_sha,
                                    found.overridden and not scanned.reached, repo_id, self._opened_since(search))
         try:
-            closing = [sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.pull]
+            # As one sorted bytes, not a set of str: a long range has tens of thousands.
+            closing = scanned.shas.sorted(bool(parsed.closes or parsed.pull) for parsed in scanned.said)
             paths = self.paths(tag.name)
             if paths:  # a component: what closed them before, among the commits touching its paths
-                earlier = self._not_before_opened(self._walk_for(found.previous_sha, search, set(closing),
+                earlier = self._not_before_opened(self._walk_for(found.previous_sha, search, closing,
                                                                  paths=paths)
                                                   if found.previous_sha and (search or closing) else [])
             else:
@@ -677,7 +678,7 @@ class Collector:
         return LinkIndex(index_path(git.git_dir(self.repo)), self.repo_id.key)
 
     def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool,
-                 picked: Iterable[str] = (), inside: Set[str] | None = None) -> list[_scan.Linked]:
+                 picked: _scan.ShaSet | None = None, inside: Set[str] | None = None) -> list[_scan.Linked]:
         """Commits reachable from the previous build that close (or revert closers of) `search`,
         or cherry-pick one of the commits `picked` (this range's closing commits).
         `record`: the scan collected `previous..tip` into the index; mark the range."""
@@ -687,7 +688,6 @@ class Collector:
             if record:
                 index.add(tip, None, ())
             return []
-        picked = set(picked)
         found = self._closers(previous, search, picked, tip=tip, inside=inside) if search or picked else []
         if record:
             index.add(tip, previous, ())
@@ -715,7 +715,7 @@ class Collector:
                 rid for rid in item.parsed.closes if rid not in late))) if late else item)
         return kept
 
-    def _closers(self, previous: str, search: set[str], picked: Set[str] = frozenset(),
+    def _closers(self, previous: str, search: set[str], picked: _scan.ShaSet | None = None,
                  until: Callable[[_scan.Linked], Set[str]] | None = None,
                  no_older_than: str | None = None, tip: str | None = None,
                  inside: Set[str] | None = None) -> list[_scan.Linked]:
@@ -802,7 +802,7 @@ class Collector:
             return None
         return git.shifted(min(dated), -_CLOCK_SLACK_DAYS)
 
-    def _walk_for(self, previous: str, search: set[str], picked: Set[str],
+    def _walk_for(self, previous: str, search: set[str], picked: _scan.ShaSet | None,
                   until: Callable[[_scan.Linked], Set[str]] | None = None,
                   no_older_than: str | None = None, paths: Sequence[str] = ()) -> list[_scan.Linked]:
         """`_closers` read from git: one `git log` of `previous`'s ancestry since the oldest
@@ -852,7 +852,7 @@ class Collector:
         return [item for item in items
                 if item.parsed.reverts or not search.isdisjoint(item.parsed.closes)
                 or not search.isdisjoint(closes.get(item.sha, ()))
-                or any(sha.startswith(p) or p.startswith(sha) for sha in item.parsed.cherry_of for p in picked)]
+                or (picked is not None and any(map(picked.has_prefix, item.parsed.cherry_of)))]
 
     def _linked_ancestry(self, tip: str) -> list[_scan.Linked]:
         """Every commit reachable from `tip` that links to something: exactly those `_scan.scan`
