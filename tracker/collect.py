@@ -295,7 +295,9 @@ class Collector:
                 else:
                     previous_name, previous_sha = self._previous_of(build, previous)()
                 log = git.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None, paths=paths)
-                if previous is None:  # a build's own range, short: the copies search walks meanwhile
+                if previous is None and previous_sha is not None:
+                    # A build's own range, short: the copies search walks meanwhile (a first
+                    # build's whole history is no patch-sized range: nothing to start).
                     others = self._other_lines(tag, previous_name, previous_sha)
                 if lookup is None and not paths and previous_sha and not self.link_index.complete(previous_sha):
                     self._count_ahead(previous_sha)  # a first run: earlier history will be asked about
