@@ -115,3 +115,38 @@ def test_demo_prints_a_credited_changelog_and_where_files_are(tmp_path: Path) ->
     assert (tmp_path / "d" / "CHANGELOG.md").read_text().count("tracker:build") == 3
     again = invoke(["demo", str(tmp_path / "d")])
     assert again.exit_code == 2 and "not empty" in again.stderr
+
+
+def test_compiled_templates_are_kept_in_the_users_cache_folder(repo: Path, tmp_path: Path) -> None:
+    """Without TRACKER_TEMPLATE_CACHE, the compiled templates are kept in the user's cache
+    folder (`$XDG_CACHE_HOME/tracker/templates`) and read back by the next command, which
+    renders the same text; set empty, nothing is kept; an unwritable folder is no error."""
+    import os
+    import subprocess
+    import sys
+
+    def changelog(**env: str) -> str:
+        ours = {k: v for k, v in os.environ.items() if k not in ("TRACKER_TEMPLATE_CACHE", "XDG_CACHE_HOME")}
+        done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v2"],
+                              env={**ours, **env}, capture_output=True, text=True)
+        assert done.returncode == 0 and not done.stderr, done.stderr
+        return done.stdout
+
+    cache = tmp_path / "xdg"
+    first = changelog(XDG_CACHE_HOME=str(cache))
+    kept = sorted((cache / "tracker" / "templates").glob("__jinja2_*.cache"))
+    assert kept  # the Markdown template and the macros it imports
+    stamps = [path.stat().st_mtime_ns for path in kept]
+    assert changelog(XDG_CACHE_HOME=str(cache)) == first
+    assert [path.stat().st_mtime_ns for path in kept] == stamps  # read, not compiled and written again
+    elsewhere = tmp_path / "off"
+    assert changelog(XDG_CACHE_HOME=str(elsewhere), TRACKER_TEMPLATE_CACHE="") == first
+    assert not elsewhere.exists()
+    locked = tmp_path / "locked"
+    (locked / "tracker" / "templates").mkdir(parents=True)
+    (locked / "tracker" / "templates").chmod(0o500)
+    try:
+        if not os.access(locked / "tracker" / "templates", os.W_OK):  # root may write anywhere
+            assert changelog(XDG_CACHE_HOME=str(locked)) == first
+    finally:
+        (locked / "tracker" / "templates").chmod(0o700)

@@ -119,3 +119,34 @@ def test_reports_read_through_the_index_keep_wrapped_subjects(repo: Path) -> Non
     summaries = [c["summary"] for c in first["changes"]]
     assert "Wrapped subject that goes on here" in summaries
     assert "CRLF subject wrapped" in summaries
+
+
+def test_the_copies_search_lists_every_commit_that_closes_and_few_others(tmp_path: Path) -> None:
+    """The other lines' subjects searched for unmarked copies (`subjects_beyond` with the words
+    every reference holds) include every commit the grammar reads as closing a request, in any
+    form, and leave out the commits that refer to none."""
+    from tracker import collect
+
+    closing = ["Fixes #12", "fix(ui)!: #3", "Closes GH-4", "resolves gh-0005",
+               "Fixes https://github.com/acme/app/issues/6", "Closes https://gitlab.com/acme/app/-/issues/7",
+               "Closes https://github.com/acme/app/discussions/8", "Fixes acme/app#9", "Fixes #１０",
+               "Subject (#11)\n\nBody\n\nFixes #11", "RESOLVED #13", "Implements: #14"]
+    silent = ["Plain work", "Speed up the sync engine", "Fix the crash on start", "issue 12 mentioned",
+              "Merge branch 'release'"]
+    repo_path = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo_path)], check=True)
+    commit = ["git", "-C", str(repo_path), "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q",
+              "--allow-empty", "-m"]
+    subprocess.run([*commit, "Initial"], check=True)
+    subprocess.run(["git", "-C", str(repo_path), "tag", "v1"], check=True)
+    for message in [*closing, *silent]:
+        subprocess.run([*commit, message], check=True)
+    repo = git.open_repo(str(repo_path))
+    below = git.resolve_previous(repo, "v1")
+    tip = git.resolve_previous(repo, "main")
+    repo_id = links.Repository("acme/app")
+    assert all(links.parse(message, repo_id).closes for message in closing)
+    listed = {subject for _, subject in git.subjects_beyond(repo, [tip], below, collect._REFERRING)}
+    assert listed == {message.partition("\n")[0] for message in closing}
+    everything = {subject for _, subject in git.subjects_beyond(repo, [tip], below)}
+    assert everything == listed | set(silent)

@@ -349,18 +349,34 @@ def branches_since(repo: Repo, date: str | None) -> list[str]:
     return sorted(set(tips))
 
 
-def subjects_beyond(repo: Repo, tips: Sequence[str], below: str) -> Iterator[tuple[str, str]]:
+def subjects_beyond(repo: Repo, tips: Sequence[str], below: str,
+                    naming: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
     """(sha, subject) of the commits reachable from `tips` but not from `below`, as git lists
-    them (subjects only: cheap to read for thousands)."""
+    them (subjects only: cheap to read for thousands); with `naming`, only those whose message
+    holds one of those words (any case: git filters, in C, as `grep` does)."""
+    if not tips:
+        return iter(())
+    return subjects_of(subjects_log(repo, tips, below, naming))
+
+
+def subjects_log(repo: Repo, tips: Sequence[str], below: str, naming: Sequence[str] = ()) -> Log:
+    """The `git log` of `subjects_beyond`, started now (read it with `subjects_of`)."""
+    options = ["-E", "-i", *(f"--grep={p}" for p in naming)] if naming else []
+    return Log(repo, [*tips, f"^{below}", *options, "--"], "%H%x1f%s")
+
+
+def subjects_of(log: Log) -> Iterator[tuple[str, str]]:
+    """(sha, subject) of each record of a `subjects_log`; git is stopped if reading stops early."""
     from tracker._model import decode
 
-    if not tips:
-        return
-    for block in Log(repo, [*tips, f"^{below}", "--"], "%H%x1f%s"):
-        for record in block.split(b"\0"):
-            sha, _, subject = record.strip(b"\n").partition(b"\x1f")
-            if sha:
-                yield sha.decode("ascii"), decode(subject)
+    try:
+        for block in log:
+            for record in block.split(b"\0"):
+                sha, _, subject = record.strip(b"\n").partition(b"\x1f")
+                if sha:
+                    yield sha.decode("ascii"), decode(subject)
+    finally:
+        log.close()
 
 
 def brought_in(repo: Repo, merge: str) -> Iterator[Commit]:

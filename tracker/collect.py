@@ -58,6 +58,9 @@ _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 # numbers (it tried a long alternation on every line: slower), and one reading of a window
 # answers every question about it.
 _NAMING = ["#", "gh-", "/issues/", "/discussions/", "reverts commit", "cherry picked from commit"]
+# What every reference to a request holds (`#N`, `GH-N`, an issue's or discussion's address):
+# a message without one closes nothing.
+_REFERRING = _NAMING[:4]
 _NARROW = str.maketrans("０１２３４５６７８９", "0123456789")
 # A number after `#`, `gh-`, `/issues/` or `/discussions/` (its digits), full-width digits after
 # `#` (UTF-8), or a revert's or cherry-pick's words.
@@ -274,6 +277,7 @@ class Collector:
         self._read.clear()  # an earlier build's window of history answers only that build's questions
         pending = None if previous else self._previous_of(build, None)
         log: git.Log | None = None
+        others: git.Log | None = None  # the other lines' subjects (`_copies_of_unreleased`)
         lookup = None
         try:
             try:
@@ -291,6 +295,10 @@ class Collector:
                 else:
                     previous_name, previous_sha = self._previous_of(build, previous)()
                 log = git.commits(self.repo, previous_sha, tag.sha, subjects=lookup is not None, paths=paths)
+                if previous is None and previous_sha is not None:
+                    # A build's own range, short: the copies search walks meanwhile (a first
+                    # build's whole history is no patch-sized range: nothing to start).
+                    others = self._other_lines(tag, previous_name, previous_sha)
                 if lookup is None and not paths and previous_sha and not self.link_index.complete(previous_sha):
                     self._count_ahead(previous_sha)  # a first run: earlier history will be asked about
                 requests = self._requests()
@@ -321,6 +329,10 @@ class Collector:
                 log = git.commits(self.repo, previous_sha, tag.sha, paths=paths)
                 scanned = _scan.scan(self._track(log, label), repo_id, requests,
                                       given=self.config.credits_logins)
+        except BaseException:
+            if others is not None:
+                others.close()  # the read failed: nobody compares the other lines
+            raise
         finally:
             if lookup is not None:
                 lookup.close()
@@ -330,10 +342,15 @@ class Collector:
         found = Range(tag, previous_name, previous_sha, overridden, scanned,
                       record=lookup is None and extends and (not overridden or scanned.reached),
                       inside=scanned.shas.sorted() if lookup is not None else None)
-        found.earlier_builds = self._earlier_builds(tag, previous_name, previous_sha, overridden)
-        for copy in self._copies_of_unreleased(tag, previous_sha, found.earlier_builds.get(previous_name or ""),
-                                               scanned, repo_id):
-            scanned.keep(copy)
+        try:
+            found.earlier_builds = self._earlier_builds(tag, previous_name, previous_sha, overridden)
+            if others is None and scanned.count <= _COPIES_UP_TO:
+                others = self._other_lines(tag, previous_name, previous_sha)
+            for copy in self._copies_of_unreleased(others, scanned, repo_id):
+                scanned.keep(copy)
+        finally:
+            if others is not None:
+                others.close()  # unread when the range had nothing to compare
         found.originals = self._originals(scanned, (), repo_id)
         if found.record:  # the range's picks are indexed: what they close through their originals, too
             self._derive_picks([_scan.Linked(sha, author, parsed) for sha, author, parsed in scanned.kept()
@@ -562,24 +579,33 @@ class Collector:
         self.link_index.add(tip, None, items)
         self._derive_picks(items)
 
-    def _copies_of_unreleased(self, tag: Tag, previous_sha: str | None, previous: Tag | None,
-                              scanned: _scan.Scanned, repo_id: links.Repository) -> list[_scan.Linked]:
+    def _other_lines(self, tag: Tag, previous_name: str | None, previous_sha: str | None) -> git.Log | None:
+        """The `git log` (started now) of what `_copies_of_unreleased` compares: the subjects of
+        the commits beyond this build, on the branches that moved since the previous build, that
+        refer to a request (an original that closes nothing is no original); None when no branch
+        moved beyond it."""
+        since = None
+        if previous_sha is not None:
+            # As `_earlier_builds` finds the previous build (a tag on the build's own commit is none).
+            previous = next((t for t in self.tags if t.name == previous_name and t.sha != tag.sha), None)
+            since = previous.commit_date if previous is not None else git.commit_date(self.repo, previous_sha)
+        tips = [sha for sha in git.branches_since(self.repo, since) if sha != tag.sha]
+        if not tips:
+            return None  # no branch moved beyond this build: nothing else to copy from
+        return git.subjects_log(self.repo, tips, tag.sha, _REFERRING)
+
+    def _copies_of_unreleased(self, others: git.Log | None, scanned: _scan.Scanned,
+                              repo_id: links.Repository) -> list[_scan.Linked]:
         """Commits of this range that copy, without saying so, a closing commit outside this
         build's history (a fix backported by hand to a patch release before the main line's
         next build): same subject (backport prefixes aside) and same patch (`git patch-id`).
         Each closes what its original closes. Looked for in patch-sized ranges only, over the
-        branches that moved since the previous build."""
+        branches that moved since the previous build (`others`, `_other_lines`)."""
         from tracker import _grammar as links
         from tracker import _scan
 
-        if scanned.count > _COPIES_UP_TO:
+        if others is None or scanned.count > _COPIES_UP_TO:
             return []
-        since = None
-        if previous_sha is not None:
-            since = previous.commit_date if previous is not None else git.commit_date(self.repo, previous_sha)
-        tips = [sha for sha in git.branches_since(self.repo, since) if sha != tag.sha]
-        if not tips:
-            return []  # no branch moved beyond this build: nothing else to copy from
         said = {sha for sha, _, parsed in scanned.kept() if parsed.closes or parsed.cherry_of}
         plain: dict[str, list[str]] = {}
         for change in scanned.changes:
@@ -590,7 +616,7 @@ class Collector:
             return []
         # The other branches' subjects, matched here: linear in both (git would try every
         # subject on every commit).
-        alike = {sha: subject for sha, subject in git.subjects_beyond(self.repo, tips, tag.sha)
+        alike = {sha: subject for sha, subject in git.subjects_of(others)
                  for subject in [links.bare_subject(subject)] if subject in plain}
         pairs = []
         for commit in git.show(self.repo, alike).values():
