@@ -45,6 +45,14 @@ def _one_line(result: Result) -> str:
      ".github/tracker.yml:3: 'components.lib.tags' (app-*) overlaps 'components.app.tags' (app-v*)"),
     ("components:\n  - {name: app, tags: \"app-v*\", path: [a]}\n",
      ".github/tracker.yml:2: unknown key 'components[0].path'"),
+    # Globs long enough to exhaust the overlap check's recursion (a hostile config).
+    ("builds:\n  channels: {beta: \"v" + "*a" * 3000 + "\", stable: \"v*\"}\n",
+     ".github/tracker.yml:2: 'builds.channels.beta' is longer than a tag glob can be (200 characters)"),
+    ("builds:\n  tags: \"v" + "*a" * 3000 + "\"\n",
+     ".github/tracker.yml:2: 'builds.tags' is longer than a tag glob can be (200 characters)"),
+    ("components:\n  - {name: a, tags: \"a" + "*a" * 3000 + "\", paths: [a]}\n"
+     "  - {name: b, tags: \"b*\", paths: [b]}\n",
+     ".github/tracker.yml:2: 'components.a.tags' is longer than a tag glob can be (200 characters)"),
     ("requests:\n  repository: feedback\n",
      ".github/tracker.yml:2: 'requests.repository' must be owner/name"),
     ("requests:\n  repository: \"org/\"\n",

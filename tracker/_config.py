@@ -170,6 +170,9 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
         if ok and (prefix + key) == "builds.channels":
             out[key] = _check_channels(value, nodes.get(key), where, line, data.get("tags") or "v*")
             continue
+        if ok and (prefix + key) == "builds.tags" and len(value) > MAX_GLOB:
+            raise ConfigError(f"{where}:{line}: 'builds.tags' is longer than a tag glob can be"
+                              f" ({MAX_GLOB} characters)")
         if ok and (prefix + key) == "requests.repository" and not _SLUG.fullmatch(value):
             raise ConfigError(f"{where}:{line}: 'requests.repository' must be owner/name (a hub such as"
                               f" org/feedback), not {_REPR.repr(value)}")
@@ -197,6 +200,8 @@ def _check(section: dict[str, Any], node: Any, data: Any, prefix: str, where: st
 
 
 _SLUG = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
+# A tag glob's length at most: comparing two globs (`globs_meet`) recurses once per character.
+MAX_GLOB = 200
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -226,6 +231,9 @@ def _check_channels(value: dict[Any, Any], node: Any, where: str, line: int,
         if not isinstance(glob, str) or not glob.strip():
             raise ConfigError(f"{where}:{at}: 'builds.channels.{name}' must be a tag glob (a string),"
                               f" not {_type_name(glob)}")
+        if len(glob) > MAX_GLOB:
+            raise ConfigError(f"{where}:{at}: 'builds.channels.{name}' is longer than a tag glob can be"
+                              f" ({MAX_GLOB} characters)")
         for other, wider in out:
             if globs_meet(wider, glob) and not glob_within(wider, glob):
                 raise ConfigError(f"{where}:{at}: 'builds.channels.{name}' ({glob}) overlaps"
@@ -259,6 +267,9 @@ def _check_components(value: list[Any], node: Any, where: str, line: int) -> tup
             raise ConfigError(f"{where}:{at}: '{key}.name' must be a name (letters, digits, '-', '_', '.')")
         if not isinstance(tags, str) or not tags.strip():
             raise ConfigError(f"{where}:{at}: 'components.{name}.tags' must be a tag glob (a string)")
+        if len(tags) > MAX_GLOB:
+            raise ConfigError(f"{where}:{at}: 'components.{name}.tags' is longer than a tag glob can be"
+                              f" ({MAX_GLOB} characters)")
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p.strip() for p in paths):
             raise ConfigError(f"{where}:{at}: 'components.{name}.paths' must be a non-empty list of paths"
                               " (a component without paths would range over every commit)")
