@@ -21,7 +21,6 @@ tracker runs from the Python running this script (install it first: `pip install
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -42,42 +41,20 @@ CONFIG = "components:\n  - {name: app, tags: \"app-v*\", paths: [apps/app]}\n" \
 ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
 
 
+def _one_folder(rng: random.Random, n: int) -> bytes:
+    """Commit n's change: one file in one of the components' folders."""
+    folder = FOLDERS[rng.randrange(len(FOLDERS))]
+    body = f"{n}\n".encode()
+    return f"M 644 inline {folder}/file{n % 50}.txt\ndata {len(body)}\n".encode() + body
+
+
 def build(path: Path, commits: int, requests: int, seed: int = 7) -> None:
     """The monorepo history: synth's messages, each commit touching one component's folder."""
-    rng = random.Random(seed)
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True, env=ENV)
-    proc = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=path, stdin=subprocess.PIPE, env=ENV)
-    assert proc.stdin is not None
-    out = proc.stdin
-    start = 1_700_000_000
-    for n in range(1, commits + 1):
-        author = rng.choice(synth.AUTHORS)
-        text = synth.message(rng, n, requests, commits).encode()
-        stamp = start + n * 600
-        folder = FOLDERS[rng.randrange(len(FOLDERS))]
-        body = f"{n}\n".encode()
-        out.write(f"commit refs/heads/main\nmark :{n}\n".encode())
-        out.write(f"author {author} <{author}@example.org> {stamp} +0000\n".encode())
-        out.write(f"committer {author} <{author}@example.org> {stamp} +0000\n".encode())
-        out.write(f"data {len(text)}\n".encode() + text + b"\n")
-        out.write(f"M 644 inline {folder}/file{n % 50}.txt\ndata {len(body)}\n".encode() + body + b"\n")
-        if n % TAG_EVERY == 0:
-            out.write(f"reset refs/tags/app-v{n // TAG_EVERY:05d}\nfrom :{n}\n\n".encode())
-    out.close()
-    if proc.wait() != 0:
-        raise SystemExit("git fast-import failed")
-    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=path, check=True, env=ENV)
+    synth.build(path, commits, TAG_EVERY, requests, seed, change=_one_folder, tag="app-v")
     subprocess.run(["git", "commit-graph", "write", "--reachable"], cwd=path, check=True, env=ENV)
     (path / ".github").mkdir(exist_ok=True)
     (path / ".github" / "tracker.yml").write_text(CONFIG)
-    issues = requests * synth.KINDS
-    rows = [{"id": str(k), "title": f"Request {k}", "author": f"fan{k % 900}",
-             "created_at": synth._iso(start + (k * commits // issues) * 600 - 300),  # as synth.py dates them
-             "voters": [f"fan{(k * 7 + v) % 900}" for v in range(k % 12)]}
-            for k in range(synth.KINDS, issues + 1, synth.KINDS)]
     source = path.parent / f"{path.name}-requests.json"
-    source.write_text(json.dumps(rows))
     subprocess.run([sys.executable, "-m", "tracker", "--repo", str(path), "requests", "import", str(source)],
                    check=True, env=ENV, stdout=subprocess.DEVNULL)
 

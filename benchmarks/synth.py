@@ -22,7 +22,9 @@ import json
 import os
 import random
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 AUTHORS = [f"dev{i:02d}" for i in range(40)] + ["renovate[bot]"]
 VERBS = ["feat", "fix", "perf", "docs", "refactor", "test", "chore"]
@@ -69,7 +71,15 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build(path: Path, commits: int, tag_every: int, requests: int, seed: int = 7) -> None:
+def _readme(rng: random.Random, n: int) -> bytes:
+    """The one file of the plain history: a README in its first commit."""
+    return b"M 644 inline README.md\ndata 9\n# synth\n\n" if n == 1 else b""
+
+
+def build(path: Path, commits: int, tag_every: int, requests: int, seed: int = 7,
+          change: Callable[[random.Random, int], bytes] = _readme, tag: str = "v") -> list[dict[str, Any]]:
+    """The history at `path` (commit n's files from `change`, drawn after its message), tags
+    `{tag}NNNNN` every `tag_every` commits; its requests beside it (`<path>-requests.json`), returned."""
     rng = random.Random(seed)
     path.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
@@ -82,15 +92,14 @@ def build(path: Path, commits: int, tag_every: int, requests: int, seed: int = 7
         author = rng.choice(AUTHORS)
         text = message(rng, n, requests, commits).encode()
         stamp = start + n * 600
+        files = change(rng, n)
         out.write(f"commit refs/heads/main\nmark :{n}\n".encode())
         out.write(f"author {author} <{author}@example.org> {stamp} +0000\n".encode())
         out.write(f"committer {author} <{author}@example.org> {stamp} +0000\n".encode())
         out.write(f"data {len(text)}\n".encode() + text + b"\n")
-        if n == 1:
-            out.write(b"M 644 inline README.md\ndata 9\n# synth\n\n")
-        out.write(b"\n")
+        out.write(files + b"\n")
         if n % tag_every == 0:
-            out.write(f"reset refs/tags/v{n // tag_every:05d}\nfrom :{n}\n\n".encode())
+            out.write(f"reset refs/tags/{tag}{n // tag_every:05d}\nfrom :{n}\n\n".encode())
     out.close()
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
@@ -100,6 +109,7 @@ def build(path: Path, commits: int, tag_every: int, requests: int, seed: int = 7
              "created_at": _iso(start + (k * commits // issues) * 600 - 300),
              "voters": [f"fan{(k * 7 + v) % 900}" for v in range(k % 12)]} for k in range(KINDS, issues + 1, KINDS)]
     (path.parent / f"{path.name}-requests.json").write_text(json.dumps(rows))
+    return rows
 
 
 def main() -> None:
