@@ -152,7 +152,7 @@ def test_dry_run_writes_not_even_the_link_index(make_repo: Any) -> None:
 
 
 def test_shas_kept_as_hex_read_back_in_order_and_looked_up_sorted():
-    from tracker._scan import Shas, ShaSet
+    from tracker._shas import Shas, ShaSet
 
     shas = Shas()
     for sha in ["c" * 40, "a" * 39 + "b", "b" * 40]:

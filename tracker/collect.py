@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from tracker._config import Component, Config
     from tracker._linkindex import LinkIndex
     from tracker._model import Commit, Request, Tag
+    from tracker._shas import ShaSet
     from tracker.hooks import Context
 
 # Ranges up to this many commits are searched for unmarked copies of closing commits (a
@@ -704,7 +705,7 @@ class Collector:
         return LinkIndex(index_path(git.git_dir(self.repo)), self.repo_id.key)
 
     def _earlier(self, tip: str, previous: str | None, search: set[str], record: bool,
-                 picked: _scan.ShaSet | None = None, inside: Set[str] | None = None) -> list[_scan.Linked]:
+                 picked: ShaSet | None = None, inside: Set[str] | None = None) -> list[_scan.Linked]:
         """Commits reachable from the previous build that close (or revert closers of) `search`,
         or cherry-pick one of the commits `picked` (this range's closing commits).
         `record`: the scan collected `previous..tip` into the index; mark the range."""
@@ -741,7 +742,7 @@ class Collector:
                 rid for rid in item.parsed.closes if rid not in late))) if late else item)
         return kept
 
-    def _closers(self, previous: str, search: set[str], picked: _scan.ShaSet | None = None,
+    def _closers(self, previous: str, search: set[str], picked: ShaSet | None = None,
                  until: Callable[[_scan.Linked], Set[str]] | None = None,
                  no_older_than: str | None = None, tip: str | None = None,
                  inside: Set[str] | None = None) -> list[_scan.Linked]:
@@ -828,7 +829,7 @@ class Collector:
             return None
         return git.shifted(min(dated), -_CLOCK_SLACK_DAYS)
 
-    def _walk_for(self, previous: str, search: set[str], picked: _scan.ShaSet | None,
+    def _walk_for(self, previous: str, search: set[str], picked: ShaSet | None,
                   until: Callable[[_scan.Linked], Set[str]] | None = None,
                   no_older_than: str | None = None, paths: Sequence[str] = ()) -> list[_scan.Linked]:
         """`_closers` read from git: one `git log` of `previous`'s ancestry since the oldest
