@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tracker"
 
 # In pipeline order; each stage's modules (private helpers included).
 STAGES: list[tuple[str, set[str]]] = [
-    ("collect", {"collect", "_git", "_linkindex", "_scan", "_ids"}),
+    ("collect", {"collect", "_earlier", "_git", "_linkindex", "_scan", "_shas", "_ids"}),
     ("link", {"link"}),
     ("decide", {"decide"}),
     ("credit", {"credit"}),

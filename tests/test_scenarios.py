@@ -198,7 +198,7 @@ def test_a_first_run_on_a_long_history_reads_only_what_it_asks(case: str, make_r
     """Without the link index and with a previous build's history too long to index on the way
     (here: any), a build reads the earlier history it needs with `git log --grep` since its
     candidates were opened: the same reports as the index gives."""
-    from tracker import collect
+    from tracker import _earlier as earlier
 
     repo, expected = _load(case, make_repo)
 
@@ -207,7 +207,7 @@ def test_a_first_run_on_a_long_history_reads_only_what_it_asks(case: str, make_r
         return report_of(repo, build, *(["--previous", given] if given else []))
 
     indexed = {build: report(build) for build in expected}
-    monkeypatch.setattr(collect, "_INDEX_AT_MOST", 1)
+    monkeypatch.setattr(earlier, "_INDEX_AT_MOST", 1)
     for build in reversed(list(expected)):
         for path in (repo / ".git" / "tracker").glob("links.sqlite3*"):
             path.unlink()
@@ -227,9 +227,9 @@ def test_a_first_run_walks_earlier_history_once_for_the_decision_and_credit(
     ana credited before: her #4 closed earlier?) ask about the same years of history: git
     walks them once, and both answers are what two walks gave. The dates of the earlier
     closers (for the decision and for which build shipped them) are asked once too."""
-    from tracker import collect
+    from tracker import _earlier as earlier
 
-    monkeypatch.setattr(collect, "_INDEX_AT_MOST", 1)
+    monkeypatch.setattr(earlier, "_INDEX_AT_MOST", 1)
     repo, _ = make_repo(
         [{"commit": "init", "date": "2026-01-01T00:00:00Z"},
          {"commit": "Export\n\nCloses #4", "date": "2026-01-10T00:00:00Z"},
@@ -259,7 +259,7 @@ def test_earlier_history_keeps_what_git_grep_kept(tmp_path: Path) -> None:
     a number followed by a digit is another number)."""
     import subprocess
 
-    from tracker import collect
+    from tracker import _earlier as earlier
 
     messages = ["Fixes #12", "fixes #120", "see #0012.", "GH-12 done", "gh-0012", "x/issues/12/y",
                 "/discussions/12", "#１２ wide", "#１２３ wide, longer", "#12a", "x#12", "Reverts commit abc",
@@ -275,10 +275,10 @@ def test_earlier_history_keeps_what_git_grep_kept(tmp_path: Path) -> None:
     numbers = ["007", "12"]
     patterns = ["reverts commit", "cherry picked from commit",
                 f"(#|gh-|/issues/|/discussions/)0*({'|'.join(numbers)})([^0-9]|$)",
-                f"#({'|'.join(n.translate(collect._FULLWIDTH) for n in numbers)})"]
+                f"#({'|'.join(n.translate(str.maketrans('0123456789', '０１２３４５６７８９')) for n in numbers)})"]
     kept = subprocess.run(["git", "-C", str(tmp_path), "log", "--format=%H", "-E", "-i",
                            *(f"--grep={p}" for p in patterns)], capture_output=True, text=True, check=True)
-    says = collect._naming(numbers)
+    says = earlier._naming(numbers)
     assert {shas[sha] for sha in kept.stdout.split()} == {m for m in messages if says(m.encode())}
     assert says(b"Fixes #12") and not says(b"fixes #120") and says("#１２３".encode())
 
@@ -288,9 +288,9 @@ def test_a_commit_older_than_the_request_it_names_is_not_read_for_it(make_repo: 
     """The first run reads earlier history back to a week before the oldest candidate was
     opened; a request opened later than a commit that names it (a number reused after an
     import) is not taken as closed by that commit."""
-    from tracker import collect
+    from tracker import _earlier as earlier
 
-    monkeypatch.setattr(collect, "_INDEX_AT_MOST", 1)
+    monkeypatch.setattr(earlier, "_INDEX_AT_MOST", 1)
     repo, _ = make_repo(
         [{"commit": "init", "date": "2026-01-01T00:00:00Z"},
          {"commit": "Old work\n\nFixes #4", "date": "2026-01-02T00:00:00Z"}, {"tag": "v1"},
