@@ -113,28 +113,5 @@ class ShaSet(AbstractSet[str]):
     def _first(self, digest: bytes) -> bytes:
         """The first digest here not before `digest` in order (b"" when none)."""
         width, raw = self._width, self._raw
-        at = bisect_left(_Digests(raw, width), digest)
+        at = bisect_left(range(len(self)), digest, key=lambda n: raw[n * width:(n + 1) * width])
         return raw[at * width:(at + 1) * width]
-
-
-class _Digests(Sequence[bytes]):
-    """The digests of a sorted run, as a sequence `bisect` searches without copying them out."""
-
-    __slots__ = ("_raw", "_width")
-
-    def __init__(self, raw: bytes, width: int):
-        self._raw, self._width = raw, width
-
-    def __len__(self) -> int:
-        return len(self._raw) // self._width if self._width else 0
-
-    @overload
-    def __getitem__(self, at: int) -> bytes: ...
-
-    @overload
-    def __getitem__(self, at: slice) -> list[bytes]: ...
-
-    def __getitem__(self, at: int | slice) -> bytes | list[bytes]:
-        if isinstance(at, slice):
-            return [self[n] for n in range(*at.indices(len(self)))]
-        return self._raw[at * self._width:(at + 1) * self._width]
