@@ -3,20 +3,22 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from tracker import _textsafe as textsafe
 from tracker._model import REPORT, Request
 from tracker.credit import Duplicates
 
 
 def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
-    """Open requests (not duplicates, not bug reports), most votes first, then oldest.
+    """Open requests (not duplicates, not bug reports), most votes first, then oldest (`ranked`)."""
+    return [roadmap_row(r, votes, url_of) for r, votes in ranked(requests)[:count]]
+
+
+def ranked(requests: Iterable[Request]) -> list[tuple[Request, int]]:
+    """Open requests (not duplicates, not bug reports) with their votes, most first, then oldest.
 
     A duplicate's votes count for its original, as in the changelog; from counts
     alone a fan who voted for both is counted twice (voter lists are not read
@@ -24,12 +26,18 @@ def top(requests: Iterable[Request], count: int, url_of: Callable[[str], str | N
     """
     everything = {r.id: r for r in requests}
     duplicates = Duplicates(everything)
-    votes = {rid: r.votes + sum(everything[d].votes for d in duplicates.of(rid)) for rid, r in everything.items()}
-    open_ = [r for r in everything.values() if r.state == "open" and not r.duplicate_of and r.kind != REPORT]
+    open_ = [(r, r.votes + sum(everything[d].votes for d in duplicates.of(r.id))) for r in everything.values()
+             if r.state == "open" and not r.duplicate_of and r.kind != REPORT]
     # isdecimal, not isdigit: an imported id may be "²", a digit that int() refuses.
-    open_.sort(key=lambda r: (-votes[r.id], r.created_at or "", int(r.id) if r.id.isdecimal() else 0, r.id))
-    return [{"id": r.id, "title": r.title, "author": r.author, "votes": votes[r.id], "url": r.url or url_of(r.id)}
-            for r in open_[:count]]
+    open_.sort(key=lambda rv: (-rv[1], rv[0].created_at or "", int(rv[0].id) if rv[0].id.isdecimal() else 0,
+                               rv[0].id))
+    return open_
+
+
+def roadmap_row(request: Request, votes: int, url_of: Callable[[str], str | None]) -> dict[str, Any]:
+    """One line of the roadmap (`tracker top`, a report's `roadmap`)."""
+    return {"id": request.id, "title": request.title, "author": request.author, "votes": votes,
+            "url": request.url or url_of(request.id)}
 
 
 def requests(found: Iterable[Request], state: str, url_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
@@ -45,6 +53,10 @@ def table(rows: Sequence[Mapping[str, Any]], fmt: str, columns: Sequence[str]) -
     """Rows as text, Markdown, JSON or CSV (lists joined with ';' in CSV)."""
     if fmt == "json":
         return json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n"
+    # Loaded for the text forms only: a report's roadmap (`ranked`) needs none of them.
+    import csv
+
+    from tracker import _textsafe as textsafe
 
     def cell(value: Any) -> str:
         if isinstance(value, list):
@@ -73,6 +85,8 @@ def table(rows: Sequence[Mapping[str, Any]], fmt: str, columns: Sequence[str]) -
 
 
 def _width(text: str) -> int:
+    import unicodedata
+
     # A terminal gives CJK (wide and full-width) characters two columns: count them so columns line up.
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
                for ch in text)

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -216,16 +217,19 @@ class Session:
                       self.reads.commit_logins,
                       tag.sha, found.previous_sha, scanned.count, found.inside)
         # The roadmap as it stands, for the sites that merge this repository's reports (`site.reports`).
+        from tracker import _views as views
+
         gone = {entry["id"] for entry in out["shipped"]}
-        out["roadmap"] = [row for row in self._roadmap if row["id"] not in gone][:ROADMAP_SIZE]  # type: ignore[typeddict-item]  # views.top rows are RoadmapEntry-shaped
+        still = islice(((r, votes) for r, votes in self._ranked if r.id not in gone), ROADMAP_SIZE)
+        out["roadmap"] = [views.roadmap_row(r, votes, self.issues.issue_url) for r, votes in still]  # type: ignore[misc]  # views rows are RoadmapEntry-shaped
         return out
 
     @cached_property
-    def _roadmap(self) -> list[dict[str, Any]]:
-        """Every open request, most votes first (`tracker top`), listed once per command."""
+    def _ranked(self) -> list[tuple[Request, int]]:
+        """Every open request with its votes, most first (`tracker top`), ranked once per command."""
         from tracker import _views as views
 
-        return views.top(self.requests.values(), len(self.requests), self.issues.issue_url)
+        return views.ranked(self.requests.values())
 
     def __enter__(self) -> Session:
         return self
