@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, itemgetter
-from typing import Protocol, cast
+from typing import Protocol, TypeVar, cast
 
 from tracker import _git as git
 from tracker import _grammar as links
@@ -353,15 +353,28 @@ def _facts(row: Row, known: Container[str], quoted: dict[str, str], ids: dict[st
     fragment += f'], "pull": "{pull}"' if pull else _NO_PULL  # a pull number is digits: no escaping
     if not (closes or pull or reverts or cherry):
         return fragment, None  # a mention only: nothing in a decision depends on it
-    what = closes if not (pull or reverts or cherry) else (closes, pull, reverts, cherry)
-    parsed = cache.get(what)
+    shared = _closing(closes, cache, ids, _split)
+    if not (pull or reverts or cherry):
+        return fragment, shared
+    return fragment, links.Parsed(shared.closes, (), pull or None, _split(reverts), _split(cherry))
+
+
+_Closes = TypeVar("_Closes", str, "tuple[str, ...]")  # a row's text, or the ids a message was parsed into
+
+
+def _closing(closes: _Closes, cache: dict[object, links.Parsed], ids: dict[str, str],
+             split: Callable[[_Closes], tuple[str, ...]]) -> links.Parsed:
+    """The one reading of commits that close `closes` (a row's text, or a parsed tuple) and
+    say nothing else, shared by all of them. A reading with a pull request, a revert or a
+    pick is made apart, around the same `closes` tuple: a pull request's number makes it
+    one of a kind, and cached by it, a long range kept ~17,000 keys and readings."""
+    parsed = cache.get(closes)
     if parsed is None:
         if len(cache) >= _CACHED:
             cache.clear()
-        ids_closed = _split(closes)
-        parsed = cache[what] = links.Parsed(tuple(map(ids.setdefault, ids_closed, ids_closed)), (), pull or None,
-                                            _split(reverts), _split(cherry))
-    return fragment, parsed
+        ids_closed = split(closes)
+        parsed = cache[closes] = links.Parsed(tuple(map(ids.setdefault, ids_closed, ids_closed)))
+    return parsed
 
 
 def _parsed_facts(parsed: links.Parsed, known: Container[str], quoted: dict[str, str], ids: dict[str, str],
@@ -374,15 +387,11 @@ def _parsed_facts(parsed: links.Parsed, known: Container[str], quoted: dict[str,
     reverts, cherry = parsed.reverts, parsed.cherry_of
     if not (closes or pull or reverts or cherry):
         return fragment, None  # a mention only: nothing in a decision depends on it
-    # Keyed apart from `_facts`' texts: a tuple of ids, or of all four parts.
-    what: object = closes if not (pull or reverts or cherry) else (closes, pull or "", reverts, cherry)
-    kept = cache.get(what)
-    if kept is None:
-        if len(cache) >= _CACHED:
-            cache.clear()
-        kept = cache[what] = links.Parsed(tuple(map(ids.setdefault, closes, closes)), (), pull,
-                                          reverts, cherry)
-    return fragment, kept
+    # Keyed apart from `_facts`' texts: a tuple of ids.
+    shared = _closing(closes, cache, ids, tuple)
+    if not (pull or reverts or cherry):
+        return fragment, shared
+    return fragment, links.Parsed(shared.closes, (), pull, reverts, cherry)
 
 
 # The end of a change entry's JSON after its request items, for a commit that claims no pull request.
