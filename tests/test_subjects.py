@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from conftest import report_of
 
+from tracker import _builds as builds
 from tracker import _git as git
 from tracker import _grammar as links
+from tracker import _otherlines as otherlines
 from tracker import _scan
 from tracker._model import decode, subject
 
@@ -142,11 +144,11 @@ def test_the_copies_search_lists_every_commit_that_closes_and_few_others(tmp_pat
     for message in [*closing, *silent]:
         subprocess.run([*commit, message], check=True)
     repo = git.open_repo(str(repo_path))
-    below = git.resolve_previous(repo, "v1")
-    tip = git.resolve_previous(repo, "main")
+    below = builds.resolve_previous(repo, "v1")
+    tip = builds.resolve_previous(repo, "main")
     repo_id = links.Repository("acme/app")
     assert all(links.parse(message, repo_id).closes for message in closing)
-    listed = {subject for _, subject in git.subjects_beyond(repo, [tip], below, earlier._REFERRING)}
+    listed = {subject for _, subject in otherlines.subjects_beyond(repo, [tip], below, earlier._REFERRING)}
     assert listed == {message.partition("\n")[0] for message in closing}
-    everything = {subject for _, subject in git.subjects_beyond(repo, [tip], below)}
+    everything = {subject for _, subject in otherlines.subjects_beyond(repo, [tip], below)}
     assert everything == listed | set(silent)

@@ -10,7 +10,9 @@ window since the oldest asked request was opened, once, for the decision and cre
 
 from __future__ import annotations
 
+from tracker import _builds as builds
 from tracker import _git as git
+from tracker import _otherlines as otherlines
 
 TYPE_CHECKING = False  # as in collect: typing stays unloaded on the early start's path
 
@@ -132,9 +134,9 @@ class EarlierHistory:
 
         def read() -> None:
             try:
-                commits = git.beyond(self.repo, sorted(set(tips)), previous_sha, since)
+                commits = otherlines.beyond(self.repo, sorted(set(tips)), previous_sha, since)
                 if overridden and previous_sha:
-                    commits = chain(commits, git.beyond(self.repo, [previous_sha], tag.sha, since))
+                    commits = chain(commits, otherlines.beyond(self.repo, [previous_sha], tag.sha, since))
                 for commit in commits:
                     parsed = links.parse(commit.message, repo_id)
                     if not parsed.empty:
@@ -183,7 +185,7 @@ class EarlierHistory:
             author = _scan.commit_author(commit)
             if name in picked and len(commit.parents) > 1:
                 inside = [(c, links.parse(c.message, repo_id).closes)
-                          for c in git.brought_in(self.repo, commit.sha)]
+                          for c in otherlines.brought_in(self.repo, commit.sha)]
                 parsed = replace(parsed, closes=tuple(dict.fromkeys([*parsed.closes,
                                                                      *(i for _, ids in inside for i in ids)])))
                 # Who wrote the fix the merge brought in built it, not who merged it.
@@ -232,10 +234,10 @@ class EarlierHistory:
             # As `_earlier_builds` finds the previous build (a tag on the build's own commit is none).
             previous = next((t for t in self.tags if t.name == previous_name and t.sha != tag.sha), None)
             since = previous.commit_date if previous is not None else git.commit_date(self.repo, previous_sha)
-        tips = [sha for sha in git.branches_since(self.repo, since) if sha != tag.sha]
+        tips = [sha for sha in otherlines.branches_since(self.repo, since) if sha != tag.sha]
         if not tips:
             return None  # no branch moved beyond this build: nothing else to copy from
-        return git.subjects_log(self.repo, tips, tag.sha, _REFERRING)
+        return otherlines.subjects_log(self.repo, tips, tag.sha, _REFERRING)
 
     def _copies_of_unreleased(self, others: git.Log | None, scanned: _scan.Scanned,
                               repo_id: links.Repository) -> list[_scan.Linked]:
@@ -259,7 +261,7 @@ class EarlierHistory:
             return []
         # The other branches' subjects, matched here: linear in both (git would try every
         # subject on every commit).
-        alike = {sha: subject for sha, subject in git.subjects_of(others)
+        alike = {sha: subject for sha, subject in otherlines.subjects_of(others)
                  for subject in [links.bare_subject(subject)] if subject in plain}
         pairs = []
         for commit in git.show(self.repo, alike).values():
@@ -278,7 +280,7 @@ class EarlierHistory:
         known = self.link_index.patches(wanted)
         missing = wanted - set(known)
         if missing:
-            fresh = git.patch_ids(self.repo, missing)
+            fresh = otherlines.patch_ids(self.repo, missing)
             # A commit with no patch (a merge, an empty change) is remembered as "" (none).
             self.link_index.remember_patches({sha: fresh.get(sha, "") for sha in missing})
             known.update(fresh)
@@ -329,7 +331,7 @@ class EarlierHistory:
         if unplaced:  # the builds that can hold them: those whose commit is no older than the oldest
             dates = self._commit_dates(unplaced)
             oldest = git.shifted(min(dates.values()), -_CLOCK_SLACK_DAYS) if dates else None
-            holders = git.oldest_holders(self.repo, unplaced, [
+            holders = builds.oldest_holders(self.repo, unplaced, [
                 t.name for t in earlier_builds.values() if oldest is None or t.commit_date >= oldest])
         by_name = {t.name: t for t in earlier_builds.values()}
         out: dict[str, str] = {}

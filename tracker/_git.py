@@ -22,16 +22,16 @@ import os
 import subprocess
 from pathlib import Path
 
-from tracker._errors import BadInput, WorkFailed, did_you_mean
+from tracker._errors import BadInput, WorkFailed
 
 # `typing.TYPE_CHECKING` without loading typing (~5 ms) on the early start's path; type
 # checkers read any name TYPE_CHECKING as True.
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
-    from tracker._model import Commit, Tag
+    from tracker._model import Commit
 
 # Fields are separated by US (0x1f); records by NUL (`-z`). Git forbids NUL in
 # messages. The author is one field, `name<email>` (`model.split_ident`): one key per
@@ -326,86 +326,6 @@ def show(repo: Repo, shas: Iterable[str]) -> dict[str, Commit]:
     return {sha: c for sha in wanted for c in found.values() if c.sha.startswith(sha)}
 
 
-def beyond(repo: Repo, tips: Sequence[str], below: str | None, since: str | None = None) -> Iterator[Commit]:
-    """Commits reachable from `tips` but not from `below` (everything under `tips` for None),
-    committed at `since` or later when given: what builds on other lines hold that the
-    previous build's ancestry does not."""
-
-    if not tips:
-        return iter(())
-    return log(repo, [*tips, *([f"^{below}"] if below else [])], *([f"--since={since}"] if since else []))
-
-
-def branches_since(repo: Repo, date: str | None) -> list[str]:
-    """Tips of the branches (local and remote-tracking) with a commit since `date` (all for None):
-    where a commit not yet in any build may be."""
-    out = repo.run("for-each-ref", "--format=%(objectname)%00%(committerdate:iso-strict)", "refs/heads",
-                   "refs/remotes", check=False) or ""
-    tips = []
-    for line in out.splitlines():
-        sha, _, when = line.partition("\0")
-        if sha and (date is None or (when and _utc(when) >= date)):
-            tips.append(sha)
-    return sorted(set(tips))
-
-
-def subjects_beyond(repo: Repo, tips: Sequence[str], below: str,
-                    naming: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
-    """(sha, subject) of the commits reachable from `tips` but not from `below`, as git lists
-    them (subjects only: cheap to read for thousands); with `naming`, only those whose message
-    holds one of those words (any case: git filters, in C, as `grep` does)."""
-    if not tips:
-        return iter(())
-    return subjects_of(subjects_log(repo, tips, below, naming))
-
-
-def subjects_log(repo: Repo, tips: Sequence[str], below: str, naming: Sequence[str] = ()) -> Log:
-    """The `git log` of `subjects_beyond`, started now (read it with `subjects_of`)."""
-    options = ["-E", "-i", *(f"--grep={p}" for p in naming)] if naming else []
-    return Log(repo, [*tips, f"^{below}", *options, "--"], "%H%x1f%s")
-
-
-def subjects_of(log: Log) -> Iterator[tuple[str, str]]:
-    """(sha, subject) of each record of a `subjects_log`; git is stopped if reading stops early."""
-    from tracker._model import decode
-
-    try:
-        for block in log:
-            for record in block.split(b"\0"):
-                sha, _, subject = record.strip(b"\n").partition(b"\x1f")
-                if sha:
-                    yield sha.decode("ascii"), decode(subject)
-    finally:
-        log.close()
-
-
-def brought_in(repo: Repo, merge: str) -> Iterator[Commit]:
-    """The commits a merge commit brought in (`M^1..M`, the merge itself included)."""
-
-    return log(repo, [f"{merge}^1..{merge}"])
-
-
-def patch_ids(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
-    """sha → its patch id (`git patch-id --stable`), for the non-merge commits among `shas`
-    that change something: two commits with one patch id are the same change."""
-    wanted = list(dict.fromkeys(shas))
-    if not wanted:
-        return {}
-    shown = subprocess.run(repo._command(["log", "--no-walk=unsorted", "--no-merges", "-p", "--no-color",
-                                          "--format=commit %H", "--stdin"]),
-                           cwd=repo.work_tree, input="\n".join(wanted).encode("ascii") + b"\n", capture_output=True)
-    if shown.returncode != 0:
-        return {}
-    done = subprocess.run(repo._command(["patch-id", "--stable"]), cwd=repo.work_tree, input=shown.stdout,
-                          capture_output=True)
-    found: dict[str, str] = {}
-    for line in done.stdout.decode("ascii", "replace").splitlines():
-        patch, _, sha = line.partition(" ")
-        if sha:
-            found[sha] = patch
-    return found
-
-
 def grep(repo: Repo, tip: str, patterns: list[str], since: str | None = None,
          paths: Sequence[str] = ()) -> Iterator[Commit]:
     """Commits reachable from `tip` whose message matches any pattern (git filters, in C),
@@ -437,118 +357,9 @@ def shifted(iso: str, days: float) -> str | None:
     return (moment + timedelta(days=days)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# The trailers that credit people (DESIGN "Who is credited"), as git itself parses them.
-CREDIT_TRAILERS = ("co-authored-by", "suggested-by", "reported-by", "tested-by")
-_TRAILERS = "%(trailers:" + ",".join(f"key={key}" for key in CREDIT_TRAILERS) + ",unfold,separator=%x1e)"
-
-
-def credit_trailers(repo: Repo, shas: Iterable[str]) -> dict[str, tuple[str, list[tuple[str, str]]]]:
-    """sha → (author `Name<email>` after `.mailmap`, [(trailer key in lower case, value)]) of
-    the commits `shas`, in one `git log --no-walk` (the shas on its stdin: a long range ships
-    tens of thousands, more than a command line holds): only commits that ship something ask."""
-    from tracker._model import decode
-
-    wanted = sorted(set(shas))
-    if not wanted:
-        return {}
-    fmt = f"--format=tformat:%H%x1f%aN<%aE>%x1f{_TRAILERS}"
-    done = subprocess.run(repo._command(["log", "--no-walk=unsorted", "--stdin", fmt, "-z", "--no-color"]),
-                          cwd=repo.work_tree, input="\n".join(wanted).encode("ascii") + b"\n", capture_output=True)
-    if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitFailed(f"git log failed: {detail[-1] if detail else f'exit {done.returncode}'}")
-    out: dict[str, tuple[str, list[tuple[str, str]]]] = {}
-    for record in done.stdout.split(b"\0"):
-        parts = decode(record.strip(b"\n")).split("\x1f", 2)
-        if len(parts) != 3:
-            continue
-        sha, ident, text = parts
-        trailers = []
-        if text:
-            for line in text.split("\x1e"):
-                key, colon, value = line.partition(":")
-                if colon and value.strip():
-                    trailers.append((key.strip().lower(), value.strip()))
-        out[sha] = (ident, trailers)
-    return out
-
-
-def mailmap(repo: Repo, contacts: Iterable[str]) -> dict[str, str]:
-    """`Name <email>` → its canonical form by the repository's `.mailmap` (git's own
-    `check-mailmap`, one process for all); unchanged contacts map to themselves."""
-    wanted = sorted(set(contacts))
-    if not wanted:
-        return {}
-    done = subprocess.run(repo._command(["check-mailmap", "--stdin"]), cwd=repo.work_tree,
-                          input="\n".join(wanted).encode("utf-8") + b"\n", capture_output=True)
-    answers = done.stdout.decode("utf-8", "replace").splitlines() if done.returncode == 0 else []
-    if len(answers) != len(wanted):
-        return {contact: contact for contact in wanted}  # a contact git refused: keep them as written
-    return dict(zip(wanted, answers, strict=True))
-
-
-_ERE_SPECIAL = frozenset(".[]()*+?{}|^$\\")
-
-
-def ere_literal(text: str) -> str:
-    """`text` as a POSIX extended regular expression that matches it as written."""
-    return "".join("\\" + char if char in _ERE_SPECIAL else char for char in text)
-
-
-def authors_before(repo: Repo, tip: str, patterns: Iterable[str], key: Callable[[str], str | None],
-                   count: int) -> set[str]:
-    """The keys (`key` of an author email, after `.mailmap`; None for no one wanted) of the
-    commits reachable from `tip` whose author matches any fixed-string `patterns` (such as
-    `<alice@example.org>`). git filters the walk in C; reading stops once `count` keys are found."""
-    from tracker._model import decode
-
-    found: set[str] = set()
-    wanted = sorted(set(patterns))
-    if count <= 0 or not wanted:
-        return found
-    # One pattern for all (git tries each --author on every commit): the fixed strings, escaped.
-    pattern = "|".join(map(ere_literal, wanted))
-    log = Log(repo, ["--use-mailmap", "-i", "-E", f"--author={pattern}", tip, "--"], "%aE")
-    try:
-        for block in log:
-            for email in block.split(b"\0"):
-                hit = key(decode(email.strip(b"\n")))
-                if hit is not None:
-                    found.add(hit)
-                    if len(found) >= count:
-                        return found
-    finally:
-        log.close()
-    return found
-
-
-def topology(repo: Repo, previous: str | None, build: str,
-             paths: Sequence[str] = ()) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
-    """(sha → author email after `.mailmap`, sha → parents, the range's
-    first-parent line from `build` (a full sha) down) of `previous..build`, in one `git log`."""
-    emails: dict[str, str] = {}
-    parents: dict[str, list[str]] = {}
-    revisions = [build] if previous is None else [build, f"^{previous}"]
-    # With `paths`, parents are rewritten to the commits touching them (the line stays a line).
-    for block in Log(repo, [*(["--parents"] if paths else []), *revisions, "--", *paths],
-                     "%H%x1f%P%x1f%aE"):
-        for record in block.split(b"\0"):
-            sha, _, rest = record.strip(b"\n").decode("utf-8", "replace").partition("\x1f")
-            above, _, email = rest.partition("\x1f")
-            if sha:
-                emails[sha] = email
-                parents[sha] = above.split()
-    line = []
-    at: str | None = build
-    while at is not None and at in parents:
-        line.append(at)
-        at = parents[at][0] if parents[at] else None
-    return emails, parents, line
-
-
 def commit_date(repo: Repo, sha: str) -> str:
     """A commit's committer date, UTC, ISO 8601 (as build dates are written)."""
-    return _utc((repo.run("log", "-1", "--format=%cI", sha, "--") or "").strip())
+    return utc((repo.run("log", "-1", "--format=%cI", sha, "--") or "").strip())
 
 
 def is_shallow(repo: Repo) -> bool:
@@ -556,53 +367,12 @@ def is_shallow(repo: Repo) -> bool:
     return (repo.git_dir / "shallow").exists()
 
 
-def _utc(iso: str) -> str:
+def utc(iso: str) -> str:
+    """An ISO 8601 moment in UTC, as build dates are written (`2026-11-20T10:00:00Z`)."""
     from datetime import datetime, timezone
 
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def tags(repo: Repo, pattern: str) -> list[Tag]:
-    """Every tag matching the build glob, with its commit and date (tagger date, else commit date)."""
-    import fnmatch
-
-    from tracker._model import Tag
-
-    out = repo.run(
-        "for-each-ref",
-        "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:iso-strict)"
-        "%00%(*committerdate:iso-strict)%00%(committerdate:iso-strict)",
-        "refs/tags",
-    ) or ""
-    found = []
-    for line in out.splitlines():
-        name, obj, peeled, date, peeled_date, own_date = line.split("\0")
-        if fnmatch.fnmatchcase(name, pattern) and date:
-            committed = peeled_date or own_date
-            found.append(Tag(name=name, sha=peeled or obj, date=_utc(date), commit_date=_utc(committed) if committed
-                             else ""))
-    return found
-
-
-def oldest_holders(repo: Repo, shas: Iterable[str], tags: Iterable[str]) -> dict[str, str]:
-    """sha → the oldest of `tags` (names) whose history holds it, in one `git name-rev` (it
-    prefers the older of two tags, and walks each tag's history only down to the oldest of
-    `shas`); shas none of them holds are left out."""
-    import re
-
-    wanted = sorted(set(shas))
-    refs = [f"--refs=refs/tags/{name}" for name in sorted(set(tags))]
-    if not wanted or not refs:
-        return {}
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), 500):  # a command line of bounded length
-        batch = wanted[start:start + 500]
-        out = repo.run("name-rev", "--tags", "--name-only", *refs, *batch, check=False) or ""
-        for sha, name in zip(batch, out.split(), strict=False):
-            if name != "undefined":
-                found[sha] = re.split(r"[~^]", name, maxsplit=1)[0]
-    return found
 
 
 def commit_dates(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
@@ -611,7 +381,7 @@ def commit_dates(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     out = repo.run("log", "--no-walk=unsorted", "--format=%H %cI", *wanted, "--", check=False) or ""
-    return {sha: _utc(when) for sha, _, when in (line.partition(" ") for line in out.splitlines()) if when}
+    return {sha: utc(when) for sha, _, when in (line.partition(" ") for line in out.splitlines()) if when}
 
 
 def is_ancestor(repo: Repo, older: str, newer: str) -> bool:
@@ -620,133 +390,3 @@ def is_ancestor(repo: Repo, older: str, newer: str) -> bool:
     done = subprocess.run(repo._command(["merge-base", "--is-ancestor", older, newer]), cwd=repo.work_tree,
                           capture_output=True)
     return done.returncode == 0
-
-
-def resolve_build(builds: Sequence[Tag], name: str, pattern: str) -> Tag:
-    """The build tag called `name` among `builds` (`tags(repo, pattern)`), or BadInput saying why not."""
-    import fnmatch
-
-
-    if not fnmatch.fnmatchcase(name, pattern):
-        raise BadInput(f"'{name}' is not a build: build tags match '{pattern}' (builds.tags)"
-                       + did_you_mean(name, (tag.name for tag in builds)))
-    for tag in builds:
-        if tag.name == name:
-            return tag
-    raise BadInput(f"no tag '{name}' in this repository (builds are tags matching '{pattern}')"
-                   + did_you_mean(name, (tag.name for tag in builds)))
-
-
-def previous_build(repo: Repo, name: str, pattern: str,
-                   skip: Sequence[str] = ()) -> Callable[[Sequence[Tag]], Tag | None]:
-    """The nearest build tag that is an ancestor of build `name` (topology, never dates).
-
-    `git describe` walks history for tens of milliseconds, so it starts now, runs while
-    the caller reads tags and requests, and is waited for when the returned function is
-    called with the build tags. Tags on the build's own commit are not earlier builds, nor
-    tags matching a glob of `skip` (a more specific channel's).
-    """
-
-
-    def start(exclude: Sequence[str]) -> subprocess.Popen[bytes]:
-        # --candidates=1: the first build tag the walk meets (it walks newest first) is the
-        # answer; git's default of ten walks on to weigh nine more (0.15 s at 100,000 commits).
-        args = ["describe", "--tags", "--abbrev=0", "--candidates=1", f"--match={pattern}",
-                *(f"--exclude={n}" for n in [*exclude, *skip])]
-        return subprocess.Popen(repo._command([*args, f"refs/tags/{name}^{{commit}}"]), cwd=repo.work_tree,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-
-    proc = start([name])
-
-    def answer(builds: Sequence[Tag]) -> Tag | None:
-        out, _ = proc.communicate()
-        found = out.decode("utf-8", "replace").strip() if proc.returncode == 0 else ""
-        by_name = {tag.name: tag for tag in builds}
-        build = by_name.get(name)
-        if build is None:
-            return None
-        same_commit = [t.name for t in builds if t.sha == build.sha]
-        if found in same_commit:  # another tag on the same commit (rare): ask again without them
-            again = start(same_commit)
-            out, _ = again.communicate()
-            found = out.decode("utf-8", "replace").strip() if again.returncode == 0 else ""
-        # An empty answer: no earlier build, this is the first.
-        return by_name.get(found) if found else None
-
-    return answer
-
-
-def resolve_previous(repo: Repo, name: str) -> str:
-    """The commit a `--previous` revision names, or BadInput."""
-    found = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}", check=False)
-    if not found:
-        raise BadInput(f"--previous {name}: no such tag or commit"
-                       + did_you_mean(name, (tag.name for tag in tags(repo, "*"))))
-    return found.strip()
-
-
-def resolve_range(repo: Repo, spec: str) -> list[str]:
-    """A `git log` range (`A..B`, `A...B` or one revision), checked, or BadInput saying what to write."""
-    for end in _range_ends(spec):
-        if not repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{end}^{{commit}}", check=False):
-            raise BadInput(f"'{spec}' is not a range: '{end}' names no commit"
-                           " (write a tag, a branch or a commit, like v2026.46..v2026.47)")
-    return [spec]
-
-
-def _range_ends(spec: str) -> list[str]:
-    separator = "..." if "..." in spec else ".."
-    ends = spec.split(separator) if separator in spec else [spec]
-    if len(ends) > 2 or any(not part or part.startswith("-") or ".." in part or part != part.strip()
-                            for part in ends):
-        raise BadInput(f"'{spec}' is not a range: write one revision, A..B (the commits after A up to B)"
-                       " or A...B, like v2026.46..v2026.47")
-    return ends
-
-
-def has_commits(repo: Repo) -> bool:
-    """Does HEAD name a commit (a new repository has none yet)?"""
-    return repo.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False) is not None
-
-
-def empty_range_note(repo: Repo, spec: str) -> str | None:
-    """Why the range `spec`, found to hold no commits, holds none, when that is likely a slip.
-
-    `A..B` is empty exactly when B is A or is in A's history, so the two ends' commits say
-    which: the same commit, or a range written the wrong way round.
-    """
-    ends = _range_ends(spec)
-    if len(ends) != 2:
-        return None
-    first, last = (repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{end}^{{commit}}",
-                            check=False) for end in ends)
-    if first is not None and first == last:
-        return f"note: {spec} holds no commits: {ends[0]} and {ends[1]} are the same commit"
-    if "..." not in spec:
-        return (f"note: {spec} holds no commits: {ends[1]} is already in the history of {ends[0]}"
-                f" (the other way round? {ends[1]}..{ends[0]})")
-    return None
-
-
-def topo_order(repo: Repo, names: Sequence[str]) -> list[str]:
-    """Tag names ordered newest first by topology, in one `git log` walk.
-
-    A descendant always comes before its ancestors; unrelated lines interleave
-    by commit date, as `--topo-order` does.
-    """
-    wanted = list(dict.fromkeys(names))
-    if len(wanted) < 2:
-        return wanted
-    shas: dict[str, list[str]] = {}
-    for tag in tags(repo, "*"):
-        if tag.name in wanted:
-            shas.setdefault(tag.sha, []).append(tag.name)
-    out = repo.run("log", "--topo-order", "--format=%H",
-                   "--simplify-by-decoration", "--decorate-refs=refs/tags/", *shas.keys(), "--") or ""
-    ordered: list[str] = []
-    for sha in out.split():
-        for name in sorted(shas.get(sha, []), key=wanted.index):
-            if name not in ordered:
-                ordered.append(name)
-    ordered += [n for n in wanted if n not in ordered]
-    return ordered

@@ -20,6 +20,8 @@ import os
 from functools import cached_property
 from pathlib import Path
 
+from tracker import _authors as authors
+from tracker import _builds as builds
 from tracker import _git as git
 from tracker._earlier import _COPIES_UP_TO, EarlierHistory
 from tracker._errors import BadInput
@@ -117,16 +119,16 @@ class Collector(EarlierHistory):
     def tags(self) -> list[Tag]:
         """Every build tag (and every component's), read once."""
         if not self.config.components:
-            return git.tags(self.repo, self.config.build_tags)
+            return builds.tags(self.repo, self.config.build_tags)
         import fnmatch
 
         globs = [self.config.build_tags, *(c.tags for c in self.config.components)]
-        return [t for t in git.tags(self.repo, "*") if any(fnmatch.fnmatchcase(t.name, g) for g in globs)]
+        return [t for t in builds.tags(self.repo, "*") if any(fnmatch.fnmatchcase(t.name, g) for g in globs)]
 
     def tag(self, name: str) -> Tag:
         """The build tag `name` (bad input, with a suggestion, when there is none)."""
         component = self.component(name)
-        return git.resolve_build(self.tags, name, component.tags if component else self.config.build_tags)
+        return builds.resolve_build(self.tags, name, component.tags if component else self.config.build_tags)
 
     def component(self, build: str) -> Component | None:
         """The component a build tag belongs to (`components`), None for a build of the whole repository."""
@@ -141,21 +143,21 @@ class Collector(EarlierHistory):
 
     def order(self, names: Sequence[str]) -> list[str]:
         """Build names, newest first by topology (a descendant before its ancestors)."""
-        return git.topo_order(self.repo, names)
+        return builds.topo_order(self.repo, names)
 
     def _previous_of(self, build: str, override: str | None) -> Callable[[], tuple[str | None, str | None]]:
         """Start finding the previous build of `build`; the returned function waits for the answer."""
         if override:
-            sha = git.resolve_previous(self.repo, override)
+            sha = builds.resolve_previous(self.repo, override)
             return lambda: (override, sha)
         pattern, skip = self._channel_globs(build)
-        pending = git.previous_build(self.repo, build, pattern, skip)
+        pending = builds.previous_build(self.repo, build, pattern, skip)
 
         def answer() -> tuple[str | None, str | None]:
             found = pending(self.tags)
             if found is None and self.channel(build) is not None:
                 # A channel's first build starts where the project stood: its nearest build of any channel.
-                found = git.previous_build(self.repo, build, self.config.build_tags)(self.tags)
+                found = builds.previous_build(self.repo, build, self.config.build_tags)(self.tags)
             return (found.name, found.sha) if found else (None, None)
 
         return answer
@@ -188,7 +190,7 @@ class Collector(EarlierHistory):
         cutoff = (found.tag.date, found.tag.name)
         others = [t for t in self.tags if t.sha != found.tag.sha and (t.date, t.name) < cutoff
                   and self.channel(t.name) not in (mine, None)]
-        holders = git.oldest_holders(self.repo, {sha for shas in shipped.values() for sha in shas},
+        holders = builds.oldest_holders(self.repo, {sha for shas in shipped.values() for sha in shas},
                                      [t.name for t in others])
         by_name = {t.name: t for t in others}
         out: dict[str, str] = {}
@@ -336,11 +338,11 @@ class Collector(EarlierHistory):
 
     def authorship(self, shas: Iterable[str]) -> dict[str, tuple[str, list[tuple[str, str]]]]:
         """Each commit's author (`name <email>`) and its credit trailers."""
-        return git.credit_trailers(self.repo, shas)
+        return authors.credit_trailers(self.repo, shas)
 
     def mailmap(self, contacts: Iterable[str]) -> dict[str, str]:
         """`.mailmap`'s canonical `name <email>` of each contact."""
-        return git.mailmap(self.repo, contacts)
+        return authors.mailmap(self.repo, contacts)
 
     def closed_before(self, previous: str, ids: set[str], until: Callable[[_scan.Linked], Set[str]],
                       tip: str | None = None, inside: Set[str] | None = None) -> None:
@@ -353,16 +355,16 @@ class Collector(EarlierHistory):
     def authors_before(self, tip: str, patterns: Iterable[str], key: Callable[[str], str | None],
                        wanted: int) -> set[str]:
         """The keys of authors (by `patterns` of their `<email>`) with a commit reachable from `tip`."""
-        return git.authors_before(self.repo, tip, patterns, key, wanted)
+        return authors.authors_before(self.repo, tip, patterns, key, wanted)
 
     def resolve(self, revision: str) -> str:
         """The commit a `--previous` revision names (bad input when none)."""
-        return git.resolve_previous(self.repo, revision)
+        return builds.resolve_previous(self.repo, revision)
 
     def shape(self, previous: str | None, build: str, paths: Sequence[str] = ()) -> Shape:
         """The shape of `previous..build` beyond its changes (what release notes group by);
         with `paths` (a component's), of the commits touching them."""
-        emails, parents, line = git.topology(self.repo, previous, build, paths)
+        emails, parents, line = authors.topology(self.repo, previous, build, paths)
         merges = git.show(self.repo, [sha for sha in line if len(parents.get(sha, ())) > 1])
         return Shape(emails, parents, line,
                      {sha: (commit.message, commit.author_name) for sha, commit in merges.items()})

@@ -19,6 +19,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracker import _builds as builds
 from tracker import _config as config
 from tracker import _git as git
 from tracker import _grammar as links
@@ -247,10 +248,10 @@ class Session:
         commits, not requests: they are reported with the requests their target closes (read
         in one batch once the range is read).
         """
-        if spec is None and not git.has_commits(self.repo):
+        if spec is None and not builds.has_commits(self.repo):
             raise BadInput("this repository has no commits yet, so there is nothing to scan;"
                            " commit first, or name a repository with --repo")
-        revisions = git.resolve_range(self.repo, spec) if spec else ["HEAD"]
+        revisions = builds.resolve_range(self.repo, spec) if spec else ["HEAD"]
         repo_id = self.repository
         found: list[dict[str, Any] | tuple[dict[str, Any], str]] = []  # a row, or (a row, the commit it names)
         seen = 0
@@ -273,7 +274,7 @@ class Session:
             requests = links.parse(named[target].message, repo_id).closes if target in named else []
             rows += [{**row, "request": rid} for rid in requests] or [{**row, "request": None}]
         if not rows:  # an empty answer says why, never nothing at all
-            note = git.empty_range_note(self.repo, spec) if spec and not seen else None
+            note = builds.empty_range_note(self.repo, spec) if spec and not seen else None
             self.context.say(note or f"note: no links to requests in the {seen} commits of {spec or 'HEAD'}")
         return rows
 

@@ -171,13 +171,14 @@ def complete_range(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 def _build_names(ctx: click.Context) -> list[str]:
     try:
+        from tracker import _builds as build_tags
         from tracker import _config as config
         from tracker import _git as git
 
         options = ctx.find_root().params
         repo = git.open_repo(options.get("repo"))
         pattern = config.load(git.work_tree(repo), options.get("config")).build_tags
-        return [tag.name for tag in sorted(git.tags(repo, pattern), key=lambda t: t.date, reverse=True)]
+        return [tag.name for tag in sorted(build_tags.tags(repo, pattern), key=lambda t: t.date, reverse=True)]
     except Exception:  # completing a word must never print an error into the shell: offer nothing
         return []
 
