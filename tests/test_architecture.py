@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tracker"
 
 # In pipeline order; each stage's modules (private helpers included).
 STAGES: list[tuple[str, set[str]]] = [
-    ("collect", {"collect", "_earlier", "_git", "_builds", "_otherlines", "_authors", "_linkindex", "_scan",
+    ("collect", {"collect", "_earlier", "_copies", "_git", "_builds", "_otherlines", "_authors", "_linkindex", "_scan",
                  "_shas", "_ids"}),
     ("link", {"link"}),
     ("decide", {"decide"}),

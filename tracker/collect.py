@@ -23,7 +23,8 @@ from pathlib import Path
 from tracker import _authors as authors
 from tracker import _builds as builds
 from tracker import _git as git
-from tracker._earlier import _COPIES_UP_TO, EarlierHistory
+from tracker._copies import _COPIES_UP_TO
+from tracker._earlier import EarlierHistory
 from tracker._errors import BadInput
 
 # `typing.TYPE_CHECKING` without loading typing (~5 ms) on the early start's path; type
