@@ -204,7 +204,7 @@ def needs(python: Path) -> tuple[list[str], str]:
 RELEASE = ("tracker.early", "tracker.cli", "tracker.session", "tracker.collect", "tracker._scan",
            "tracker._linkindex", "tracker.decide", "tracker.link", "tracker.credit", "tracker.report",
            "tracker._notes", "tracker.publish", "tracker._actions", "tracker._store", "tracker.render",
-           "tracker._views",
+           "tracker._views", "tracker._configcheck",
            "tracker_local", "tracker_files.changelog", "tracker_github", "tracker_gitlab",
            "tracker_templates", "jinja2.sandbox", "yaml")
 
