@@ -10,6 +10,7 @@ import pytest
 
 from tracker import _codehost as codehost
 from tracker import _hosting as hosting
+from tracker import _hostwriters as writers
 from tracker._errors import BadInput
 from tracker._grammar import Repository
 
@@ -218,18 +219,18 @@ class _MemoryHost(codehost.CodeHost):
     def _already_exists(self, exc: Exception) -> bool:
         return isinstance(exc, _Refused) and exc.status == 422
 
-    def _releases(self) -> codehost.Releases:
+    def _releases(self) -> writers.Releases:
         return _PersonMeanwhile(self)
 
 
-class _PersonMeanwhile(codehost.Releases):
+class _PersonMeanwhile(writers.Releases):
     """Our create is answered 502 (not applied) while a person creates the release by hand."""
 
     host: _MemoryHost
 
-    def find(self, tag: str) -> codehost.Release | None:
+    def find(self, tag: str) -> writers.Release | None:
         body = self.host.releases.get(tag)
-        return None if body is None else codehost.Release(body)
+        return None if body is None else writers.Release(body)
 
     def create(self, tag: str, body: str) -> None:
         if tag in self.host.releases:
@@ -237,7 +238,7 @@ class _PersonMeanwhile(codehost.Releases):
         self.host.releases[tag] = "Notes by a person.\n"  # made by a person while our request was in flight…
         raise _Refused(502)  # …and ours was lost
 
-    def update(self, tag: str, release: codehost.Release, body: str) -> None:
+    def update(self, tag: str, release: writers.Release, body: str) -> None:
         self.host.releases[tag] = body
 
 

@@ -59,7 +59,7 @@ from tracker._schema import (  # the schema-1 report's parts, as publishers rece
 )
 
 if TYPE_CHECKING:  # loaded on first use (see `__getattr__`)
-    from tracker._codehost import Change, CodeHost, Comment, HostIssue, Labels, Marks, Release, Releases, pull_request
+    from tracker._codehost import CodeHost, pull_request
     from tracker._files import check_targets, write_if_changed
     from tracker._hosting import (
         GONE,  # the statuses of an issue that left: 404 (moved, transferred), 410 (deleted)
@@ -75,6 +75,7 @@ if TYPE_CHECKING:  # loaded on first use (see `__getattr__`)
         url_from,
         valid_slug,
     )
+    from tracker._hostwriters import Change, Comment, HostIssue, Labels, Marks, Release, Releases
     from tracker._reports import merged as merged_reports
     from tracker._reports import read as read_reports
     from tracker._secrets import install_log_filter, redact, remember, remember_url, without_credentials
@@ -110,8 +111,9 @@ _LAZY = {
     **{name: ("tracker._hosting", name) for name in (
         "GONE", "WRITE_ATTEMPTS", "Calls", "ReleaseNotes", "claims_by_number", "duplicate_target", "origin_url",
         "resolve_slug", "settle", "slug_from_remote", "url_from", "valid_slug")},
-    **{name: ("tracker._codehost", name) for name in (
-        "Change", "CodeHost", "Comment", "HostIssue", "Labels", "Marks", "Release", "Releases", "pull_request")},
+    **{name: ("tracker._codehost", name) for name in ("CodeHost", "pull_request")},
+    **{name: ("tracker._hostwriters", name) for name in (
+        "Change", "Comment", "HostIssue", "Labels", "Marks", "Release", "Releases")},
     **{name: ("tracker._secrets", name) for name in (
         "install_log_filter", "redact", "remember", "remember_url", "without_credentials")},
     "check_targets": ("tracker._files", "check_targets"),
