@@ -22,10 +22,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from tracker import _grammar as links
+from tracker._contract import Context, IssueSystem, Label, Mark
 from tracker._errors import WorkFailed
 from tracker._hosting import Calls, Identity, gone_note, vanished
 from tracker._model import PullRequest
-from tracker.hooks import Context, IssueSystem, Label, Mark
 
 if TYPE_CHECKING:
     from tracker._hostwriters import Labels, Marks, Releases

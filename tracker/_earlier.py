@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 
     from tracker import _scan
+    from tracker._contract import Context
     from tracker._model import Commit, Request, Tag
     from tracker._shas import ShaSet
-    from tracker.hooks import Context
 
 # A previous build with fewer commits behind it than this has its whole history indexed on a
 # first run (a fraction of a second); a longer one is read only as far back as a build asks

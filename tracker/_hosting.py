@@ -27,8 +27,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tracker import _grammar as links
+from tracker._contract import BuildToPublish, Publisher
 from tracker._errors import BadInput
-from tracker.hooks import BuildToPublish, Publisher
 
 T = TypeVar("T")
 START = "<!-- tracker:start -->"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from tracker._contract import SHIPPED, Label, Mark, marker
 from tracker._hosting import extra_copies, has_marker, locked_note, splice
-from tracker.hooks import SHIPPED, Label, Mark, marker
 
 if TYPE_CHECKING:
     from tracker._codehost import CodeHost

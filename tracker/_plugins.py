@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tracker._config import Config
+from tracker._contract import Context, IssueSystem, Publisher, Registry
 from tracker._errors import BadInput, closest
-from tracker.hooks import Context, IssueSystem, Publisher, Registry
 
 GROUP = "tracker.plugins"
 BUILTIN = {"files": "tracker_files", "github": "tracker_github", "gitlab": "tracker_gitlab",

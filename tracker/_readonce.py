@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from tracker._contract import IssueSystem
 from tracker._model import PullRequest
-from tracker.hooks import IssueSystem
 
 
 class ReadOnce:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker import _config as config
+from tracker._contract import Label
 from tracker._errors import BadInput
-from tracker.hooks import Label
 
 WORKFLOW_PATH = ".github/workflows/tracker.yml"
 # The labels the defaults name: requests.labels, ship.label and reports.labels (bug reports).

@@ -16,10 +16,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tracker import _logins as logins
+from tracker._contract import SHIPPED, Mark
 from tracker._errors import BadInput
 from tracker._files import resolve
 from tracker._model import Request
-from tracker.hooks import SHIPPED, Mark
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (

@@ -38,9 +38,9 @@ if TYPE_CHECKING:
     from tracker import _grammar as links
     from tracker import _scan
     from tracker._config import Component, Config
+    from tracker._contract import Context
     from tracker._linkindex import LinkIndex
     from tracker._model import Commit, Request, Tag
-    from tracker.hooks import Context
 
 def index_path(git_dir: str | Path) -> Path:
     """Where a repository's link index lives (a cache: delete it any time)."""

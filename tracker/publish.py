@@ -1,5 +1,5 @@
 """Publish: the build's marks for the issue system, and the build handed to every
-publisher as plain data (`hooks.BuildToPublish`), each writing its own output.
+publisher as plain data (`BuildToPublish`, from the contract), each writing its own output.
 
 Publishers never call back: what they need (texts rendered, earlier builds, the order
 of builds) is made by the session before they run.
@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from tracker._contract import SHIPPED, WITHDRAWN, BuildToPublish, Mark, Publisher
 from tracker._schema import Report
-from tracker.hooks import SHIPPED, WITHDRAWN, BuildToPublish, Mark, Publisher
 
 # `ship.notify: voters`: how many voters one thank-you comment @-mentions (the rest are counted).
 NOTIFY_LIMIT = 50

@@ -27,11 +27,11 @@ from tracker import _logins as logins
 from tracker import _plugins as plugins
 from tracker import collect
 from tracker import publish as publishing
+from tracker._contract import BuildToPublish, Context, IssueSystem, Progress, Publisher
 from tracker._errors import BadInput
 from tracker._model import Request
 from tracker._readonce import ReadOnce
 from tracker._schema import Report
-from tracker.hooks import BuildToPublish, Context, IssueSystem, Progress, Publisher
 
 ROADMAP_SIZE = 10  # the open requests a report carries (`tracker top`'s default)
 
