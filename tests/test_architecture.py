@@ -22,7 +22,7 @@ STAGES: list[tuple[str, set[str]]] = [
                  "_shas", "_ids"}),
     ("link", {"link"}),
     ("decide", {"decide"}),
-    ("credit", {"credit"}),
+    ("credit", {"credit", "_builders"}),
     ("report", {"report"}),
     ("render", {"render", "_notes", "_views", "_locales"}),
     ("publish", {"publish", "_plugins", "_extras", "_output", "_actions"}),

@@ -14,9 +14,10 @@ import pytest
 from conftest import invoke, schema, tree_state
 from conftest import report_of as raw_report_of
 
+from tracker import _builders as builders
 from tracker import _config as config
 from tracker import _logins as logins
-from tracker import credit, publish
+from tracker import publish
 from tracker._errors import ConfigError
 from tracker._plugins import default_issue_system
 
@@ -197,7 +198,7 @@ def test_noreply_addresses_name_their_login(email: str, login: str | None) -> No
     ("@dependabot[bot]", ("dependabot[bot]", None, "dependabot[bot]")),
 ])
 def test_trailer_contacts(value: str, parsed: tuple[str, str | None, str | None]) -> None:
-    assert credit.contact(value) == parsed
+    assert builders.contact(value) == parsed
 
 
 def test_a_builder_named_like_a_login_is_plain_text_everywhere(make_repo: Any, tmp_path: Path) -> None:
