@@ -206,7 +206,7 @@ class OtherLines:
                 for sha, original, parsed in pairs if patches.get(sha) and patches[sha] == patches.get(original.sha)]
 
     def _patch_ids(self, shas: Iterable[str]) -> dict[str, str]:
-        """`history.patch_ids`, each commit's computed once and kept in the link index."""
+        """`_otherlines.patch_ids`, each commit's computed once and kept in the link index."""
         wanted = set(shas)
         known = self.link_index.patches(wanted)
         missing = wanted - set(known)

@@ -5,7 +5,7 @@
 the pipeline and its plugins before it would start git: started first, git walks
 while Python loads. Only for that plain form, and only as a guess: the pipeline
 takes the started process over when it would run exactly the same command
-(`history.commits`); for anything else (another repository, a tag that is not a
+(`_git.commits`); for anything else (another repository, a tag that is not a
 build, bad input of any kind) it is stopped unread at exit, and the command
 reports whatever is wrong as it always does.
 """
@@ -44,8 +44,8 @@ def main() -> None:
 def start(argv: Sequence[str]) -> None:
     """Start the `git log` that `argv` will ask for, if it is `changelog BUILD --previous PREV`.
 
-    One `git rev-parse` finds the repository holding the path and both commits, as `history.open_repo`,
-    the build's tag and `history.resolve_previous` would (in a bare repository, or for
+    One `git rev-parse` finds the repository holding the path and both commits, as `_git.open_repo`,
+    the build's tag and `_builds.resolve_previous` would (in a bare repository, or for
     anything unusual, it fails and nothing is started); only `os`, `subprocess` and
     `sqlite3` are loaded first (the link index answers whether the build is indexed:
     then git is asked for subjects only).
