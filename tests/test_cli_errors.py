@@ -195,10 +195,11 @@ def test_a_config_that_is_a_fifo_or_a_dangling_link_is_named(repo: Path) -> None
     (repo / ".github").mkdir()
     os.mkfifo(repo / ".github" / "tracker.yml")
     # In its own process: reading a FIFO would wait for ever.
-    done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v2"],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and done.stdout == ""
-    assert len(done.stderr.strip().splitlines()) == 1 and "tracker.yml" in done.stderr
+    for extra in ([], ["--previous", "v1"]):  # --previous: the console entry point starts git early too
+        done = subprocess.run([sys.executable, "-m", "tracker", "--repo", str(repo), "changelog", "v2", *extra],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and done.stdout == ""
+        assert len(done.stderr.strip().splitlines()) == 1 and "tracker.yml" in done.stderr
     (repo / ".github" / "tracker.yml").unlink()
     (repo / ".github" / "tracker.yml").symlink_to(repo / "nowhere.yml")
     _one_line_exit_2(invoke(["--repo", str(repo), "changelog", "v2"]), ".github/tracker.yml")

@@ -180,3 +180,20 @@ def test_a_components_log_starts_early_with_its_paths_and_is_taken_over(make_rep
     [key] = git.STARTED
     assert key[-1] == "--"
     git.take([], "")
+
+
+def test_the_early_start_reads_the_default_config_where_the_command_does() -> None:
+    from tracker import _config
+
+    assert early._DEFAULT_CONFIG == _config.DEFAULT_PATH
+
+
+def test_a_config_that_is_no_regular_file_is_not_read_early(make_repo: Any) -> None:
+    """A FIFO at the config's path would make the early start wait for ever: it is left to the
+    command, which names it (tests/test_cli_errors.py)."""
+    import os
+
+    repo, _ = make_repo(STEPS, requests=REQUESTS)
+    (repo / ".github").mkdir()
+    os.mkfifo(repo / ".github" / "tracker.yml")
+    assert early._component_paths(str(repo), "v3") == ()

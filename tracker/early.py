@@ -24,6 +24,9 @@ from tracker import collect
 _GLOBAL_VALUES = {"--repo", "--config", "--issues"}
 _GLOBAL_FLAGS = {"-v", "--verbose", "--debug"}
 _CHANGELOG_VALUES = {"--previous", "--format", "--template", "--locale", "-o", "--output"}
+# `_config.DEFAULT_PATH`, named here so the config module (dataclasses) loads only when the
+# file names components: before that, git has not started.
+_DEFAULT_CONFIG = ".github/tracker.yml"
 
 
 def main() -> None:
@@ -81,9 +84,10 @@ def _component_paths(work_tree: str, build: str) -> tuple[str, ...]:
 
     from tracker._errors import BadInput
 
-    target = Path(work_tree) / ".github" / "tracker.yml"
+    target = Path(work_tree) / _DEFAULT_CONFIG
     try:
-        if b"components" not in target.read_bytes():
+        # Anything but a regular file (a FIFO would wait for ever) is for the command to name.
+        if not target.is_file() or b"components" not in target.read_bytes():
             return ()
         from tracker import _config
 
