@@ -124,10 +124,10 @@ def test_reports_read_through_the_index_keep_wrapped_subjects(repo: Path) -> Non
 
 
 def test_the_copies_search_lists_every_commit_that_closes_and_few_others(tmp_path: Path) -> None:
-    """The other lines' subjects searched for unmarked copies (`subjects_beyond` with the words
+    """The other lines' subjects searched for unmarked copies (`subjects_log` with the words
     every reference holds) include every commit the grammar reads as closing a request, in any
     form, and leave out the commits that refer to none."""
-    from tracker import _earlier as earlier
+    from tracker._copies import _REFERRING
 
     closing = ["Fixes #12", "fix(ui)!: #3", "Closes GH-4", "resolves gh-0005",
                "Fixes https://github.com/acme/app/issues/6", "Closes https://gitlab.com/acme/app/-/issues/7",
@@ -148,7 +148,7 @@ def test_the_copies_search_lists_every_commit_that_closes_and_few_others(tmp_pat
     tip = builds.resolve_previous(repo, "main")
     repo_id = links.Repository("acme/app")
     assert all(links.parse(message, repo_id).closes for message in closing)
-    listed = {subject for _, subject in otherlines.subjects_beyond(repo, [tip], below, earlier._REFERRING)}
+    listed = {subject for _, subject in otherlines.subjects_of(otherlines.subjects_log(repo, [tip], below, _REFERRING))}
     assert listed == {message.partition("\n")[0] for message in closing}
-    everything = {subject for _, subject in otherlines.subjects_beyond(repo, [tip], below)}
+    everything = {subject for _, subject in otherlines.subjects_of(otherlines.subjects_log(repo, [tip], below))}
     assert everything == listed | set(silent)

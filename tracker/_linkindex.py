@@ -46,7 +46,7 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS tips (sha TEXT PRIMARY KEY, parent TEXT)",
     # WITHOUT ROWID: each lookup by key is one B-tree search, not an index search and a row fetch.
-    # `says`: what the message says, in `builds.as_row` form.
+    # `says`: what the message says, in `_scan.as_row` form.
     "CREATE TABLE IF NOT EXISTS linked (sha TEXT PRIMARY KEY, author TEXT, says TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS seen (sha TEXT NOT NULL, tip TEXT NOT NULL, PRIMARY KEY (sha, tip)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS seen_by_tip ON seen (tip)",

@@ -2,8 +2,8 @@
 
 Release branches and backports: the commits reachable from other branches' tips but not
 from a build, their subjects (cheap to read by the thousand), what a merge brought in, and
-the patch ids that recognise the same change under another sha. `_earlier` asks these to
-find copies of a range's commits that shipped on another line first.
+the patch ids that recognise the same change under another sha. `_copies.OtherLines` asks
+these to find copies of a range's commits that shipped on another line first.
 """
 
 from __future__ import annotations
@@ -41,18 +41,11 @@ def branches_since(repo: Repo, date: str | None) -> list[str]:
     return sorted(set(tips))
 
 
-def subjects_beyond(repo: Repo, tips: Sequence[str], below: str,
-                    naming: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
-    """(sha, subject) of the commits reachable from `tips` but not from `below`, as git lists
-    them (subjects only: cheap to read for thousands); with `naming`, only those whose message
-    holds one of those words (any case: git filters, in C, as `grep` does)."""
-    if not tips:
-        return iter(())
-    return subjects_of(subjects_log(repo, tips, below, naming))
-
-
 def subjects_log(repo: Repo, tips: Sequence[str], below: str, naming: Sequence[str] = ()) -> Log:
-    """The `git log` of `subjects_beyond`, started now (read it with `subjects_of`)."""
+    """The `git log`, started now, of the commits reachable from `tips` (at least one) but not
+    from `below`, subjects only (cheap to read for thousands; read it with `subjects_of`); with
+    `naming`, only those whose message holds one of those words (any case: git filters, in C,
+    as `grep` does)."""
     options = ["-E", "-i", *(f"--grep={p}" for p in naming)] if naming else []
     return Log(repo, [*tips, f"^{below}", *options, "--"], "%H%x1f%s")
 

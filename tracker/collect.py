@@ -3,7 +3,7 @@
 The session asks a `Collector` for a build's range (`read`), for what earlier
 history already did about the requests that range names (`earlier`), for the
 build that shipped each earlier closer (`shipped_in`) and for who wrote what
-(`authorship`, `credited_before`), and knows nothing of how. How is here: a
+(`authorship`, `closed_before`, `authors_before`), and knows nothing of how. How is here: a
 `git log` started before the command line loaded is taken over, the range is
 read subjects only when the link index already knows what its messages say,
 the index is looked up, filled and (at the session's end) saved, a first run
