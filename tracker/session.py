@@ -321,16 +321,14 @@ class Session:
         authors' earlier commits) in a thread while the templates of `formats` compile here: the
         first waits on git, the second is Python."""
         import threading
+        from contextlib import suppress
 
         from tracker import render
 
-        failed: list[BaseException] = []
-
         def facts() -> None:
-            try:
+            # `notes` keeps only what succeeded: a failure is raised again where rendering asks.
+            with suppress(Exception):
                 self.notes(data)
-            except BaseException as exc:  # raised when rendering asks again, on this thread
-                failed.append(exc)
 
         ahead = threading.Thread(target=facts, name="tracker-notes", daemon=True)
         ahead.start()
@@ -340,8 +338,6 @@ class Session:
                 render.prepare(chosen, language, self.root)
         finally:
             ahead.join()
-        if failed:
-            self._notes.pop((data["build"], data.get("previous")), None)  # asked again, it raises here
 
     def notes(self, data: Report) -> dict[str, Any] | None:
         """The build's release notes under the fans' part (`changelog.changes: all`): its merged
