@@ -243,12 +243,14 @@ def history(builds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def hall_of_fame(reports: Sequence[Report], people: People, own: str | None = None) -> list[dict[str, Any]]:
-    """`tracker fans` rows, each with the fan's page, rank and the titles of what they suggested;
-    with merged reports (`own` names this repository) the repositories each fan is credited in."""
+def hall_of_fame(reports: Sequence[Report], fame: Sequence[Mapping[str, Any]], people: People,
+                 own: str | None = None) -> list[dict[str, Any]]:
+    """`tracker fans` rows (`fame`: `hooks.hall_of_fame` of `reports`), each with the fan's page,
+    rank and the titles of what they suggested; with merged reports (`own` names this
+    repository) the repositories each fan is credited in."""
     titles = {s["id"]: s["title"] for data in reversed(reports) for s in [*data["shipped"], *data.get("fixed", [])]}
     rows = []
-    for rank, row in enumerate(hooks.hall_of_fame(reports), 1):
+    for rank, row in enumerate(fame, 1):
         person = people.person(row["login"], SUGGESTED if row["suggested"] else VOTED)
         names = [i for role in ROLES for i in row.get(role, ())] + list(row["builds"])
         person["repositories"] = list(dict.fromkeys(repository_of(n, own) for n in names)) if own else []
@@ -403,7 +405,7 @@ def model(reports: Sequence[Report], requests: Iterable[Request], cards_mode: st
     by_build = {(c.build, c.login.lower()): c for c in cards}
     rows = hooks.hall_of_fame(everything)
     people = People(rows)
-    fame = hall_of_fame(everything, people, own)
+    fame = hall_of_fame(everything, rows, people, own)
     builds = [build_view(data, by_build, people, live) for data in reports]
     where = availability(reports, live, channels[-1]) if channels else None
     if where is not None:
@@ -412,8 +414,8 @@ def model(reports: Sequence[Report], requests: Iterable[Request], cards_mode: st
     else:
         shipped, trying = live_shipped(reports), {}
     return {
-        "project": latest.get("project") or fallback_name,
-        "feed_id": "urn:tracker:" + quote(latest.get("project") or fallback_name, safe="/-._~"),
+        "project": project,
+        "feed_id": "urn:tracker:" + quote(project, safe="/-._~"),
         "name": display_name(latest.get("project"), fallback_name),
         "latest": builds[0],
         "builds": builds,
