@@ -150,3 +150,27 @@ def test_compiled_templates_are_kept_in_the_users_cache_folder(repo: Path, tmp_p
             assert changelog(XDG_CACHE_HOME=str(locked)) == first
     finally:
         (locked / "tracker" / "templates").chmod(0o700)
+    # A damaged entry (cut short after jinja2's header) is compiled again, never the render's error.
+    from jinja2.bccache import bc_magic
+
+    for path in kept:
+        path.write_bytes(bc_magic + b"\x80")
+    assert changelog(XDG_CACHE_HOME=str(cache)) == first
+
+
+def test_a_cache_that_cannot_be_written_costs_only_a_compile(tmp_path: Path) -> None:
+    """A full disk (or any failed write) under the compiled-template cache is not an error."""
+    import errno
+    from typing import IO
+
+    from jinja2.bccache import Bucket
+
+    from tracker import render
+
+    class Full(Bucket):
+        def write_bytecode(self, f: IO[bytes]) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    cache = render._only_a_cache()(str(tmp_path))
+    cache.dump_bytecode(Full(None, "k", "c"))  # type: ignore[arg-type]
+    assert not list(tmp_path.iterdir())  # nothing half-written left behind

@@ -205,8 +205,6 @@ def _compiled_cache() -> jinja2.BytecodeCache | None:
     version), so an edited one is compiled again."""
     import os
 
-    import jinja2
-
     folder = os.environ.get("TRACKER_TEMPLATE_CACHE")
     if folder is None:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -219,7 +217,30 @@ def _compiled_cache() -> jinja2.BytecodeCache | None:
         return None  # only a cache: compile as without one
     if not os.access(folder, os.W_OK | os.X_OK):
         return None  # jinja2 would fail the render writing there
-    return jinja2.FileSystemBytecodeCache(folder)
+    return _only_a_cache()(folder)
+
+
+@lru_cache(maxsize=1)
+def _only_a_cache() -> type[jinja2.FileSystemBytecodeCache]:
+    import jinja2
+
+    class OnlyACache(jinja2.FileSystemBytecodeCache):
+        """jinja2's folder of compiled templates, where a failed read or write (a full disk, a
+        damaged entry) costs a compile, never the render."""
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # a damaged entry (cut short, unpicklable): compiled again
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            from contextlib import suppress
+
+            with suppress(OSError):  # jinja2 removes its half-written file first
+                super().dump_bytecode(bucket)
+
+    return OnlyACache
 
 
 def _user_dir(root: Path | None) -> str | None:
