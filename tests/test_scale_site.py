@@ -198,6 +198,13 @@ def test_the_site_has_a_page_per_component_and_names_the_component_of_every_buil
     assert "Components" in combined and "components/app.html" in page(site / "index.html").links
     earlier = combined.split("Earlier builds", 2)[2].split("Hall of fame", 1)[0]
     assert "lib lib-v1.1" in earlier and "app app-v1.1" in earlier
+    # A component no longer configured loses its page; what else is in the folder stays.
+    (site / "components" / "old.html").write_text("<p>a removed component</p>", encoding="utf-8")
+    (site / "components" / "notes.txt").write_text("the maintainer's", encoding="utf-8")
+    dry = _ok(invoke(["--repo", str(repo), "release", "app-v1.2", "--dry-run"]))
+    assert "components/old.html" in dry.stdout and (site / "components" / "old.html").exists()
+    _ok(invoke(["--repo", str(repo), "release", "app-v1.2"]))
+    assert sorted(p.name for p in (site / "components").iterdir()) == ["app.html", "lib.html", "notes.txt"]
     before = tree_state(site)
     _ok(invoke(["--repo", str(repo), "release", "app-v1.2"]))
     assert tree_state(site) == before

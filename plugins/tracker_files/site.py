@@ -168,7 +168,8 @@ class Site(Publisher):
         for relative, template in PAGES.items():
             put(relative, self._render(template, {**common, "root": ""}, locale))
         changed += self._remove_stale(folder, honours, [data["build"] for data in [build.report, *earlier]],
-                                      {fan["login"].lower() for fan in data["fan_pages"]})
+                                      {fan["login"].lower() for fan in data["fan_pages"]},
+                                      {component["name"] for component in data["components"]})
         return [f"site: {path}" for path in changed]
 
     def _render(self, template: str, context: Mapping[str, Any], locale: str) -> str:
@@ -204,30 +205,34 @@ class Site(Publisher):
         }, locale))
 
     def _remove_stale(self, folder: Path, honours: Sequence[sitedata.Honour], builds: Sequence[str],
-                      fans: set[str]) -> list[Path]:
+                      fans: set[str], components: set[str]) -> list[Path]:
         """Delete the cards, share pages and fan pages no build holds any more (a request a later
-        build withdrew); only tracker's own file kinds, named for a login, in tracker's folders."""
+        build withdrew), and the pages of components no longer configured; only tracker's own
+        file kinds, named for a login or a component, in tracker's folders."""
         wanted = {honour.stem.lower() for honour in honours}
-        gone: list[Path] = []
-        places = folder / "fans"
-        if places.is_dir() and not places.is_symlink():
-            for path in sorted(places.iterdir()):
-                if (path.suffix in (".html", ".atom") and valid_login(path.stem) and path.stem.lower() not in fans
-                        and path.is_file()):
-                    if not self.context.dry_run:
-                        path.unlink()
-                    gone.append(path)
+        gone = [path for path in _own_files(folder / "fans", (".html", ".atom"))
+                if valid_login(path.stem) and path.stem.lower() not in fans]
+        gone += [path for path in _own_files(folder / "components", (".html",))
+                 if _COMPONENT.fullmatch(path.stem) and path.stem not in components]
         for build in builds:
-            place = folder / "cards" / sitedata.build_folder(build)
-            if not place.is_dir() or place.is_symlink():
-                continue
-            for path in sorted(place.iterdir()):
-                stem = f"cards/{sitedata.build_folder(build)}/{path.stem}".lower()
-                if path.suffix in _CARD_FILES and valid_login(path.stem) and stem not in wanted and path.is_file():
-                    if not self.context.dry_run:
-                        path.unlink()
-                    gone.append(path)
+            place = sitedata.build_folder(build)
+            gone += [path for path in _own_files(folder / "cards" / place, _CARD_FILES)
+                     if valid_login(path.stem) and f"cards/{place}/{path.stem}".lower() not in wanted]
+        if not self.context.dry_run:
+            for path in gone:
+                path.unlink()
         return gone
+
+
+# A component's name as the config allows it (letters, digits, '-', '_', '.').
+_COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _own_files(place: Path, kinds: tuple[str, ...]) -> list[Path]:
+    """The regular files of those kinds in one of the site's own folders (none through a link)."""
+    if not place.is_dir() or place.is_symlink():
+        return []
+    return [path for path in sorted(place.iterdir()) if path.suffix in kinds and path.is_file()]
 
 
 def kept_report(folder: Path, build: str) -> Report | None:
